@@ -1,0 +1,142 @@
+"""Command line: `nrmc build`, `nrmc list`, `nrmc validate` (also `python -m nrmc`)."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_USAGE = 2
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty() and not _ci()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nrmc", prog_name="nrmc")
+def main() -> None:
+    """Briefings on China's National Regional Medical Centres (国家区域医疗中心)."""
+
+
+def _formats(ctx, param, value: str) -> tuple[str, ...]:
+    items = tuple(dict.fromkeys(v.strip().lower() for v in value.split(",") if v.strip()))
+    bad = [v for v in items if v not in ("html", "pdf")]
+    if bad or not items:
+        raise click.BadParameter(f"{', '.join(bad) or 'nothing'} is not a format; use html, pdf or html,pdf")
+    return items
+
+
+@main.command()
+@click.argument("scopes", nargs=-1, metavar="[SCOPE]...")
+@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for the briefings, the executed notebooks and index.html.")
+@click.option("--format", "formats", default="html,pdf", show_default=True, callback=_formats,
+              help="Comma-separated: html, pdf.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Notebooks run side by side (default: number of cores).")
+@click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+              help="Data directory (default: $NRMC_DATA or the repository's data/).")
+@click.option("--notebooks", "notebooks_dir", type=click.Path(file_okay=False), default=None, hidden=True,
+              help="Directory holding province.ipynb and national.ipynb.")
+@click.option("--as-of", "as_of", default=None, hidden=True, help="Pass an as_of date to the notebooks.")
+def build(scopes, out_dir, formats, lang, jobs, force, data_dir, notebooks_dir, as_of):
+    """Build briefings as HTML and PDF.
+
+    SCOPE is a province in any form (安徽, 皖, anhui, Anhui, 340000, CN-AH) or `national`;
+    none means all 31 provinces and the national overview.
+    """
+    from nrmc import build as b
+    from nrmc.regions import UnknownProvinceError
+
+    # Resolve names first: an unknown one stops everything before anything is built.
+    try:
+        data = Path(data_dir).resolve() if data_dir else None
+        selected = b.resolve_scopes(scopes or None, data)
+    except UnknownProvinceError as err:
+        click.echo(f"nrmc build: {err}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as err:
+        click.echo(f"nrmc build: cannot read the province table: {err}", err=True)
+        sys.exit(EXIT_USAGE)
+
+    # SIGTERM behaves like Ctrl-C: kernels and the browser are shut down, temp files removed.
+    def _term(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _term)
+
+    bar = None
+    interactive = _interactive()
+    if interactive:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(selected), unit="briefing", dynamic_ncols=True, file=sys.stderr)
+
+    def on_result(r, done, total):
+        line = f"[{done}/{total}] {r.describe()}"
+        if bar is not None:
+            if r.status == "failed":
+                bar.write(line, file=sys.stderr)
+            bar.set_postfix_str(r.slug)
+            bar.update(1)
+        else:
+            click.echo(line, err=True)
+
+    def on_message(text):
+        if bar is not None:
+            bar.write(text, file=sys.stderr)
+        else:
+            click.echo(text, err=True)
+
+    try:
+        summary = b.build(selected, out_dir, formats=formats, lang=lang, jobs=jobs, force=force,
+                          data_dir=data_dir, notebooks_dir=notebooks_dir, as_of=as_of,
+                          on_result=on_result, on_message=on_message)
+    except b.BuildError as err:
+        if bar is not None:
+            bar.close()
+        click.echo(f"nrmc build: {err}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        click.echo("nrmc build: interrupted; finished reports were kept, nothing half-written was left.", err=True)
+        sys.exit(130)
+    if bar is not None:
+        bar.close()
+    click.echo(summary.text())
+    sys.exit(0 if summary.ok else 1)
+
+
+@main.command("list")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None)
+def list_(data_dir):
+    """Print every scope: slug, Chinese and English name, code."""
+    from nrmc.regions import all_scopes
+
+    for s in all_scopes(Path(data_dir).resolve() if data_dir else None):
+        click.echo(f"{s.slug:<16} {s.name_zh:<10}\t{s.name_en:<20}\t{s.code or '-'}")
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None)
+def validate(data_dir):
+    """Check the dataset; exit 1 with file, row, column and reason when it is not valid."""
+    from nrmc.data import validate_report
+
+    text, ok = validate_report(Path(data_dir).resolve() if data_dir else None)
+    click.echo(text)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

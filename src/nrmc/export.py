@@ -1,0 +1,482 @@
+"""Turn an executed briefing notebook into HTML (our nbconvert template) and PDF (system Chromium).
+
+- `BriefingHTMLExporter` (`jupyter nbconvert --to nrmc_html`): outputs only, no code, prompts,
+  stderr or tracebacks; a header with title, scope and as-of date; a contents list; print CSS;
+  images embedded so that one file can be mailed.
+- `BriefingPDFExporter` (`jupyter nbconvert --to nrmc_pdf`): the same HTML printed to A4 by the
+  system's Chromium through Playwright (`executable_path`), never a downloaded browser.
+- `PdfPrinter`: one browser, several pages, shared by a whole `nrmc build`.
+
+Nothing here touches the network: the browser context refuses every http(s) request.
+"""
+from __future__ import annotations
+
+import asyncio
+import html as _html
+import os
+import re
+import shutil
+import subprocess
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from nbconvert.exporters import HTMLExporter
+from traitlets import Unicode, default
+
+from nrmc import __version__
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "nrmc_briefing"
+META_MIMETYPE = "application/vnd.nrmc.meta+json"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-extensions",
+    "--font-render-hinting=none",
+]
+CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+INSTALL_HINT = "sudo apt-get install -y chromium fonts-noto-cjk   (or run `make setup` in the repository)"
+
+PDF_MARGIN = {"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}
+
+LABELS = {
+    "zh": {"scope": "范围", "as_of": "数据截至", "built": "生成日期", "contents": "目录",
+           "kicker": "国家区域医疗中心简报", "page": "第 {n} 页，共 {t} 页"},
+    "en": {"scope": "Scope", "as_of": "Data as of", "built": "Built", "contents": "Contents",
+           "kicker": "National Regional Medical Centres briefing", "page": "Page {n} of {t}"},
+}
+
+
+class BrowserUnavailable(RuntimeError):
+    """No usable Chromium (or no CJK font): the message says what to install."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Header data: parameters, builder info, notebook metadata, run-time meta outputs
+# ---------------------------------------------------------------------------------------------
+
+def _clean(value: Any, limit: int = 300) -> str | None:
+    """A metadata value as short plain text (never markup: the template escapes it)."""
+    if value is None or isinstance(value, (dict, list, tuple, set)):
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    return text[:limit]
+
+
+def pop_meta_outputs(nb) -> dict:
+    """Remove `application/vnd.nrmc.meta+json` outputs from `nb` (in place); return them merged.
+
+    A notebook can set header fields at run time with
+    `IPython.display.display({"application/vnd.nrmc.meta+json": {"as_of": "2025-11-30"}}, raw=True)`.
+    """
+    merged: dict = {}
+    for cell in nb.get("cells", []):
+        outputs = cell.get("outputs")
+        if not outputs:
+            continue
+        keep = []
+        for out in outputs:
+            data = out.get("data") or {}
+            if META_MIMETYPE in data:
+                value = data[META_MIMETYPE]
+                if isinstance(value, dict):
+                    merged.update(value)
+                rest = {k: v for k, v in data.items() if k not in (META_MIMETYPE, "text/plain")}
+                if not rest:
+                    continue
+                out["data"] = rest
+            keep.append(out)
+        cell["outputs"] = keep
+    return merged
+
+
+def briefing_header(nb, runtime_meta: dict | None = None) -> dict:
+    """Header fields for the template, read defensively from the executed notebook.
+
+    Precedence (later wins): papermill parameters < builder info (`metadata.nrmc_build`) <
+    notebook metadata `nrmc` < run-time meta outputs.
+    """
+    md = nb.get("metadata", {}) or {}
+    params = dict((md.get("papermill") or {}).get("parameters") or {})
+    build = md.get("nrmc_build") or {}
+    scope = build.get("scope") or {}
+    author = md.get("nrmc") if isinstance(md.get("nrmc"), dict) else {}
+    fields: dict[str, Any] = {}
+    for source in (params, build, author, runtime_meta or {}):
+        for key in ("title", "subtitle", "as_of", "lang", "scope_name", "footer", "kicker", "built"):
+            v = _clean(source.get(key))
+            if v is not None:
+                fields[key] = v
+    lang = fields.get("lang", "zh")
+    lang = lang if lang in LABELS else "zh"
+    labels = LABELS[lang]
+    if "scope_name" not in fields and scope:
+        zh, en = _clean(scope.get("name_zh")), _clean(scope.get("name_en"))
+        if lang == "en":
+            fields["scope_name"] = en or zh or ""
+        else:
+            fields["scope_name"] = " · ".join(x for x in (zh, en) if x)
+    if "title" not in fields:
+        zh, en = _clean(scope.get("name_zh")), _clean(scope.get("name_en"))
+        national = scope.get("kind") == "national"
+        if lang == "en":
+            name = en or "China"
+            fields["title"] = ("National Regional Medical Centres: national overview" if national
+                               else f"{name}: National Regional Medical Centres briefing")
+        elif national:
+            fields["title"] = "全国国家区域医疗中心建设概览"
+        elif zh:
+            fields["title"] = f"{zh}国家区域医疗中心简报"
+        else:
+            fields["title"] = _clean(md.get("title")) or labels["kicker"]
+    fields.setdefault("kicker", labels["kicker"])
+    fields.setdefault("built", datetime.now().strftime("%Y-%m-%d"))
+    fields.setdefault("footer", f"nrmc {__version__} · " + (
+        "数据与来源见 data/ 与各图表下方的来源说明。" if lang == "zh"
+        else "Data and sources: see data/ and the source line under each chart."))
+    fields["lang"] = lang
+    fields["html_lang"] = "en" if lang == "en" else "zh-CN"
+    fields["labels"] = labels
+    fields["version"] = __version__
+    return fields
+
+
+# ---------------------------------------------------------------------------------------------
+# Contents list
+# ---------------------------------------------------------------------------------------------
+
+_HEADING = re.compile(r"<h([23])((?:\s[^>]*)?)>(.*?)</h\1>", re.S | re.I)
+_ID = re.compile(r"""\sid\s*=\s*(["'])(.*?)\1""", re.S | re.I)
+_TAGS = re.compile(r"<[^>]+>")
+_ANCHOR = re.compile(r"<a\s[^>]*class=[\"']anchor-link[\"'][^>]*>.*?</a>", re.S | re.I)
+CONTENTS_MARK = "<!--NRMC-CONTENTS-->"
+
+
+def add_contents(page: str, title: str = "Contents") -> str:
+    """Give every h2/h3 of <main> an id and put a linked contents list at CONTENTS_MARK."""
+    at = page.find(CONTENTS_MARK)
+    if at < 0:
+        return page
+    head, body = page[:at], page[at + len(CONTENTS_MARK):]
+    entries: list[tuple[int, str, str]] = []
+    used: set[str] = set()
+
+    def fix(m: re.Match) -> str:
+        level, attrs, inner = int(m.group(1)), m.group(2) or "", m.group(3)
+        if "no-toc" in attrs:
+            return m.group(0)
+        text = " ".join(_html.unescape(_TAGS.sub("", _ANCHOR.sub("", inner))).split())
+        if not text:
+            return m.group(0)
+        idm = _ID.search(attrs)
+        if idm:
+            hid = _html.unescape(idm.group(2))
+        else:
+            hid = f"sec-{len(entries) + 1}"
+            attrs = f' id="{hid}"' + attrs
+        while hid in used:
+            hid += "-"
+            attrs = _ID.sub(f' id="{_html.escape(hid)}"', attrs, count=1)
+        used.add(hid)
+        entries.append((level, hid, text))
+        return f"<h{level}{attrs}>{inner}</h{level}>"
+
+    body = _HEADING.sub(fix, body)
+    if len(entries) < 2:
+        return head + body
+    parts = [f'<nav class="contents" aria-label="{_html.escape(title)}"><h2 class="no-toc">{_html.escape(title)}</h2><ol>']
+    open_sub = False
+    for level, hid, text in entries:
+        link = f'<a href="#{_html.escape(hid)}">{_html.escape(text)}</a>'
+        if level == 3:
+            if not open_sub:
+                if parts[-1].endswith("</li>"):
+                    parts[-1] = parts[-1][: -len("</li>")]
+                else:  # an h3 before any h2
+                    parts.append("<li>")
+                parts.append("<ol>")
+                open_sub = True
+            parts.append(f"<li>{link}</li>")
+        else:
+            if open_sub:
+                parts.append("</ol></li>")
+                open_sub = False
+            parts.append(f"<li>{link}</li>")
+    if open_sub:
+        parts.append("</ol></li>")
+    parts.append("</ol></nav>")
+    return head + "".join(parts) + body
+
+
+# ---------------------------------------------------------------------------------------------
+# Exporters
+# ---------------------------------------------------------------------------------------------
+
+class BriefingHTMLExporter(HTMLExporter):
+    """A briefing as one self-contained HTML file (`jupyter nbconvert --to nrmc_html`)."""
+
+    export_from_notebook = "NRMC briefing (HTML)"
+
+    @default("template_name")
+    def _template_name_default(self):
+        return TEMPLATE_NAME
+
+    @default("extra_template_basedirs")
+    def _extra_template_basedirs_default(self):
+        return [str(TEMPLATE_ROOT)]
+
+    @default("exclude_input")
+    def _exclude_input_default(self):
+        return True
+
+    @default("exclude_input_prompt")
+    def _exclude_input_prompt_default(self):
+        return True
+
+    @default("exclude_output_prompt")
+    def _exclude_output_prompt_default(self):
+        return True
+
+    @default("embed_images")
+    def _embed_images_default(self):
+        return True
+
+    @default("anchor_link_text")
+    def _anchor_link_text_default(self):
+        return ""
+
+    @default("exclude_output_stdin")
+    def _exclude_output_stdin_default(self):
+        return True
+
+    @property
+    def default_config(self):
+        from traitlets.config import Config
+
+        c = Config(super().default_config)
+        c.merge(Config({
+            "TagRemovePreprocessor": {
+                "enabled": True,
+                "remove_cell_tags": ["remove-cell", "remove_cell", "hide"],
+                "remove_all_outputs_tags": ["remove-output", "remove_output", "hide-output"],
+                "remove_input_tags": ["remove-input", "remove_input"],
+            },
+        }))
+        return c
+
+    _css_cache: str | None = None
+
+    def _css(self) -> str:
+        if BriefingHTMLExporter._css_cache is None:
+            BriefingHTMLExporter._css_cache = (
+                TEMPLATE_ROOT / TEMPLATE_NAME / "static" / "briefing.css").read_text(encoding="utf-8")
+        return BriefingHTMLExporter._css_cache
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        import copy
+
+        nb = copy.deepcopy(nb)
+        runtime = pop_meta_outputs(nb)
+        # Never render error outputs or the cells that produced them only to fail.
+        for cell in nb.get("cells", []):
+            if cell.get("outputs"):
+                cell["outputs"] = [o for o in cell["outputs"] if o.get("output_type") != "error"
+                                   and not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        header = briefing_header(nb, runtime)
+        resources = dict(resources or {})
+        resources["nrmc"] = header
+        resources["nrmc_css"] = self._css()
+        page, resources = super().from_notebook_node(nb, resources, **kw)
+        page = add_contents(page, header["labels"]["contents"])
+        return page, resources
+
+
+class BriefingPDFExporter(BriefingHTMLExporter):
+    """A briefing printed to A4 PDF by the system Chromium (`jupyter nbconvert --to nrmc_pdf`).
+
+    Launches one browser per call; `nrmc build` shares one browser through `PdfPrinter` instead.
+    """
+
+    export_from_notebook = "NRMC briefing (PDF)"
+    output_mimetype = "application/pdf"
+
+    chromium = Unicode("", help="Path of the Chromium executable (default: $NRMC_CHROMIUM or /usr/bin/chromium)").tag(config=True)
+
+    @default("file_extension")
+    def _file_extension_default(self):
+        return ".pdf"
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        page, resources = super().from_notebook_node(nb, resources, **kw)
+        header = resources.get("nrmc", {})
+        pdf = html_to_pdf(page, footer_title=header.get("title", ""), lang=header.get("lang", "zh"),
+                          executable=self.chromium or None)
+        resources["output_extension"] = ".pdf"
+        return pdf, resources
+
+
+# ---------------------------------------------------------------------------------------------
+# Browser
+# ---------------------------------------------------------------------------------------------
+
+def find_chromium(explicit: str | None = None) -> str:
+    """Path of a usable Chromium, or BrowserUnavailable with the command that installs one."""
+    for cand in [explicit, os.environ.get("NRMC_CHROMIUM"), *CHROMIUM_CANDIDATES]:
+        if not cand:
+            continue
+        path = cand if os.sep in cand else shutil.which(cand)
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+        if cand in (explicit, os.environ.get("NRMC_CHROMIUM")):
+            raise BrowserUnavailable(f"Chromium not found at {cand!r}. Install it with: {INSTALL_HINT}")
+    raise BrowserUnavailable(f"Chromium is needed to print PDF briefings but none was found. Install it with: {INSTALL_HINT}")
+
+
+_fonts_checked = False
+
+
+def check_cjk_fonts() -> None:
+    """Raise BrowserUnavailable unless fontconfig knows a Chinese font (else PDFs show boxes)."""
+    global _fonts_checked
+    if _fonts_checked:
+        return
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    if not out.strip():
+        raise BrowserUnavailable(
+            "No Chinese (CJK) font is installed, so Chinese text would print as boxes. "
+            f"Install one with: {INSTALL_HINT}")
+    _fonts_checked = True
+
+
+def footer_template(title: str = "", lang: str = "zh") -> str:
+    page = LABELS.get(lang, LABELS["zh"])["page"].format(
+        n='<span class="pageNumber"></span>', t='<span class="totalPages"></span>')
+    return (
+        '<div style="width:100%;margin:0 15mm;display:flex;justify-content:space-between;'
+        "font-family:'Noto Sans CJK SC','Noto Sans SC',sans-serif;font-size:7.5pt;color:#5b6472;\">"
+        f"<span>{_html.escape(title)}</span><span>{page}</span></div>"
+    )
+
+
+class PdfPrinter:
+    """One Chromium for many PDFs: `async with PdfPrinter(pages=2) as p: pdf = await p.pdf(html)`."""
+
+    def __init__(self, pages: int = 2, executable: str | None = None, timeout_ms: int = 120_000):
+        self.pages = max(1, pages)
+        self.executable = executable
+        self.timeout_ms = timeout_ms
+        self._pw = None
+        self._browser = None
+        self._context = None
+        self._sem: asyncio.Semaphore | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def __aenter__(self) -> "PdfPrinter":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        exe = find_chromium(self.executable)
+        check_cjk_fonts()
+        self._sem = asyncio.Semaphore(self.pages)
+        self._lock = asyncio.Lock()
+        from playwright.async_api import async_playwright
+
+        self._pw = await async_playwright().start()
+        try:
+            await self._launch(exe)
+        except Exception:
+            await self._pw.stop()
+            self._pw = None
+            raise
+        self._exe = exe
+
+    async def _launch(self, exe: str) -> None:
+        try:
+            self._browser = await self._pw.chromium.launch(
+                executable_path=exe, args=CHROMIUM_ARGS, headless=True,
+                handle_sigint=False, handle_sigterm=False, handle_sighup=False)
+        except Exception as err:
+            raise BrowserUnavailable(f"Could not start Chromium at {exe}: {err}. Install it with: {INSTALL_HINT}") from err
+        self._context = await self._browser.new_context(offline=True, java_script_enabled=True)
+        # No network at run time: refuse anything that is not a data: URL or a local file.
+        await self._context.route(re.compile(r"^(https?|wss?|ftp)://"), lambda route: route.abort())
+
+    async def _ensure_browser(self) -> None:
+        async with self._lock:
+            if self._browser is None or not self._browser.is_connected():
+                await self._launch(self._exe)
+
+    async def pdf(self, page_html: str, *, footer_title: str = "", lang: str = "zh") -> bytes:
+        assert self._sem is not None, "PdfPrinter.start() first"
+        async with self._sem:
+            await self._ensure_browser()
+            page = await self._context.new_page()
+            try:
+                page.set_default_timeout(self.timeout_ms)
+                await page.emulate_media(media="print")
+                await page.set_content(page_html, wait_until="load")
+                await page.evaluate("() => document.fonts.ready.then(() => true)")
+                return await page.pdf(
+                    format="A4", print_background=True, display_header_footer=True,
+                    header_template="<span></span>", footer_template=footer_template(footer_title, lang),
+                    margin=PDF_MARGIN, prefer_css_page_size=False, outline=True, tagged=True)
+            finally:
+                try:
+                    await page.close()
+                except Exception:
+                    pass
+
+    async def close(self) -> None:
+        for obj, meth in ((self._context, "close"), (self._browser, "close"), (self._pw, "stop")):
+            if obj is not None:
+                try:
+                    await getattr(obj, meth)()
+                except Exception:
+                    pass
+        self._pw = self._browser = self._context = None
+
+
+def html_to_pdf(page_html: str, *, footer_title: str = "", lang: str = "zh", executable: str | None = None) -> bytes:
+    """Print one HTML page to PDF with a browser of its own (for the stand-alone exporter)."""
+
+    async def run() -> bytes:
+        async with PdfPrinter(pages=1, executable=executable) as printer:
+            return await printer.pdf(page_html, footer_title=footer_title, lang=lang)
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(run())
+    # Called from inside an event loop (e.g. in Jupyter): run in a thread of its own.
+    result: dict = {}
+
+    def target():
+        try:
+            result["pdf"] = asyncio.run(run())
+        except BaseException as err:  # noqa: BLE001 - re-raised below
+            result["err"] = err
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "err" in result:
+        raise result["err"]
+    return result["pdf"]
