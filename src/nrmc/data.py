@@ -283,7 +283,7 @@ def _pandera_schema(spec: dict[str, Col]):
     for name, col in spec.items():
         checks = []
         kind = col.kind
-        dtype = object
+        dtype = None
         if kind.startswith("regex:"):
             checks.append(pa.Check.str_matches(kind[6:], error=f"does not match the pattern {kind[6:]}"))
         elif kind.startswith("enum:"):
@@ -300,7 +300,7 @@ def _pandera_schema(spec: dict[str, Col]):
         elif kind == "date":
             checks.append(pa.Check(lambda s: s.map(_valid_partial_date), element_wise=False,
                                    error="not a valid date (use YYYY, YYYY-MM or YYYY-MM-DD, a real calendar date)"))
-        columns[name] = pa.Column(dtype, checks=checks, nullable=not col.required, coerce=dtype != object,
+        columns[name] = pa.Column(dtype, checks=checks, nullable=not col.required, coerce=dtype is not None,
                                   unique=col.unique, required=True, report_duplicates="exclude_first")
     return pa.DataFrameSchema(columns, strict=False)
 
@@ -437,10 +437,12 @@ class Dataset:
 # cross-table checks
 def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     def ids(table, col):
-        return set(t[table][col]) if table in t else set()
+        # None when the referenced table could not be read: its own problem is already reported,
+        # and checking against it would only add a cascade of false "unknown id" problems
+        return set(t[table][col]) if table in t else None
 
     def check_fk(table, col, valid, what, many=False):
-        if table not in t:
+        if table not in t or valid is None:
             return
         for _, row in t[table].iterrows():
             value = row[col]
@@ -468,7 +470,8 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     check_fk("centers", "source_ids", sources, "source id", many=True)
     check_fk("metrics", "metric", metrics, "metric code")
     check_fk("metrics", "source_id", sources, "source id")
-    check_fk("metrics", "subject_id", centers | provinces | prcs | {"national"}, "subject (centre id, province code, PRC id or 'national')")
+    subjects = None if None in (centers, provinces, prcs) else centers | provinces | prcs | {"national"}
+    check_fk("metrics", "subject_id", subjects, "subject (centre id, province code, PRC id or 'national')")
     check_fk("milestones", "source_id", sources, "source id")
     check_fk("provincial_centers", "province_code", provinces, "province code")
     check_fk("provincial_centers", "source_ids", sources, "source id", many=True)

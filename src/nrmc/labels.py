@@ -1,0 +1,187 @@
+"""Words and number formats of the briefings, in Chinese (default) and English.
+
+Formatting rules (DESIGN.md): thousands separators, units as published (万人次, 项, 人), a missing
+figure is "—", never 0, NaN or None; a qualifier of the source (余, 超, 约, 近) is kept.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+LANGS = ("zh", "en")
+
+_L: dict[str, tuple[str, str]] = {
+    # sections
+    "headline": ("要点", "Key points"),
+    "coverage": ("一、覆盖", "1. Coverage"),
+    "specialty": ("二、专科结构", "2. Specialty mix"),
+    "performance": ("三、建设成效", "3. Performance"),
+    "sources": ("四、来源与说明", "4. Sources and notes"),
+    "national_map": ("一、全国布局", "1. Where the centres are"),
+    "national_flows": ("二、输出医院来自哪里", "2. Where the output hospitals come from"),
+    "national_specialty": ("三、专科结构", "3. Specialty mix"),
+    "national_time": ("四、进展与里程碑", "4. Progress and milestones"),
+    "national_performance": ("五、全国性数据", "5. National figures"),
+    "national_context": ("六、背景：省级区域医疗中心", "6. Context: provincial regional medical centres"),
+    "national_sources": ("七、来源与说明", "7. Sources and notes"),
+    # words
+    "province": ("省份", "Province"),
+    "centre": ("项目", "Centre"),
+    "centres": ("国家区域医疗中心", "national regional medical centres"),
+    "host": ("依托医院", "Host hospital"),
+    "output": ("输出医院", "Output hospital"),
+    "output_province": ("输出医院所在省份", "Output hospital's province"),
+    "city": ("城市", "City"),
+    "specialty_col": ("专科", "Specialty"),
+    "basis": ("专科依据", "Specialty basis"),
+    "stated": ("来源明示", "stated in a source"),
+    "inferred": ("据输出医院推断", "inferred from the output hospital"),
+    "status": ("状态", "Status"),
+    "opened": ("开诊", "Opening"),
+    "source_col": ("来源", "Source"),
+    "metric": ("指标", "Metric"),
+    "value": ("数值", "Value"),
+    "as_of": ("截至", "As of"),
+    "period": ("口径", "Period"),
+    "flag": ("标记", "Flag"),
+    "note": ("说明", "Note"),
+    "subject": ("对象", "Subject"),
+    "count": ("数量", "Count"),
+    "share": ("占比", "Share"),
+    "national": ("全国", "China"),
+    "missing": ("—", "—"),
+    "rank": ("位次", "Rank"),
+    "per_10m": ("每千万人口中心数", "Centres per 10 million residents"),
+    "population": ("常住人口（万人）", "Resident population (10,000)"),
+    "has": ("已有", "present"),
+    "lacks": ("尚缺", "missing"),
+    "has_unnamed": ("已获批（来源未列名称）", "approved (source gives no name)"),
+    "in_province": ("本省", "This province"),
+    "in_nation": ("全国", "China"),
+    "unknown": ("未知", "not known"),
+}
+
+STATUS = {
+    "approved": ("已获批", "approved"),
+    "trial": ("试运行/过渡期运营", "trial operation"),
+    "open": ("已开诊", "open"),
+    "planned": ("规划中（未获批）", "planned (not approved)"),
+}
+FLAGS = {
+    "suspect_unit": ("疑似单位有误", "suspect unit"),
+    "inconsistent": ("与其他数据不一致", "inconsistent"),
+    "ambiguous": ("口径不明", "ambiguous scope"),
+}
+PERIODS = {
+    "cumulative": ("累计", "cumulative"),
+    "snapshot": ("时点数", "at that date"),
+    "change": ("增幅", "change"),
+}
+QUALIFIERS = {
+    "more_than": ("超过", "over "),
+    "about": ("约", "about "),
+    "at_least": ("至少", "at least "),
+    "less_than": ("不足", "under "),
+    "nearly": ("近", "nearly "),
+}
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    return lang
+
+
+def t(key: str, lang: str = "zh") -> str:
+    zh, en = _L[key]
+    return zh if lang == "zh" else en
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def is_missing(value) -> bool:
+    """None, NaN, pandas NA/NaT and the empty string all mean 'not known'."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        return math.isnan(value)
+    except TypeError:
+        return False
+
+
+def fmt_number(value, decimals: int | None = None) -> str:
+    """1234.5 → '1,234.5'; 4200.0 → '4,200'; missing → '—'."""
+    if is_missing(value):
+        return "—"
+    v = float(value)
+    if decimals is None:
+        if v == int(v):
+            return f"{int(v):,}"
+        text = f"{v:,.2f}".rstrip("0").rstrip(".")
+        return text
+    return f"{v:,.{decimals}f}"
+
+
+def fmt_value(value, unit: str, qualifier: str = "", lang: str = "zh") -> str:
+    """A figure with its unit and qualifier as a reader expects: '超过26%', '50余项' is shown as
+    '超过50项'; English 'over 50'. Missing → '—'."""
+    if is_missing(value):
+        return "—"
+    q = pick(QUALIFIERS[qualifier], lang) if qualifier else ""
+    num = fmt_number(value)
+    if lang == "zh":
+        return f"{q}{num}{unit}"
+    u = unit_en(unit)
+    return f"{q}{num}{'' if u == '%' else ' '}{u}".strip()
+
+
+_UNITS_EN = {
+    "项": "items", "个": "", "人": "persons", "人次": "person-visits", "例": "cases", "张": "beds", "次": "times",
+    "%": "%", "条": "items", "家": "institutions", "名": "", "位": "", "万人次": "×10,000 visits",
+    "万人": "×10,000 persons", "万例": "×10,000 cases", "场": "sessions",
+}
+
+
+def unit_en(unit: str) -> str:
+    if unit in _UNITS_EN:
+        return _UNITS_EN[unit]
+    if unit.startswith("万") and unit[1:] in _UNITS_EN:
+        return "×10,000 " + _UNITS_EN[unit[1:]]
+    return unit
+
+
+def fmt_date(text: str, lang: str = "zh") -> str:
+    """'2024-08' → '2024年8月' / 'Aug 2024'; '' → '—'."""
+    if not text or is_missing(text):
+        return "—"
+    m = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$", str(text))
+    if not m:
+        return str(text)
+    y, mo, d = m.groups()
+    if lang == "zh":
+        return f"{y}年" + (f"{int(mo)}月" if mo else "") + (f"{int(d)}日" if d else "")
+    if not mo:
+        return y
+    return (f"{int(d)} " if d else "") + f"{MONTHS_EN[int(mo) - 1]} {y}"
+
+
+def fmt_period(period: str, lang: str = "zh") -> str:
+    if period in PERIODS:
+        return pick(PERIODS[period], lang)
+    if "/" in period:
+        a, b = period.split("/")
+        return f"{a}—{b}年" if lang == "zh" else f"{a}–{b}"
+    if period.isdigit():
+        return f"{period}年" if lang == "zh" else f"year {period}"
+    return period
+
+
+def fmt_share(value: float) -> str:
+    return "—" if is_missing(value) else f"{value:.0f}%"

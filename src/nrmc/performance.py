@@ -1,0 +1,158 @@
+"""Performance: every figure known about a province (or the nation) and its centres, each with
+value, unit, as-of date, period and source number; comparable figures side by side; what is not
+known.
+
+Figures of different dates or periods are never added together: `safe_total()` refuses, and the
+charts show each bar with its own date.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from nrmc.coverage import province_code
+from nrmc.data import Dataset
+from nrmc.labels import fmt_date, fmt_period, fmt_value, pick, FLAGS
+
+# Figures a reader expects for every centre; the "not known" table lists the gaps among these.
+CORE_METRICS = (
+    "new_technologies",
+    "tech_province_firsts",
+    "resident_experts",
+    "visiting_experts",
+    "expert_visits",
+    "outpatient_visits",
+    "inpatients",
+    "surgeries_level4",
+    "beds",
+    "out_of_province_patients",
+)
+
+
+class IncomparableFiguresError(ValueError):
+    """Raised when asked to add up figures of different dates, periods or units."""
+
+
+def source_numbers(ds: Dataset) -> dict[str, int]:
+    """Every source's number in the briefings: its position in sources.csv (stable across briefings)."""
+    return {sid: i + 1 for i, sid in enumerate(ds.sources["source_id"])}
+
+
+def subject_names(ds: Dataset) -> pd.DataFrame:
+    """subject_id → kind, name_zh, name_en, province_code for every possible metric subject."""
+    c = ds.centers
+    p = ds.provinces
+    pc = ds.provincial_centers
+    parts = [
+        pd.DataFrame({"subject_id": c["center_id"], "kind": "centre", "name_zh": c["name_zh"],
+                      "name_en": c["name_en"].where(c["name_en"] != "", c["name_zh"]), "province_code": c["province_code"]}),
+        pd.DataFrame({"subject_id": p["code"], "kind": "province", "name_zh": p["name_zh"], "name_en": p["name_en"],
+                      "province_code": p["code"]}),
+        pd.DataFrame({"subject_id": pc["prc_id"], "kind": "provincial_centre", "name_zh": pc["name_zh"],
+                      "name_en": pc["name_en"].where(pc["name_en"] != "", pc["name_zh"]), "province_code": pc["province_code"]}),
+        pd.DataFrame({"subject_id": ["national"], "kind": ["national"], "name_zh": ["全国"], "name_en": ["China"],
+                      "province_code": [""]}),
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def figures(ds: Dataset, province: object | None = None, *, include_provincial_centres: bool = True) -> pd.DataFrame:
+    """All figures about one province and its centres, or (province=None) about the nation.
+
+    Adds: subject kind and names, metric labels, `display_zh`/`display_en` (value with unit and
+    qualifier), `source_no`, `flag_zh`/`flag_en`. Sorted by subject (province first), metric, date.
+    """
+    subj = subject_names(ds)
+    if province is None:
+        keep = subj[subj["kind"] == "national"]
+    else:
+        code = province_code(ds, province)
+        kinds = ["centre", "province"] + (["provincial_centre"] if include_provincial_centres else [])
+        keep = subj[(subj["province_code"] == code) & subj["kind"].isin(kinds)]
+    m = ds.metrics.merge(keep, on="subject_id", how="inner")
+    defs = ds.metric_definitions.set_index("code")
+    m = m.assign(
+        label_zh=m["metric"].map(defs["label_zh"]),
+        label_en=m["metric"].map(defs["label_en"]),
+        comparable=m["metric"].map(defs["comparable"]).astype(bool),
+        source_no=m["source_id"].map(source_numbers(ds)),
+    )
+    m["display_zh"] = [fmt_value(v, u, q, "zh") for v, u, q in zip(m["value"], m["unit"], m["qualifier"])]
+    m["display_en"] = [fmt_value(v, u, q, "en") for v, u, q in zip(m["value"], m["unit"], m["qualifier"])]
+    m["flag_zh"] = m["flag"].map(lambda f: pick(FLAGS[f], "zh") if f else "")
+    m["flag_en"] = m["flag"].map(lambda f: pick(FLAGS[f], "en") if f else "")
+    order = {"province": 0, "national": 0, "centre": 1, "provincial_centre": 2}
+    m["_o"] = m["kind"].map(order)
+    return m.sort_values(["_o", "subject_id", "metric", "breakdown", "as_of_dt", "source_id"]).drop(columns="_o").reset_index(drop=True)
+
+
+def figure_table(fig: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The figures as a reader's table: subject, metric, value, as of, period, source, flag/note."""
+    zh = lang == "zh"
+    out = pd.DataFrame({
+        "subject": fig["name_zh" if zh else "name_en"],
+        "metric": fig["label_zh" if zh else "label_en"] + fig["breakdown"].map(lambda b: f"（{b.split('=', 1)[1]}）" if b else ""),
+        "value": fig["display_zh" if zh else "display_en"],
+        "as_of": fig["as_of"].map(lambda d: fmt_date(d, lang)),
+        "period": fig["period"].map(lambda p: fmt_period(p, lang)),
+        "source": fig["source_no"].map(lambda n: f"[{n}]"),
+        "flag": fig["flag_zh" if zh else "flag_en"],
+    })
+    return out
+
+
+def latest(fig: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per subject, the most recent figure for `metric` (whole-subject figures, no breakdown).
+    Ties at the same date keep every source. Adds `n_figures`: how many figures the subject has for
+    the metric in all, so a chart can say that older or other-source figures exist."""
+    m = fig[(fig["metric"] == metric) & (fig["breakdown"] == "")]
+    if m.empty:
+        return m.assign(n_figures=pd.Series(dtype=int))
+    n = m.groupby("subject_id").size().rename("n_figures")
+    last = m.groupby("subject_id")["as_of_dt"].transform("max")
+    out = m[m["as_of_dt"] == last].drop_duplicates(["subject_id", "as_of", "source_id"])
+    return out.merge(n, left_on="subject_id", right_index=True).reset_index(drop=True)
+
+
+def comparable(fig: pd.DataFrame, metric: str, kind: str = "centre") -> pd.DataFrame:
+    """The latest figure of `metric` for each subject of `kind`, one row per subject (the first
+    source when two agree in date), for side-by-side charts. Flagged figures are kept and marked."""
+    m = latest(fig[fig["kind"] == kind], metric)
+    return m.drop_duplicates("subject_id").sort_values("value_base", ascending=False).reset_index(drop=True)
+
+
+def safe_total(rows: pd.DataFrame) -> float:
+    """Sum figures only when they share unit, as-of date and period; otherwise raise
+    IncomparableFiguresError naming what differs. A missing value anywhere also refuses."""
+    if rows.empty:
+        raise IncomparableFiguresError("no figures to add up")
+    for col, what in (("base_unit", "units"), ("as_of", "dates"), ("period", "periods")):
+        vals = rows[col].unique()
+        if len(vals) > 1:
+            raise IncomparableFiguresError(f"figures have different {what}: {', '.join(map(str, vals))}")
+    if rows["value_base"].isna().any():
+        raise IncomparableFiguresError("a figure is missing")
+    return float(rows["value_base"].sum())
+
+
+def unknowns(ds: Dataset, province: object, metrics: tuple[str, ...] = CORE_METRICS, lang: str = "zh") -> pd.DataFrame:
+    """For each approved centre of the province: which of the core figures no source gives.
+    Columns: centre, known (n of core), missing (labels of the missing figures)."""
+    code = province_code(ds, province)
+    defs = ds.metric_definitions.set_index("code")
+    core = [m for m in metrics if m in defs.index]
+    c = ds.counted_centers[ds.counted_centers["province_code"] == code]
+    have = ds.metrics[ds.metrics["subject_id"].isin(c["center_id"])].groupby("subject_id")["metric"].agg(set)
+    rows = []
+    label = "label_zh" if lang == "zh" else "label_en"
+    for _, r in c.iterrows():
+        got = have.get(r["center_id"], set())
+        missing = [defs.loc[m, label] for m in core if m not in got]
+        rows.append({"center_id": r["center_id"], "name_zh": r["name_zh"], "name_en": r["name_en"] or r["name_zh"],
+                     "known": len(core) - len(missing), "of": len(core),
+                     "missing": ("、" if lang == "zh" else ", ").join(missing)})
+    return pd.DataFrame(rows, columns=["center_id", "name_zh", "name_en", "known", "of", "missing"])
+
+
+def flagged(fig: pd.DataFrame) -> pd.DataFrame:
+    """The flagged figures among `fig`, with their reasons."""
+    return fig[fig["flag"] != ""].reset_index(drop=True)
