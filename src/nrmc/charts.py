@@ -125,16 +125,19 @@ def tile_map(tiles: pd.DataFrame, title: str, source: str, *, value_label: str,
     by value on a 5-step ramp (zero gets the lightest, missing is white with a dashed border);
     `highlight` (a province code) gets a thick outline and bold label.
     """
-    fig, ax = _new(5.6)
+    fig, ax = _new(6.4)
     vals = tiles["value"].astype(float)
     vmax = np.nanmax(vals.values) if vals.notna().any() else 0
+    integers = bool(vals.dropna().apply(float.is_integer).all())
+    if integers and 0 < vmax < len(RAMP) - 1:
+        vmax = float(len(RAMP) - 1)  # one step per count: 0, 1, 2, 3, 4+
     bins = np.linspace(0, vmax, len(RAMP)) if vmax > 0 else np.zeros(len(RAMP))
     for _, t in tiles.iterrows():
         r, c, v = int(t["tile_row"]), int(t["tile_col"]), t["value"]
         if pd.isna(v):
             face, txt = "white", INK
         else:
-            k = 0 if vmax <= 0 or v <= 0 else min(len(RAMP) - 1, 1 + int((v / vmax) * (len(RAMP) - 1) - 1e-9))
+            k = 0 if vmax <= 0 or v <= 0 else min(len(RAMP) - 1, max(1, int(np.ceil(v / vmax * (len(RAMP) - 1) - 1e-9))))
             face = RAMP[k]
             txt = "white" if k >= 3 else INK
         is_hl = highlight is not None and t["code"] == highlight
@@ -156,9 +159,16 @@ def tile_map(tiles: pd.DataFrame, title: str, source: str, *, value_label: str,
         for k in range(1, len(RAMP)):
             lo, hi = bins[k - 1], bins[k]
             handles.append(Rectangle((0, 0), 1, 1, facecolor=RAMP[k], edgecolor="#6b6b6b", linewidth=0.6))
-            labels.append(f"{fmt(lo)}–{fmt(hi)}")
-        ax.legend(handles, labels, title=value_label, loc="lower left", fontsize=7.5, title_fontsize=8,
-                  frameon=False, bbox_to_anchor=(0.0, 0.0))
+            if integers:
+                lo_i, hi_i = int(np.floor(lo)) + 1, int(np.floor(hi))
+                labels.append(str(hi_i) if lo_i >= hi_i else f"{lo_i}–{hi_i}")
+            else:
+                labels.append(f"{fmt(lo)}–{fmt(hi)}")
+        if any(pd.isna(v) for v in tiles["value"]):
+            handles.append(Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#6b6b6b", linewidth=0.6, linestyle="--"))
+            labels.append(missing_text)
+        ax.legend(handles, labels, title=value_label, loc="lower right", fontsize=7.5, title_fontsize=8,
+                  frameon=False, bbox_to_anchor=(1.0, 0.0))
     return _finish(fig, title, source)
 
 
@@ -185,15 +195,18 @@ def hbar(labels: list[str], values: list[float], title: str, source: str, *, xla
     ax.set_xlabel(xlabel)
     vmax = np.nanmax([v for v in values if not pd.isna(v)] + [0] + [r[1] for r in reference or []])
     ax.set_xlim(0, vmax * 1.18 if vmax > 0 else 1)
+    handles, names = [], []
     for (label, x), style in zip(reference or [], ["--", ":", "-."]):
-        ax.axvline(x, color=INK, linestyle=style, linewidth=1)
-        ax.text(x, y.max() + 0.75 if n else 0, f"{label} {fmt(x)}", ha="center", va="bottom", fontsize=7.5)
+        handles.append(ax.axvline(x, color=INK, linestyle=style, linewidth=1.2))
+        names.append(f"{label} {fmt(x)}")
     if n:
-        ax.set_ylim(-0.7, y.max() + 1.3 if reference else y.max() + 0.7)
+        ax.set_ylim(-0.7, y.max() + 0.7)
     if hatched and any(ht) and hatch_label:
         from matplotlib.patches import Patch
-        ax.legend([Patch(facecolor=MID), Patch(facecolor=LIGHT, hatch="///", edgecolor=DARK)],
-                  [solid_label or "", hatch_label], loc="lower right", fontsize=7.5, frameon=False)
+        handles += [Patch(facecolor=MID), Patch(facecolor=LIGHT, hatch="///", edgecolor=DARK)]
+        names += [solid_label or "", hatch_label]
+    if handles:
+        ax.legend(handles, names, loc="lower right", fontsize=7.5, frameon=True, framealpha=0.9, edgecolor="none")
     return _finish(fig, title, source)
 
 

@@ -1,0 +1,132 @@
+"""Coverage, specialty mix and performance functions against hand-checked figures of the real data."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from nrmc import coverage, performance, specialty
+from nrmc.performance import IncomparableFiguresError
+
+
+def test_centers_by_province_counts_and_rates(ds):
+    t = coverage.centers_by_province(ds).set_index("code")
+    assert len(t) == 31 and t.attrs["pop_year"] == 2024
+    assert t["centers"].sum() == len(ds.counted_centers) == 75
+    ah = t.loc["340000"]
+    assert ah["centers"] == 7 and ah["population"] == 6123
+    assert ah["per_10m"] == pytest.approx(7 / 6123 * 1000)
+    assert ah["stated"] == 9  # the Anhui article's total, reported beside the named count
+    assert t.loc["540000", "centers"] == 0 and t.loc["540000", "per_10m"] == 0
+    # rank: 1 is the highest rate; provinces with equal rates share a rank
+    best = t["per_10m"].idxmax()
+    assert t.loc[best, "rank"] == 1
+    zero = t[t["centers"] == 0]
+    assert zero["rank"].nunique() == 1 and zero["rank"].iloc[0] == 31 - len(zero) + 1
+
+
+def test_population_year_follows_as_of(ds):
+    assert coverage.population_year(ds.as_of("2023-01-31")) == 2023
+    assert coverage.population_year(ds.as_of("2022-12-31")) == 2022
+    assert coverage.centers_by_province(ds.as_of("2022-12-31"))["centers"].sum() == 0
+
+
+def test_per_head_comparison_region_and_nation(ds):
+    c = coverage.per_head_comparison(ds, "皖").set_index("scope")
+    prov = ds.provinces
+    central = prov[prov["region"] == "中部"]["code"]
+    n_central = ds.counted_centers["province_code"].isin(central).sum()
+    assert c.loc["region", "centers"] == n_central
+    assert c.loc["region", "per_10m"] == pytest.approx(n_central / prov[prov["region"] == "中部"]["pop_2024"].sum() * 1000)
+    assert c.loc["national", "per_10m"] == pytest.approx(75 / prov["pop_2024"].sum() * 1000)
+
+
+def test_planned_specialties_present_unnamed_and_missing(ds):
+    ps = coverage.planned_specialties(ds, "anhui").set_index("code")
+    assert len(ps) == 13  # 12 planned specialties + TCM
+    assert ps.loc["pediatrics", "status"] == "has" and ps.loc["tcm", "status"] == "has"
+    # the article states an oncology and a mental-health centre but names neither
+    assert ps.loc["oncology", "status"] == "has_unnamed" and ps.loc["mental_health", "status"] == "has_unnamed"
+    assert ps.loc["ophthalmology", "status"] == "lacks"
+    tibet = coverage.planned_specialties(ds, "西藏")
+    assert (tibet["status"] == "lacks").all()
+
+
+def test_output_origins_and_matrix(ds):
+    o = coverage.output_origins(ds, "安徽省").set_index("origin_code")["centers"].to_dict()
+    assert o == {"310000": 4, "110000": 2, "330000": 1}
+    m = coverage.origin_host_matrix(ds)
+    assert m.values.sum() == 75
+    assert m.loc["北京", "河南"] == (ds.counted_centers.query("province_code == '410000' and output_province_code == '110000'").shape[0])
+    beijing_out = coverage.as_origin(ds, "北京")
+    assert len(beijing_out) == int(m.loc["北京"].sum())
+
+
+def test_completeness_against_official_total(ds):
+    c = coverage.completeness(ds)
+    assert (c.named, c.official_total, c.official_date) == (75, 125, "2023-11-08")
+    assert c.share == pytest.approx(60.0)
+    early = coverage.completeness(ds.as_of("2023-01-31"))
+    assert (early.named, early.official_total) == (71, 50)
+
+
+def test_specialty_counts_and_shares(ds):
+    s = specialty.specialty_counts(ds).set_index("code")
+    assert s["count"].sum() == 75
+    assert s["share"].sum() == pytest.approx(100)
+    assert (s["stated"] + s["inferred"] == s["count"]).all()
+    ah = specialty.specialty_counts(ds, "皖").set_index("code")
+    assert ah["count"].sum() == 7 and ah.loc["pediatrics", "stated"] == 1
+    cmp_ = specialty.specialty_compare(ds, "皖").set_index("code")
+    assert cmp_.loc["pediatrics", "province_share"] == pytest.approx(100 / 7)
+    assert cmp_.loc["pediatrics", "difference"] == pytest.approx(100 / 7 - s.loc["pediatrics", "share"])
+
+
+def test_figures_of_a_province_include_its_centres(ds):
+    f = performance.figures(ds, "贵州")
+    assert set(f["kind"]) == {"province", "centre"}
+    beds = f[f["metric"] == "beds"].iloc[0]
+    assert beds["display_zh"] == "4,200张" and beds["source_no"] == 5 and beds["as_of"] == "2024-08"
+    out = f[(f["metric"] == "outpatient_visits") & (f["subject_id"] == "520000")].iloc[0]
+    assert out["flag_zh"] == "疑似单位有误" and out["display_zh"] == "29,063万人次"
+
+
+def test_latest_and_comparable_take_the_newest_figure(ds):
+    f = performance.figures(ds, "安徽")
+    tech = performance.comparable(f, "new_technologies")
+    fudan = tech.set_index("name_zh").loc["复旦大学附属儿科医院安徽医院"]
+    assert fudan["value"] == 453 and fudan["as_of"] == "2025-11-30" and fudan["n_figures"] == 2
+    assert tech["subject_id"].is_unique
+
+
+def test_figures_of_different_dates_are_never_summed(ds):
+    f = performance.figures(ds, "安徽")
+    tech = f[(f["metric"] == "new_technologies") & (f["kind"] == "centre")]
+    with pytest.raises(IncomparableFiguresError, match="different dates"):
+        performance.safe_total(tech)
+    same = tech[tech["as_of"] == "2025-11-30"].drop_duplicates("subject_id")
+    assert performance.safe_total(same) == same["value_base"].sum()
+
+
+def test_safe_total_refuses_mixed_units(ds):
+    f = performance.figures(ds, "贵州")
+    rows = f[f["metric"].isin(["beds", "outpatient_visits"]) & (f["subject_id"] == "520000")]
+    with pytest.raises(IncomparableFiguresError):
+        performance.safe_total(rows)
+
+
+def test_unknowns_lists_missing_core_figures(ds):
+    u = performance.unknowns(ds, "anhui").set_index("center_id")
+    assert len(u) == 7
+    # the Tiantan Anhui centre has no figure at all in the sources
+    tiantan = ds.centers.set_index("name_zh").loc["首都医科大学附属北京天坛医院安徽医院", "center_id"]
+    assert u.loc[tiantan, "known"] == 0 and "新技术" in u.loc[tiantan, "missing"]
+    fudan = ds.centers.set_index("name_zh").loc["复旦大学附属儿科医院安徽医院", "center_id"]
+    assert u.loc[fudan, "known"] >= 3
+
+
+def test_wan_units_are_scaled_for_comparison(ds):
+    m = ds.metrics[(ds.metrics["subject_id"] == "520000") & (ds.metrics["metric"] == "surgeries_level4")].iloc[0]
+    assert m["unit"] == "万例" and m["base_unit"] == "例" and m["value_base"] == pytest.approx(22200)
+    assert not math.isnan(m["value_base"])
