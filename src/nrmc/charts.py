@@ -18,14 +18,12 @@ import subprocess
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from markupsafe import Markup, escape  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import numpy as np
+import pandas as pd
+from markupsafe import Markup, escape
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Droid Sans Fallback")
 CJK_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype", "/usr/share/fonts")
@@ -86,7 +84,7 @@ def cjk_font() -> str:
 def setup() -> str:
     """Configure matplotlib for the briefings; returns the CJK family in use."""
     family = cjk_font()
-    plt.rcParams.update({
+    matplotlib.rcParams.update({
         "font.family": [family, "DejaVu Sans"],
         "axes.unicode_minus": False,
         "svg.fonttype": "path",
@@ -104,7 +102,7 @@ def setup() -> str:
     return family
 
 
-def _finish(fig, title: str, source: str) -> plt.Figure:
+def _finish(fig, title: str, source: str) -> Figure:
     fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold", wrap=True)
     fig.text(0.01, 0.005, source, ha="left", va="bottom", fontsize=7.5, color="#444444", wrap=True)
     fig.tight_layout(rect=(0, 0.045, 1, 0.94))
@@ -112,13 +110,16 @@ def _finish(fig, title: str, source: str) -> plt.Figure:
 
 
 def _new(height: float):
+    """A figure outside pyplot's global registry: nothing is shown twice in Jupyter, nothing
+    leaks between briefings run in one kernel, and any backend (inline, Agg) can draw it."""
     setup()
-    return plt.subplots(figsize=(WIDTH_IN, height))
+    fig = Figure(figsize=(WIDTH_IN, height))
+    return fig, fig.subplots()
 
 
 # ---------------------------------------------------------------------------------------------
 def tile_map(tiles: pd.DataFrame, title: str, source: str, *, value_label: str,
-             highlight: str | None = None, fmt=lambda v: f"{v:g}", missing_text: str = "—") -> plt.Figure:
+             highlight: str | None = None, fmt=lambda v: f"{v:g}", missing_text: str = "—") -> Figure:
     """A tile-grid map of the 31 provinces.
 
     `tiles` has columns code, label, tile_row, tile_col, value (NaN = no value). Tiles are shaded
@@ -163,7 +164,7 @@ def tile_map(tiles: pd.DataFrame, title: str, source: str, *, value_label: str,
                 lo_i, hi_i = int(np.floor(lo)) + 1, int(np.floor(hi))
                 labels.append(str(hi_i) if lo_i >= hi_i else f"{lo_i}–{hi_i}")
             else:
-                labels.append(f"{fmt(lo)}–{fmt(hi)}")
+                labels.append(f"> 0–{fmt(hi)}" if k == 1 else f"{fmt(lo)}–{fmt(hi)}")
         if any(pd.isna(v) for v in tiles["value"]):
             handles.append(Rectangle((0, 0), 1, 1, facecolor="white", edgecolor="#6b6b6b", linewidth=0.6, linestyle="--"))
             labels.append(missing_text)
@@ -175,7 +176,7 @@ def tile_map(tiles: pd.DataFrame, title: str, source: str, *, value_label: str,
 def hbar(labels: list[str], values: list[float], title: str, source: str, *, xlabel: str,
          highlight: list[bool] | None = None, reference: list[tuple[str, float]] | None = None,
          fmt=lambda v: f"{v:g}", hatched: list[bool] | None = None, hatch_label: str | None = None,
-         solid_label: str | None = None) -> plt.Figure:
+         solid_label: str | None = None) -> Figure:
     """Horizontal bars, largest on top, value printed at the end of each bar. `highlight` marks
     bars (dark fill + outline); `reference` adds labelled vertical lines (e.g. the national average);
     `hatched` draws some bars light and hatched (e.g. inferred rather than stated)."""
@@ -211,7 +212,7 @@ def hbar(labels: list[str], values: list[float], title: str, source: str, *, xla
 
 
 def paired_bars(categories: list[str], series: dict[str, list[float]], title: str, source: str, *,
-                ylabel: str, fmt=lambda v: f"{v:g}") -> plt.Figure:
+                ylabel: str, fmt=lambda v: f"{v:g}") -> Figure:
     """Grouped vertical bars for 2–3 series (e.g. resident vs visiting experts per centre);
     series are told apart by fill and hatching, not by hue alone. Missing values are marked '—'."""
     fig, ax = _new(3.6)
@@ -239,7 +240,7 @@ def paired_bars(categories: list[str], series: dict[str, list[float]], title: st
 
 
 def share_compare(labels: list[str], left: list[float], right: list[float], title: str, source: str, *,
-                  left_label: str, right_label: str, xlabel: str) -> plt.Figure:
+                  left_label: str, right_label: str, xlabel: str) -> Figure:
     """Two shares per category (e.g. the province against the nation), dark solid vs light hatched."""
     n = len(labels)
     fig, ax = _new(max(2.4, 0.34 * n + 1.4))
@@ -257,7 +258,7 @@ def share_compare(labels: list[str], left: list[float], right: list[float], titl
     return _finish(fig, title, source)
 
 
-def matrix(table: pd.DataFrame, title: str, source: str, *, xlabel: str, ylabel: str) -> plt.Figure:
+def matrix(table: pd.DataFrame, title: str, source: str, *, xlabel: str, ylabel: str) -> Figure:
     """A count matrix (rows × columns) drawn as shaded cells with the count written in each
     non-empty cell; zero cells are left blank."""
     rows, cols = table.shape
@@ -284,7 +285,7 @@ def matrix(table: pd.DataFrame, title: str, source: str, *, xlabel: str, ylabel:
 
 
 def timeline(dates: pd.Series, labels: list[str], counts: pd.Series, title: str, source: str, *,
-             ylabel: str, step_label: str) -> plt.Figure:
+             ylabel: str, step_label: str) -> Figure:
     """Cumulative count over time as a step line, with labelled milestone markers."""
     fig, ax = _new(3.4)
     if len(counts):
@@ -302,14 +303,13 @@ def timeline(dates: pd.Series, labels: list[str], counts: pd.Series, title: str,
 
 
 # ---------------------------------------------------------------------------------------------
-def figure_svg(fig: plt.Figure) -> bytes:
+def figure_svg(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
-    plt.close(fig)
     return buf.getvalue()
 
 
-def figure_html(fig: plt.Figure, alt: str) -> Markup:
+def figure_html(fig: Figure, alt: str) -> Markup:
     """A self-contained <figure> with the chart as an SVG data URI and `alt` as its text alternative."""
     data = base64.b64encode(figure_svg(fig)).decode("ascii")
     return Markup('<figure class="chart"><img src="data:image/svg+xml;base64,{}" alt="{}"></figure>').format(
