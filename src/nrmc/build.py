@@ -419,11 +419,16 @@ class KernelPool:
         self._ipc: str | None = None
 
     async def start(self) -> None:
-        """Start the first kernel now (its errors are fatal), the others in the background."""
-        first = await self._start_one()
-        self._free.put_nowait(first)
-        for _ in range(self.size - 1):
+        """Launch every kernel (one launch at a time; warm-ups overlap); return when one is ready.
+
+        Raises BuildError when no kernel can be started at all.
+        """
+        for _ in range(self.size):
             self._spawn(self._add_one())
+        while self._free.empty():
+            if not self._tasks:
+                raise BuildError(f"no Jupyter kernel could be started: {self._failed}")
+            await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
 
     def _spawn(self, coro) -> None:
         task = asyncio.ensure_future(coro)
@@ -549,12 +554,15 @@ def _prepare(job: _Job, lang: str):
     return nb
 
 
-async def _execute(pool: KernelPool, nb, cwd: Path, timeout: float) -> tuple[Any, int | None, str | None]:
+async def _execute(pool: KernelPool, nb, cwd: Path, timeout: float,
+                   on_acquire: Callable[[], None] | None = None) -> tuple[Any, int | None, str | None]:
     """Run every cell on a warm kernel. Returns (nb, failing cell (1-based) or None, error or None)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     k = await pool.acquire()
+    if on_acquire:
+        on_acquire()
     healthy = False
     index = 0
     try:
@@ -679,6 +687,16 @@ async def _run_jobs_async(todo, out, *, formats, lang, jobs, cwd, data, timeout,
     from nrmc.export import BriefingHTMLExporter, PdfPrinter
 
     counter = {"done": done}
+    trace: list[tuple] = []  # (slug, phase, start, end) relative to t0; written when $NRMC_TRACE is set
+    t0 = time.monotonic()
+
+    @contextlib.asynccontextmanager
+    async def phase(slug, name):
+        start = time.monotonic() - t0
+        try:
+            yield
+        finally:
+            trace.append((slug, name, round(start, 3), round(time.monotonic() - t0, 3)))
     results: list[ScopeResult] = []
     pool = KernelPool(min(jobs, len(todo)), cwd=cwd, data_dir=data)
     printer = PdfPrinter(pages=jobs) if "pdf" in formats else None
@@ -699,16 +717,27 @@ async def _run_jobs_async(todo, out, *, formats, lang, jobs, cwd, data, timeout,
         previous = read_state(out, scope.slug)
         nb = None
         try:
-            nb = await loop.run_in_executor(cpu, _prepare, job, lang)
-            nb, cell, error = await _execute(pool, nb, cwd, timeout)
+            async with phase(scope.slug, "prepare"):
+                nb = await loop.run_in_executor(cpu, _prepare, job, lang)
+            acquired = {}
+
+            def on_acquire():
+                acquired["t"] = time.monotonic()  # time spent building excludes the wait for a kernel
+                trace.append((scope.slug, "kernel-acquired", round(acquired["t"] - t0, 3), None))
+
+            async with phase(scope.slug, "execute"):
+                nb, cell, error = await _execute(pool, nb, cwd, timeout, on_acquire=on_acquire)
+            t = acquired.get("t", t)
             if error:
                 raise _ScopeFailed(cell, error)
-            page, resources = await loop.run_in_executor(cpu, exporter.from_notebook_node, nb)
+            async with phase(scope.slug, "html"):
+                page, resources = await loop.run_in_executor(cpu, exporter.from_notebook_node, nb)
             header = resources.get("nrmc", {})
             pdf = None
             if printer is not None:
                 try:
-                    pdf = await printer.pdf(page, footer_title=header.get("title", ""), lang=lang)
+                    async with phase(scope.slug, "pdf"):
+                        pdf = await printer.pdf(page, footer_title=header.get("title", ""), lang=lang)
                 except Exception as err:  # noqa: BLE001
                     raise _ScopeFailed(None, f"PDF: {type(err).__name__}: {err}") from err
             import nbformat
@@ -745,7 +774,13 @@ async def _run_jobs_async(todo, out, *, formats, lang, jobs, cwd, data, timeout,
                 }, ensure_ascii=False, indent=1))
             finish(ScopeResult(scope.slug, name, "failed", time.monotonic() - t, cell=cell, error=error))
 
+    def warm_exporter():  # compile the templates while the kernels start
+        import nbformat
+
+        exporter.from_notebook_node(nbformat.v4.new_notebook())
+
     try:
+        loop.run_in_executor(cpu, warm_exporter)
         starts = [pool.start()]
         if printer is not None:
             starts.append(printer.start())
@@ -755,6 +790,9 @@ async def _run_jobs_async(todo, out, *, formats, lang, jobs, cwd, data, timeout,
                 raise BuildError(str(res)) from res
         await asyncio.gather(*(one(job) for job in todo))
     finally:
+        if os.environ.get("NRMC_TRACE"):
+            with contextlib.suppress(OSError):
+                write_atomic(out / STATE_DIR / "trace.json", json.dumps(trace))
         await pool.close()
         if printer is not None:
             await printer.close()

@@ -382,7 +382,7 @@ class PdfPrinter:
         self._pw = None
         self._browser = None
         self._context = None
-        self._sem: asyncio.Semaphore | None = None
+        self._pages: asyncio.Queue | None = None
         self._lock: asyncio.Lock | None = None
 
     async def __aenter__(self) -> "PdfPrinter":
@@ -395,16 +395,17 @@ class PdfPrinter:
     async def start(self) -> None:
         exe = find_chromium(self.executable)
         check_cjk_fonts()
-        self._sem = asyncio.Semaphore(self.pages)
         self._lock = asyncio.Lock()
+        self._pages = asyncio.Queue()
         from playwright.async_api import async_playwright
 
         self._pw = await async_playwright().start()
         try:
             await self._launch(exe)
+            for page in await asyncio.gather(*(self._new_page() for _ in range(self.pages))):
+                self._pages.put_nowait(page)
         except Exception:
-            await self._pw.stop()
-            self._pw = None
+            await self.close()
             raise
         self._exe = exe
 
@@ -424,25 +425,37 @@ class PdfPrinter:
             if self._browser is None or not self._browser.is_connected():
                 await self._launch(self._exe)
 
+    async def _new_page(self):
+        page = await self._context.new_page()
+        page.set_default_timeout(self.timeout_ms)
+        await page.emulate_media(media="print")
+        return page
+
     async def pdf(self, page_html: str, *, footer_title: str = "", lang: str = "zh") -> bytes:
-        assert self._sem is not None, "PdfPrinter.start() first"
-        async with self._sem:
-            await self._ensure_browser()
-            page = await self._context.new_page()
-            try:
-                page.set_default_timeout(self.timeout_ms)
-                await page.emulate_media(media="print")
-                await page.set_content(page_html, wait_until="load")
-                await page.evaluate("() => document.fonts.ready.then(() => true)")
-                return await page.pdf(
-                    format="A4", print_background=True, display_header_footer=True,
-                    header_template="<span></span>", footer_template=footer_template(footer_title, lang),
-                    margin=PDF_MARGIN, prefer_css_page_size=False, outline=True, tagged=True)
-            finally:
+        """Print one HTML document on one of the reused pages (a new page costs a renderer process)."""
+        assert self._pages is not None, "PdfPrinter.start() first"
+        page = await self._pages.get()
+        ok = False
+        try:
+            if page is None or page.is_closed():
+                await self._ensure_browser()
+                page = await self._new_page()
+            await page.set_content(page_html, wait_until="load")
+            await page.evaluate("() => document.fonts.ready.then(() => true)")
+            data = await page.pdf(
+                format="A4", print_background=True, display_header_footer=True,
+                header_template="<span></span>", footer_template=footer_template(footer_title, lang),
+                margin=PDF_MARGIN, prefer_css_page_size=False, outline=True)
+            ok = True
+            return data
+        finally:
+            if not ok and page is not None:  # a page in an unknown state is not reused
                 try:
                     await page.close()
                 except Exception:
                     pass
+                page = None
+            self._pages.put_nowait(page)
 
     async def close(self) -> None:
         for obj, meth in ((self._context, "close"), (self._browser, "close"), (self._pw, "stop")):
