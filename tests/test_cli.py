@@ -1,0 +1,63 @@
+"""The command line, without building anything (fast)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from nrmc.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run(*args, **kw):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False, **kw)
+
+
+def test_unknown_scope_exits_2_with_valid_names_and_suggestion(tmp_path):
+    out = tmp_path / "reports"
+    r = run("build", "anhui", "anhwi", "--out", str(out))
+    assert r.exit_code == 2
+    assert "anhwi" in r.output
+    assert "Did you mean" in r.output and "anhui" in r.output.split("Did you mean", 1)[1].splitlines()[0].lower()
+    assert "national" in r.output and "北京" in r.output
+    assert not out.exists()  # nothing built, not even the directory
+
+
+def test_bad_format_is_a_usage_error(tmp_path):
+    r = run("build", "anhui", "--format", "html,docx", "--out", str(tmp_path / "r"))
+    assert r.exit_code == 2 and "docx" in r.output
+
+
+def test_bad_lang_is_a_usage_error(tmp_path):
+    r = run("build", "--lang", "fr", "--out", str(tmp_path / "r"))
+    assert r.exit_code == 2
+
+
+def test_list_prints_31_provinces_and_national():
+    r = run("list")
+    assert r.exit_code == 0
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 32
+    assert lines[-1].startswith("national")
+    assert any(line.startswith("anhui ") and "安徽省" in line for line in lines)
+
+
+def test_help_names_the_commands():
+    r = run("--help")
+    for cmd in ("build", "list", "validate"):
+        assert cmd in r.output
+    r = run("build", "--help")
+    for opt in ("--out", "--format", "--lang", "--jobs", "--force", "--data"):
+        assert opt in r.output
+
+
+def test_python_dash_m_and_console_script():
+    r = subprocess.run([sys.executable, "-m", "nrmc", "list"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "national" in r.stdout
+    exe = Path(sys.executable).with_name("nrmc")
+    if exe.exists():
+        r = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and "nrmc" in r.stdout

@@ -1,0 +1,135 @@
+"""The briefing template and exporters, without a kernel or a browser (fast)."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from nrmc import export
+
+
+def executed_notebook(**metadata):
+    """A notebook as the build leaves it: parameters, outputs of every kind that can occur."""
+    code = new_code_cell("secret_source_code_marker = 1\nprint('x')", execution_count=3)
+    code.outputs = [
+        new_output("stream", name="stdout", text="stdout stays\n"),
+        new_output("stream", name="stderr", text="STDERR-MUST-NOT-SHOW\n"),
+        new_output("display_data", data={"text/html": "<h2>覆盖</h2><p class='headline'>安徽省共有 <b>12</b> 项</p>",
+                                         "text/plain": "<IPython.core.display.HTML object>"}),
+        new_output("display_data", data={export.META_MIMETYPE: {"as_of": "2025-11-30"}}),
+        new_output("display_data", data={"text/html": "<figure><img src='data:image/svg+xml;base64,PHN2Zy8+' alt='图'></figure>"}),
+        new_output("error", ename="ValueError", evalue="TRACEBACK-MUST-NOT-SHOW", traceback=["Traceback…"]),
+    ]
+    nb = new_notebook(cells=[
+        new_markdown_cell("## 概况\n\n说明文字"),
+        code,
+        new_markdown_cell("### 细节\n\n![](data:image/png;base64,iVBORw0KGgo=)"),
+    ], metadata=metadata)
+    nb.metadata.setdefault("papermill", {"parameters": {"province": "anhui", "lang": "zh"}})
+    nb.metadata.setdefault("nrmc_build", {"scope": {"kind": "province", "slug": "anhui", "code": "340000",
+                                                    "name_zh": "安徽省", "name_en": "Anhui"}})
+    return nb
+
+
+def to_html(nb):
+    page, resources = export.BriefingHTMLExporter().from_notebook_node(nb)
+    return page, resources
+
+
+def test_html_has_outputs_only_and_a_header():
+    page, resources = to_html(executed_notebook())
+    assert "安徽省国家区域医疗中心简报" in page  # title from the scope
+    assert "2025-11-30" in page  # as-of from the run-time meta output
+    assert "安徽省共有 <b>12</b> 项" in page
+    assert "stdout stays" in page
+    for absent in ("secret_source_code_marker", "STDERR-MUST-NOT-SHOW", "TRACEBACK-MUST-NOT-SHOW",
+                   "In&nbsp;[", "Out[", export.META_MIMETYPE, "<script"):
+        assert absent not in page, absent
+    assert resources["nrmc"]["as_of"] == "2025-11-30"
+
+
+def test_html_is_self_contained():
+    page, _ = to_html(executed_notebook())
+    assert "http://" not in page.replace("http://www.w3.org", "")
+    assert "https://" not in page
+    assert "data:image/svg+xml;base64" in page
+    assert "@media print" in page and "size: A4" in page
+
+
+def test_contents_list_links_every_section():
+    page, _ = to_html(executed_notebook())
+    nav = page[page.index('<nav class="contents"'):page.index("</nav>")]
+    assert "目录" in nav
+    for title in ("概况", "覆盖", "细节"):
+        assert title in nav
+    # every link points at an id that exists
+    import re
+    for target in re.findall(r'href="#([^"]+)"', nav):
+        assert f'id="{target}"' in page
+
+
+def test_metadata_is_escaped():
+    evil = "<script>alert(1)</script>"
+    nb = executed_notebook(nrmc={"title": evil, "subtitle": evil + "&"})
+    nb.metadata["nrmc_build"]["scope"]["name_zh"] = "<b>省</b>"
+    page, _ = to_html(nb)
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>省</b>" not in page.split("<main")[0]
+
+
+def test_english_labels():
+    nb = executed_notebook()
+    nb.metadata["papermill"]["parameters"]["lang"] = "en"
+    page, _ = to_html(nb)
+    assert "Anhui: National Regional Medical Centres briefing" in page
+    assert "Data as of" in page and 'lang="en"' in page
+
+
+def test_header_survives_missing_metadata():
+    nb = new_notebook(cells=[new_markdown_cell("# x")])
+    page, resources = to_html(nb)
+    assert "<title>" in page and resources["nrmc"]["title"]
+
+
+def test_contents_skipped_for_short_documents():
+    html = f"<body>{export.CONTENTS_MARK}<main><h2>one</h2></main></body>"
+    assert "<nav" not in export.add_contents(html)
+
+
+def test_contents_ids_unique_and_text_escaped():
+    html = (f"<body>{export.CONTENTS_MARK}<main><h2>A &amp; B</h2><h2 id='x'>x</h2><h2 id='x'>y</h2>"
+            "<h3>sub</h3></main></body>")
+    out = export.add_contents(html)
+    assert 'href="#x"' in out and 'href="#x-"' in out
+    assert ">A &amp; B</a>" in out
+
+
+def test_exporters_are_registered_with_nbconvert():
+    from nbconvert.exporters.base import get_exporter
+
+    assert get_exporter("nrmc_html") is export.BriefingHTMLExporter
+    assert get_exporter("nrmc_pdf") is export.BriefingPDFExporter
+
+
+def test_missing_chromium_says_what_to_install(monkeypatch):
+    monkeypatch.setenv("NRMC_CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(export.BrowserUnavailable, match="apt-get install -y chromium fonts-noto-cjk"):
+        export.find_chromium()
+
+
+def test_missing_cjk_font_is_a_clear_error(monkeypatch):
+    import subprocess
+
+    class Empty:
+        stdout = ""
+
+    monkeypatch.setattr(export, "_fonts_checked", False)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: Empty())
+    with pytest.raises(export.BrowserUnavailable, match="fonts-noto-cjk"):
+        export.check_cjk_fonts()
+
+
+def test_footer_template_escapes_title():
+    t = export.footer_template("<i>x</i>", "zh")
+    assert "&lt;i&gt;" in t and "pageNumber" in t and "totalPages" in t
