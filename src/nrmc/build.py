@@ -554,6 +554,12 @@ def _prepare(job: _Job, lang: str):
     return nb
 
 
+def _source_cell(nb, index: int) -> int:
+    """1-based number of cell `index` in the notebook as its author sees it (without papermill's injected cell)."""
+    injected = sum(1 for c in nb.cells[:index] if "injected-parameters" in c.get("metadata", {}).get("tags", []))
+    return index + 1 - injected
+
+
 async def _execute(pool: KernelPool, nb, cwd: Path, timeout: float,
                    on_acquire: Callable[[], None] | None = None) -> tuple[Any, int | None, str | None]:
     """Run every cell on a warm kernel. Returns (nb, failing cell (1-based) or None, error or None)."""
@@ -578,15 +584,15 @@ async def _execute(pool: KernelPool, nb, cwd: Path, timeout: float,
         k.runs += 1
         return nb, None, None
     except CellExecutionError as err:
-        return nb, index + 1, f"{err.ename}: {err.evalue}".strip()
+        return nb, _source_cell(nb, index), f"{err.ename}: {err.evalue}".strip()
     except CellTimeoutError:
-        return nb, index + 1, f"TimeoutError: cell ran longer than {timeout:.0f}s"
+        return nb, _source_cell(nb, index), f"TimeoutError: cell ran longer than {timeout:.0f}s"
     except DeadKernelError:
-        return nb, index + 1, "DeadKernelError: the kernel died while running this cell"
+        return nb, _source_cell(nb, index), "DeadKernelError: the kernel died while running this cell"
     except asyncio.CancelledError:
         raise
     except Exception as err:  # noqa: BLE001 - reported per scope
-        return nb, index + 1 if index else None, f"{type(err).__name__}: {err}"
+        return nb, _source_cell(nb, index) if index else None, f"{type(err).__name__}: {err}"
     finally:
         if healthy:
             pool.release(k)

@@ -317,6 +317,10 @@ class BriefingPDFExporter(BriefingHTMLExporter):
     def _file_extension_default(self):
         return ".pdf"
 
+    @default("template_extension")
+    def _template_extension_default(self):
+        return ".html.j2"
+
     def from_notebook_node(self, nb, resources=None, **kw):
         page, resources = super().from_notebook_node(nb, resources, **kw)
         header = resources.get("nrmc", {})

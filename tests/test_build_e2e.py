@@ -1,0 +1,208 @@
+"""End to end: real kernels, real nbconvert, real Chromium, real files (marked e2e; run by `make test`).
+
+One module-scoped build of a province and the national overview from the stub notebooks; the
+tests then look at what a reader gets (HTML, PDF text and fonts, index) and at the behaviour users
+rely on (no-op rebuild, failure isolation, interruption, concurrent builds).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[1]
+STUBS = REPO / "tests" / "fixtures" / "notebooks"
+HEADLINE = "安徽省共有国家区域医疗中心"
+
+
+def nrmc(*args, timeout=300, env=None):
+    """Run the real command line in a subprocess, as CI would (CI=true: plain progress lines)."""
+    e = {**os.environ, "CI": "true", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "nrmc", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=e, cwd=REPO)
+
+
+def pdftext(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdffonts(path: Path) -> list[list[str]]:
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    data = root / "data"
+    shutil.copytree(REPO / "data", data)
+    out = root / "reports"
+    t = time.monotonic()
+    r = nrmc("build", "皖", "national", "--out", out, "--data", data, "--notebooks", STUBS)
+    seconds = time.monotonic() - t
+    assert r.returncode == 0, r.stdout + r.stderr
+    return {"root": root, "data": data, "out": out, "result": r, "seconds": seconds}
+
+
+def test_outputs_are_written(built):
+    out = built["out"]
+    for slug in ("anhui", "national"):
+        assert (out / f"{slug}.html").stat().st_size > 1000
+        pdf = (out / f"{slug}.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF") and b"%%EOF" in pdf[-1024:]
+        nb = json.loads((out / "notebooks" / f"{slug}.ipynb").read_text(encoding="utf-8"))
+        assert nb["metadata"]["papermill"]["parameters"]["lang"] == "zh"
+    assert not list(out.rglob("*.tmp-*"))
+    assert "2 built, 0 skipped as unchanged, 0 failed" in built["result"].stdout
+    # CI: plain progress lines, no progress bar
+    assert "[1/2]" in built["result"].stderr and "\r" not in built["result"].stderr
+
+
+def test_html_is_a_clean_briefing(built):
+    page = (built["out"] / "anhui.html").read_text(encoding="utf-8")
+    assert "<title>安徽省国家区域医疗中心简报</title>" in page
+    assert HEADLINE in page and "2025-11-30" in page
+    assert '<nav class="contents"' in page
+    assert "data:image/svg+xml;base64," in page
+    for absent in ("svg_figure(", "resolve_scope(", "must not reach a report", "Traceback", "In&nbsp;[",
+                   "<script", "application/vnd.nrmc.meta"):
+        assert absent not in page, absent
+    assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
+
+
+def test_pdf_has_real_chinese_text_embedded_fonts_and_page_numbers(built):
+    text = pdftext(built["out"] / "anhui.pdf")
+    assert HEADLINE in text.replace(" ", "")
+    assert "12" in text and "74,040" in text  # a figure from the headline and the last table row
+    assert re.search(r"第\s*1\s*页，共\s*\d+\s*页", text)
+    fonts = pdffonts(built["out"] / "anhui.pdf")
+    assert fonts
+    for row in fonts:
+        emb = row[-5]  # columns: name type encoding emb sub uni object ID
+        assert emb == "yes", row
+    national = pdftext(built["out"] / "national.pdf").replace(" ", "")
+    assert "全国共有国家区域医疗中心" in national and "125" in national
+
+
+def test_pdf_is_a4(built):
+    info = subprocess.run(["pdfinfo", str(built["out"] / "anhui.pdf")], capture_output=True, text=True).stdout
+    m = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
+    assert m and abs(float(m.group(1)) - 595.3) < 2 and abs(float(m.group(2)) - 841.9) < 2
+
+
+def test_index_links_every_briefing(built):
+    page = (built["out"] / "index.html").read_text(encoding="utf-8")
+    assert '<a href="anhui.html">HTML</a>' in page and '<a href="national.pdf">PDF</a>' in page
+    assert page.count("<tr>") == 1 + 32
+    assert "2 ok" in page and "30 not built" in page
+
+
+def test_second_build_is_a_quick_no_op(built):
+    out = built["out"]
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    t = time.monotonic()
+    r = nrmc("build", "anhui", "national", "--out", out, "--data", built["data"], "--notebooks", STUBS)
+    seconds = time.monotonic() - t
+    assert r.returncode == 0, r.stderr
+    assert "0 built, 2 skipped as unchanged, 0 failed" in r.stdout
+    assert seconds < 5, seconds  # ≈1 s; generous for a loaded CI machine
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_standalone_nbconvert_exporters(built, tmp_path):
+    src = built["out"] / "notebooks" / "anhui.ipynb"
+    jupyter = Path(sys.executable).with_name("jupyter")
+    for fmt, ext in (("nrmc_html", "html"), ("nrmc_pdf", "pdf")):
+        r = subprocess.run([str(jupyter), "nbconvert", "--to", fmt, "--output-dir", str(tmp_path), str(src)],
+                           capture_output=True, text=True, timeout=180)
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / f"anhui.{ext}").exists()
+    assert HEADLINE in pdftext(tmp_path / "anhui.pdf").replace(" ", "")
+
+
+def test_failure_is_isolated_and_keeps_the_previous_report(built):
+    out, data = built["out"], built["data"]
+    good_html = (out / "anhui.html").read_bytes()
+    good_pdf = (out / "anhui.pdf").read_bytes()
+    (data / "FAIL_anhui").write_text("x")
+    (data / "SUBTITLE").write_text("<script>alert('x')</script> & co", encoding="utf-8")
+    try:
+        r = nrmc("build", "anhui", "beijing", "--out", out, "--data", data, "--notebooks", STUBS)
+    finally:
+        (data / "FAIL_anhui").unlink()
+    assert r.returncode == 1
+    assert "1 built, 0 skipped as unchanged, 1 failed" in r.stdout
+    assert "anhui (安徽省) FAILED cell 2: RuntimeError: stub failure requested for anhui" in r.stdout
+    assert (out / "anhui.html").read_bytes() == good_html
+    assert (out / "anhui.pdf").read_bytes() == good_pdf
+    assert (out / "notebooks" / "anhui.failed.ipynb").exists()
+    # the other scope was built, and the subtitle from the data is text, not markup
+    page = (out / "beijing.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; co" in page
+    assert "<script>alert" not in page
+    assert "<script>alert('x')</script>" in pdftext(out / "beijing.pdf")  # shown as text in the PDF
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "failed (previous report kept)" in index and "stub failure requested for anhui" in index
+
+
+def test_interrupted_build_leaves_no_partial_files(built):
+    out, data = built["out"], built["data"]
+    good = {p.name: p.read_bytes() for p in out.glob("*.pdf")}
+    proc = subprocess.Popen([sys.executable, "-m", "nrmc", "build", "anhui", "national", "--force", "--out", str(out),
+                             "--data", str(data), "--notebooks", str(STUBS)],
+                            cwd=REPO, env={**os.environ, "CI": "true"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(4)  # kernels are starting or running
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert not list(out.rglob("*.tmp-*"))
+    for name, data_ in good.items():
+        now = (out / name).read_bytes()
+        assert now == data_ or (now.startswith(b"%PDF") and b"%%EOF" in now[-1024:])
+    # no kernel left behind by this build
+    time.sleep(0.5)
+    ps = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
+    assert not [line for line in ps.splitlines() if "ipykernel_launcher" in line and f" {proc.pid} " in line]
+
+
+def test_two_builds_at_once_do_not_corrupt_each_other(built):
+    out, data = built["out"], built["data"]
+    args = [sys.executable, "-m", "nrmc", "build", "anhui", "--force", "--format", "html,pdf", "--out", str(out),
+            "--data", str(data), "--notebooks", str(STUBS)]
+    env = {**os.environ, "CI": "true"}
+    procs = [subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert any("waiting" in err for _, err in results)
+    pdf = (out / "anhui.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and b"%%EOF" in pdf[-1024:]
+    assert HEADLINE in pdftext(out / "anhui.pdf").replace(" ", "")
+    assert not list(out.rglob("*.tmp-*"))
+
+
+@pytest.mark.skipif(not (REPO / "notebooks" / "province.ipynb").exists()
+                    or not (REPO / "notebooks" / "national.ipynb").exists(),
+                    reason="the project's notebooks have not landed yet")
+def test_real_notebooks_build(tmp_path):
+    """The project's own notebooks, one province and the national overview, HTML and PDF."""
+    out = tmp_path / "reports"
+    r = nrmc("build", "anhui", "national", "--out", out, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for slug, name in (("anhui", "安徽"), ("national", "全国")):
+        page = (out / f"{slug}.html").read_text(encoding="utf-8")
+        assert name in page and "Traceback" not in page and "<script" not in page
+        text = pdftext(out / f"{slug}.pdf").replace(" ", "")
+        assert name in text
+        assert all(row[-5] == "yes" for row in pdffonts(out / f"{slug}.pdf"))
