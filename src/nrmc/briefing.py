@@ -81,8 +81,8 @@ class _Common:
     def titled(self, title: str, scope: str, subtitle: str) -> Section:
         """The title block; its output also carries the report's title, scope, as-of date and
         language as JSON (mimetype META_MIME) for the exporter's header."""
-        payload = {"title": title, "scope": scope, "as_of": self.date_text, "lang": self.lang}
-        return Section([h(1, title), p(subtitle, "subtitle")], meta=payload)
+        payload = {"title": title, "scope": scope, "as_of": self.date_text, "lang": self.lang, "subtitle": subtitle}
+        return Section([Markup('<div class="nb-title">'), h(1, title), p(subtitle, "subtitle"), Markup("</div>")], meta=payload)
 
     def sources_section(self, heading_key: str) -> Section:
         s = self.ds.sources
@@ -273,10 +273,12 @@ class ProvinceBriefing(_Common):
             if r["name_zh_corrected"]:
                 name = name + Markup('<br><span class="muted">{}</span>').format(
                     ("应为：" if zh else "read: ") + r["name_zh_corrected"])
+            city = r["city_zh"] if zh else (r["city_en"] or r["city_zh"])
+            if city:
+                name = name + Markup('<br><span class="muted">{}</span>').format(city)
             opening = fmt_date(r["formal_open_date"] or r["trial_open_date"], L) if (r["formal_open_date"] or r["trial_open_date"]) else "—"
             rows.append({
                 t("centre", L): name,
-                t("city", L): (r["city_zh"] if zh else (r["city_en"] or r["city_zh"])) or "—",
                 t("host", L): host,
                 t("output", L): f"{r['output_hospital_zh'] if zh or not r['output_hospital_en'] else r['output_hospital_en']}"
                                 f"（{self.pname(r['output_province_code'])}）" if zh else
