@@ -114,6 +114,8 @@ def briefing_header(nb, runtime_meta: dict | None = None) -> dict:
     author = md.get("nrmc") if isinstance(md.get("nrmc"), dict) else {}
     fields: dict[str, Any] = {}
     for source in (params, build, author, runtime_meta or {}):
+        if "scope" in source and "scope_name" not in source and not isinstance(source.get("scope"), dict):
+            source = {**source, "scope_name": source["scope"]}
         for key in ("title", "subtitle", "as_of", "lang", "scope_name", "footer", "kicker", "built"):
             v = _clean(source.get(key))
             if v is not None:
