@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.nrmc-installed
 SCOPES  ?=
 ARGS    ?=
 
-.PHONY: setup setup-system setup-test-system reports test clean-reports
+.PHONY: setup setup-system setup-test-system reports test screenshot clean-reports
 
 setup: setup-system $(STAMP)
 
@@ -26,7 +26,13 @@ reports: setup
 	$(VENV)/bin/nrmc build $(SCOPES) $(ARGS)
 
 test: setup-test-system $(STAMP)
+	@if ls tests/test_browser*.py >/dev/null 2>&1 && [ -x scripts/browser_deps.sh ]; then scripts/browser_deps.sh; fi
 	$(VENV)/bin/pytest $(ARGS)
+
+# Regenerate the README's screenshot from a built briefing.
+screenshot: reports
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,1250 \
+	  --screenshot=docs/img/briefing-anhui.png file://$(CURDIR)/reports/anhui.html
 
 clean-reports:
 	rm -rf reports/*.html reports/*.pdf reports/notebooks reports/.state
