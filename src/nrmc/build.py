@@ -317,14 +317,20 @@ thead th {{ background: #f3f6f9; border-bottom: 2px solid #1d2430; }}
 .ok {{ color: #17753a; font-weight: 600; }} .failed {{ color: #b3261e; font-weight: 600; }} .missing {{ color: #5b6472; }}
 .err {{ color: #5b6472; font-size: .8rem; max-width: 28rem; }}
 small {{ color: #5b6472; }} a {{ color: #0b5fa5; }}
+.table-wrap {{ overflow-x: auto; max-width: 100%; }}
+@media (max-width: 30rem) {{ body {{ padding: 1rem .8rem; }} }}
 </style></head>
 <body>
+<main>
 <h1>国家区域医疗中心简报 <small>NRMC briefings</small></h1>
 <p>{n_ok} ok · {n_failed} failed · {n_missing} not built · index generated {e(generated)} by nrmc {e(__version__)}</p>
+<div class="table-wrap" tabindex="0" role="region" aria-label="简报列表 Briefings">
 <table><thead><tr><th>范围 Scope</th><th>slug</th><th>报告 Report</th><th>数据截至 As of</th><th>生成 Built</th><th>状态 Status</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table>
+</div>
+</main>
 </body></html>
 """
 
