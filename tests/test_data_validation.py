@@ -146,3 +146,14 @@ def test_load_is_cached_but_returns_independent_copies():
 def test_env_var_overrides_default_dir(monkeypatch):
     monkeypatch.setenv("NRMC_DATA", str(MINIMAL))
     assert len(nrmc.load().centers) == 4
+
+
+def test_flag_needs_its_reasoning_in_both_languages(bad_data):
+    probs, _ = problems(bad_data("flag_without_reason"))
+    assert [(p.file, p.line, p.column) for p in probs] == [("metrics.csv", 10, "note"), ("metrics.csv", 10, "flag_reason_zh")]
+    assert "'suspect_unit' needs its reasoning" in probs[0].reason
+
+
+def test_inferred_specialty_needs_its_reasoning(bad_data):
+    probs, _ = problems(bad_data("inferred_specialty_without_reason"))
+    assert [(p.file, p.line, p.column) for p in probs] == [("centers.csv", 3, "note")]

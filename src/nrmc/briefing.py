@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from nrmc import charts, coverage, performance, specialty
 from nrmc.data import Dataset, load
-from nrmc.labels import (STATUS, check_lang, fmt_date, fmt_number, fmt_share, pick, t)
+from nrmc.labels import FLAGS, STATUS, check_lang, fmt_date, fmt_number, fmt_share, fmt_value, pick, t
 from nrmc.render import META_MIME, Section, h, key_figures, note, p, source_refs, table, ul
 
 POP_SOURCE = "R04"
@@ -95,7 +95,7 @@ class _Common:
             text = Markup(" ").join([Markup(escape(x)) for x in parts]) + Markup("，" if _zh(self.lang) else ", ") + date
             if r["url"]:
                 text += Markup(' <a href="{0}">{0}</a>').format(r["url"])
-            if r["note"]:
+            if r["note"] and not _zh(self.lang):  # source notes are written in English
                 text += Markup('<br><span class="muted">{}</span>').format(r["note"])
             items.append(text)
         return Section([h(2, t(heading_key, self.lang), "sources"), Markup('<ol class="sources">{}</ol>').format(
@@ -487,7 +487,8 @@ class ProvinceBriefing(_Common):
         if not fl.empty:
             items = [Markup("{}：{} = {}（{}）。{} {}").format(
                 r["name_zh" if zh else "name_en"], r["label_zh" if zh else "label_en"], r["display_zh" if zh else "display_en"],
-                r["flag_zh" if zh else "flag_en"], r["note"], self.cite(r["source_id"])) for _, r in fl.iterrows()]
+                r["flag_zh" if zh else "flag_en"], r["flag_reason_zh" if zh else "note"], self.cite(r["source_id"]))
+                for _, r in fl.iterrows()]
             parts += [h(3, "存疑数据" if zh else "Flagged figures"), ul(items)]
         comp = coverage.completeness(self.ds)
         method = [
@@ -648,6 +649,7 @@ class NationalBriefing(_Common):
                             xlabel="中心所在省份（依托地）" if zh else "Host province",
                             ylabel="输出医院所在省份" if zh else "Province of the output hospital")
         alt = title + ("。" if zh else ". ") + _join([f"{o}→{hst} {int(v)}" for o, row in m.iterrows() for hst, v in row.items() if v > 0], L)
+        parts.append(p(escape(title + ("。" if zh else "."))))
         parts.append(charts.figure_html(fig, alt))
         origin = m.sum(axis=1)
         df = pd.DataFrame({("输出医院所在省份" if zh else "Origin"): origin.index, t("count", L): origin.values,
@@ -753,10 +755,10 @@ class NationalBriefing(_Common):
         if not allflag.empty:
             names = performance.subject_names(self.ds).set_index("subject_id")
             defs = self.ds.metric_definitions.set_index("code")
-            items = [Markup("{}：{} {}{}（{}）。{}").format(names.loc[r["subject_id"], "name_zh" if zh else "name_en"],
-                                                         defs.loc[r["metric"], "label_zh" if zh else "label_en"],
-                                                         fmt_number(r["value"]), r["unit"], r["flag"], r["note"])
-                     for _, r in allflag.iterrows()]
+            items = [Markup("{}：{} {}（{}）。{} {}").format(
+                names.loc[r["subject_id"], "name_zh" if zh else "name_en"], defs.loc[r["metric"], "label_zh" if zh else "label_en"],
+                fmt_value(r["value"], r["unit"], r["qualifier"], L), pick(FLAGS[r["flag"]], L),
+                r["flag_reason_zh" if zh else "note"], self.cite(r["source_id"])) for _, r in allflag.iterrows()]
             parts += [h(3, "存疑数据（全部）" if zh else "Flagged figures (all)"), ul(items)]
         return Section(parts)
 

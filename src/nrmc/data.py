@@ -186,6 +186,7 @@ TABLES: dict[str, dict[str, Col]] = {
         "quote": Col("str"),
         "flag": Col("enum:suspect_unit|inconsistent|ambiguous"),
         "note": Col("str"),
+        "flag_reason_zh": Col("str"),
     },
     "milestones": {
         "date": Col("date", True),
@@ -446,7 +447,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             return
         for _, row in t[table].iterrows():
             value = row[col]
-            if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+            if _blank(value):
                 continue
             for v in (str(value).split(";") if many else [str(value)]):
                 if v not in valid:
@@ -481,15 +482,17 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         for _, row in t["metrics"].iterrows():
             base = units.get(row["metric"])
             unit = row["unit"]
-            if base is None or unit in (None, ""):
+            if base is None or _blank(unit):
                 continue
             if unit != base and unit != WAN + base:
                 problems.append(Problem("metrics.csv", int(row["_line"]), "unit",
                                         f"unit {unit!r} does not match metric {row['metric']!r}, defined in {base!r}"
                                         f" (allowed: {base!r} or {WAN + base!r})"))
-            if row.get("flag") not in (None, "") and not row.get("note"):
-                problems.append(Problem("metrics.csv", int(row["_line"]), "note",
-                                        f"flag {row['flag']!r} needs its reasoning in note"))
+            if not _blank(row.get("flag")):
+                for col, lang in (("note", "English"), ("flag_reason_zh", "Chinese")):
+                    if _blank(row.get(col)):
+                        problems.append(Problem("metrics.csv", int(row["_line"]), col,
+                                                f"flag {row['flag']!r} needs its reasoning in {col} ({lang})"))
         seen: dict[tuple, int] = {}
         key_cols = ["subject_id", "metric", "breakdown", "as_of", "period", "source_id"]
         for _, row in t["metrics"].iterrows():
@@ -501,9 +504,15 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                 seen[key] = int(row["_line"])
     if "centers" in t:
         for _, row in t["centers"].iterrows():
-            if row["specialty_basis"] == "inferred" and not row.get("note"):
+            if row["specialty_basis"] == "inferred" and _blank(row.get("note")):
                 problems.append(Problem("centers.csv", int(row["_line"]), "note",
                                         "an inferred specialty needs its reasoning in note"))
+
+
+def _blank(value) -> bool:
+    """An empty cell, whichever form it has taken (None, '', NaN) on its way through pandas."""
+    return value is None or value is pd.NA or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and pd.isna(value))
 
 
 def _closest(value: str, valid: set[str]) -> str:
