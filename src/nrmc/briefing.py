@@ -322,7 +322,7 @@ class ProvinceBriefing(_Common):
 
     def _tile_map(self) -> Markup:
         zh, L = _zh(self.lang), self.lang
-        tiles = self.table_all.assign(label=self.table_all["name_zh_short" if zh else "slug"], value=self.table_all["centers"])
+        tiles = self.table_all.assign(label=self.table_all["name_zh_short" if zh else "name_en"], value=self.table_all["centers"])
         n_with = int((tiles["value"] > 0).sum())
         title = (f"{n_with}个省份有已具名的国家区域医疗中心；{self.short}以粗框标出" if zh else
                  f"{n_with} provinces have named centres; {self.short} outlined")
@@ -598,7 +598,7 @@ class NationalBriefing(_Common):
         zh, L = _zh(self.lang), self.lang
         t_ = self.table_all
         parts: list = [h(2, t("national_map", L), "coverage")]
-        tiles = t_.assign(label=t_["name_zh_short" if zh else "slug"], value=t_["centers"])
+        tiles = t_.assign(label=t_["name_zh_short" if zh else "name_en"], value=t_["centers"])
         top = t_.sort_values("centers", ascending=False).iloc[0]
         title = (f"{self.facts['provinces_with']}个省份有已具名中心，{top['name_zh_short']}最多（{top['centers']}个）" if zh else
                  f"{self.facts['provinces_with']} provinces have named centres; {top['name_en']} has most ({top['centers']})")
@@ -615,14 +615,14 @@ class NationalBriefing(_Common):
         ranked = t_.sort_values(["per_10m", "code"], ascending=[False, True])
         ranked = ranked[ranked["centers"] > 0]
         labels = ranked["name_zh_short" if zh else "name_en"].tolist()
-        fig = charts.hbar(labels, ranked["per_10m"].tolist(), title2, self.source_line("S02", population=True),
+        n_zero = int((t_["centers"] == 0).sum())
+        title3 = (f"{len(ranked)}个省份按每千万人口中心数排序：{topr['name_zh_short']}最高，另有{n_zero}个省份尚无已具名中心" if zh else
+                  f"{len(ranked)} provinces ranked by centres per head: {topr['name_en']} first; {n_zero} provinces have none named")
+        fig = charts.hbar(labels, ranked["per_10m"].tolist(), title3, self.source_line("S02", population=True),
                           xlabel="每千万常住人口的已具名中心数（个）" if zh else "Named centres per 10 million residents",
                           reference=[("全国" if zh else "China", self.facts["national_per_10m"])], fmt=lambda v: f"{v:.2f}")
-        parts.append(charts.figure_html(fig, title2 + ("。" if zh else ". ") + _join(
+        parts.append(charts.figure_html(fig, title3 + ("。" if zh else ". ") + _join(
             [f"{lab} {v:.2f}" for lab, v in zip(labels, ranked["per_10m"])], L)))
-        df = pd.DataFrame({
-            t("rank", L): t_.sort_values(["per_10m", "code"], ascending=[False, True])["rank"],
-        })
         full = t_.sort_values(["per_10m", "code"], ascending=[False, True])
         df = pd.DataFrame({
             t("rank", L): full["rank"],

@@ -146,8 +146,12 @@ def tile_map(tiles: pd.DataFrame, title: str, source: str, *, value_label: str,
                          edgecolor=HIGHLIGHT if is_hl else "#6b6b6b",
                          linewidth=3.2 if is_hl else 0.6, linestyle="--" if pd.isna(v) else "-")
         ax.add_patch(rect)
-        ax.text(c, -r + 0.14, t["label"], ha="center", va="center", fontsize=8.5,
-                fontweight="bold" if is_hl else "normal", color=txt)
+        label = str(t["label"])
+        if label.isascii() and len(label) > 8 and " " in label:
+            label = label.replace(" ", "\n", 1)  # "Inner\nMongolia"
+        size = 8.5 if not label.isascii() else (7 if len(label) <= 9 else 6)
+        ax.text(c, -r + 0.14, label, ha="center", va="center", fontsize=size,
+                fontweight="bold" if is_hl else "normal", color=txt, linespacing=0.9)
         ax.text(c, -r - 0.2, missing_text if pd.isna(v) else fmt(v), ha="center", va="center", fontsize=8, color=txt)
     ax.set_xlim(0.4, tiles["tile_col"].max() + 0.6)
     ax.set_ylim(-tiles["tile_row"].max() - 0.6, -0.4)
@@ -233,7 +237,10 @@ def paired_bars(categories: list[str], series: dict[str, list[float]], title: st
     handles, labels = ax.get_legend_handles_labels()
     uniq = dict(zip(labels, handles))
     ax.legend(uniq.values(), uniq.keys(), fontsize=8, frameon=False, loc="upper right")
-    ax.set_xticks(x, categories, fontsize=8)
+    short = [c if len(c) <= 22 else c[:21] + "…" for c in categories]
+    long_labels = any(len(c) > 8 for c in short)
+    ax.set_xticks(x, short, fontsize=7.5 if long_labels else 8, rotation=20 if long_labels else 0,
+                  ha="right" if long_labels else "center")
     ax.set_ylabel(ylabel)
     ax.margins(y=0.15)
     return _finish(fig, title, source)
