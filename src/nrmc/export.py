@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--disable-extensions",
     "--font-render-hinting=none",
+    "--in-process-gpu",  # one process fewer (~60 MB): nothing here needs a GPU
 ]
 CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
 INSTALL_HINT = "sudo apt-get install -y chromium fonts-noto-cjk   (or run `make setup` in the repository)"
