@@ -78,6 +78,17 @@ class _Common:
             return Markup(escape(zh))
         return Markup('{}<br><span lang="zh-CN" class="zh-name">{}</span>').format(row["name_en"], zh)
 
+    def figures_table(self, figs: pd.DataFrame, caption: str, with_subject: bool = True) -> Markup:
+        """Every figure with its value, date, period, source number and flag; cites the sources."""
+        L = self.lang
+        tab = performance.figure_table(figs, L)
+        tab.columns = [t(k, L) for k in ("subject", "metric", "value", "as_of", "period", "source_col", "flag")]
+        for sid in figs["source_id"]:
+            self.cite(sid)
+        if not with_subject:
+            tab = tab.drop(columns=[t("subject", L)])
+        return table(tab, caption, numeric=[t("value", L)])
+
     def titled(self, title: str, scope: str, subtitle: str) -> Section:
         """The title block; its output also carries the report's title, scope, as-of date and
         language as JSON (mimetype META_MIME) for the exporter's header."""
@@ -433,12 +444,8 @@ class ProvinceBriefing(_Common):
                 "or periods are never added up.")))
             for chart in self._performance_charts():
                 parts.append(chart)
-            tab = performance.figure_table(figs, L)
-            tab.columns = [t("subject", L), t("metric", L), t("value", L), t("as_of", L), t("period", L), t("source_col", L), t("flag", L)]
-            for sid in figs["source_id"]:
-                self.cite(sid)
-            parts.append(table(tab, (f"{self.name}及其中心的全部数据（{len(figs)}项）" if zh else f"All figures for {self.name} and its centres ({len(figs)})"),
-                               numeric=[t("value", L)]))
+            parts.append(self.figures_table(figs, (f"{self.name}及其中心的全部数据（{len(figs)}项）" if zh else
+                                                   f"All figures for {self.name} and its centres ({len(figs)})")))
         unk = performance.unknowns(self.ds, self.code, lang=L)
         if not unk.empty:
             df = pd.DataFrame({t("centre", L): [self.cname(r) for _, r in unk.iterrows()],
@@ -711,11 +718,7 @@ class NationalBriefing(_Common):
         if nat.empty:
             parts.append(p("—"))
         else:
-            tab = performance.figure_table(nat, L)
-            tab.columns = [t("subject", L), t("metric", L), t("value", L), t("as_of", L), t("period", L), t("source_col", L), t("flag", L)]
-            for sid in nat["source_id"]:
-                self.cite(sid)
-            parts.append(table(tab.drop(columns=[t("subject", L)]), "全国性数据" if zh else "National figures", numeric=[t("value", L)]))
+            parts.append(self.figures_table(nat, "全国性数据" if zh else "National figures", with_subject=False))
         # dataset completeness by province
         prov = self.table_all[self.table_all["stated"].notna()]
         if not prov.empty:
