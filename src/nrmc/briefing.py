@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from nrmc import charts, coverage, performance, specialty
 from nrmc.data import Dataset, load
-from nrmc.labels import FLAGS, STATUS, check_lang, fmt_date, fmt_number, fmt_share, fmt_value, pick, t
+from nrmc.labels import FLAGS, STATUS, check_lang, fmt_date, fmt_number, fmt_period, fmt_share, fmt_value, pick, t
 from nrmc.render import META_MIME, Section, h, key_figures, note, p, source_refs, table, ul
 
 POP_SOURCE = "R04"
@@ -198,8 +198,8 @@ class ProvinceBriefing(_Common):
             r = tech.iloc[0]
             tiles.append((r["display_zh"] if zh else r["display_en"],
                           "引进新技术新项目（全省）" if zh else "new technologies introduced (province)",
-                          (f"截至{fmt_date(r['as_of'], L)}，来源[{r['source_no']}]" if zh
-                           else f"as of {fmt_date(r['as_of'], L)}, source [{r['source_no']}]")))
+                          (f"{fmt_period(r['period'], L)}，截至{fmt_date(r['as_of'], L)}，来源[{r['source_no']}]" if zh
+                           else f"{fmt_period(r['period'], L)}, as of {fmt_date(r['as_of'], L)}, source [{r['source_no']}]")))
             self.cite(r["source_id"])
         else:
             tiles.append((str(f["as_origin"]), "外省中心的输出医院在本省" if zh else "centres elsewhere led from here",
