@@ -149,6 +149,27 @@ def _files_digest(root: Path, h, *, skip_dirs=("__pycache__",), suffixes: tuple 
             h.update(hashlib.sha256(p.read_bytes()).digest())
 
 
+def preflight(data_dir: Path, formats: Sequence[str]) -> None:
+    """What must hold before any kernel or browser starts: the data is valid, and for PDFs there is
+    a Chromium and a Chinese font. Raises BuildError saying what to fix; nothing has been written
+    (a build with nothing to do never gets here, so the no-op path stays free of pandas)."""
+    from nrmc.data import DataValidationError, load
+
+    try:
+        load(data_dir)
+    except DataValidationError as err:
+        raise BuildError(f"the data is not valid, so nothing was built and existing reports were left "
+                         f"as they are. Fix these and run again (`nrmc validate` lists them):\n{err}") from err
+    if "pdf" in formats:
+        from nrmc.export import BrowserUnavailable, check_cjk_fonts, find_chromium
+
+        try:
+            find_chromium()
+            check_cjk_fonts()
+        except BrowserUnavailable as err:
+            raise BuildError(f"{err} Nothing was built (`--format html` builds without a browser).") from err
+
+
 def inputs_digest(data_dir: Path) -> str:
     """Digest of what every scope depends on: the data files and the nrmc package (code + templates)."""
     h = hashlib.sha256()
@@ -680,6 +701,7 @@ def build(
             else:
                 todo.append(_Job(scope, nbpath, params, digest))
         if todo:
+            preflight(data, formats)
             results += _run_jobs(todo, out, formats=formats, lang=lang, jobs=jobs, cwd=nbdir, data=data,
                                  timeout=timeout, on_result=on_result, done=len(results), total=total)
         write_index(out, index_scopes, formats)
