@@ -115,7 +115,7 @@ class TreeMonitor:
                             if full:
                                 pss += p.memory_full_info().pss
                             t = p.cpu_times()
-                            cpu = t.user + t.system + t.children_user + t.children_system
+                            cpu = t.user + t.system  # not children_*: a reaped kernel would count twice
                         kind = self._cpu.get(p.pid, (None, 0))[0] or _kind(p)
                         self._cpu[p.pid] = (kind, cpu)
                     except psutil.Error:
