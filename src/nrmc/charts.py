@@ -104,10 +104,32 @@ def setup() -> str:
     return family
 
 
+def _wrap(text: str, width: int) -> str:
+    """Break a title into lines of about `width` characters, at a space in English and after a
+    punctuation mark in Chinese where one is near the end of the line."""
+    import textwrap
+
+    if len(text) <= width:
+        return text
+    if text.isascii():
+        return "\n".join(textwrap.wrap(text, width))
+    cut = max((text.rfind(ch, 0, width) for ch in "，；：、（"), default=-1)
+    cut = cut + 1 if cut > width // 2 else width
+    return text[:cut] + "\n" + _wrap(text[cut:], width)
+
+
 def _finish(fig, title: str, source: str) -> Figure:
-    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold", wrap=True)
-    fig.text(0.01, 0.005, source, ha="left", va="bottom", fontsize=7.5, color="#444444", wrap=True)
-    fig.tight_layout(rect=(0, 0.045, 1, 0.94))
+    """Title (wrapped) on top, source line at the bottom, and the axes laid out between them, so
+    that a long title or source never overlaps the chart."""
+    title = _wrap(title, 40 if not title.isascii() else 78)
+    source = _wrap(source, 90 if not source.isascii() else 150)
+    extra = 0.24 * title.count("\n") + 0.14 * source.count("\n")
+    height = fig.get_figheight() + extra  # the axes keep their height; the figure grows
+    fig.set_figheight(height)
+    bottom = (0.2 + 0.14 * source.count("\n")) / height
+    fig.suptitle(title, x=0.01, y=0.985, ha="left", va="top", fontsize=12, fontweight="bold")
+    fig.text(0.01, 0.005, source, ha="left", va="bottom", fontsize=7.5, color="#444444")
+    fig.tight_layout(rect=(0, bottom, 1, 1))  # tight_layout makes room for the suptitle itself
     return fig
 
 

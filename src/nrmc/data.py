@@ -331,7 +331,7 @@ def _check_schema(df: pd.DataFrame, name: str, spec: dict[str, Col], problems: l
         fc = err.failure_cases
         seen = set()
         bad_index = set()
-        for _, r in fc.iterrows():
+        for r in fc.to_dict("records"):
             col = r["column"]
             idx = r["index"]
             key = (col, idx)
@@ -445,7 +445,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     def check_fk(table, col, valid, what, many=False):
         if table not in t or valid is None:
             return
-        for _, row in t[table].iterrows():
+        for row in t[table].to_dict("records"):
             value = row[col]
             if _blank(value):
                 continue
@@ -479,7 +479,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
 
     if "metrics" in t and "metric_definitions" in t:
         units = dict(zip(t["metric_definitions"]["code"], t["metric_definitions"]["unit"]))
-        for _, row in t["metrics"].iterrows():
+        for row in t["metrics"].to_dict("records"):
             base = units.get(row["metric"])
             unit = row["unit"]
             if base is None or _blank(unit):
@@ -495,7 +495,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                                                 f"flag {row['flag']!r} needs its reasoning in {col} ({lang})"))
         seen: dict[tuple, int] = {}
         key_cols = ["subject_id", "metric", "breakdown", "as_of", "period", "source_id"]
-        for _, row in t["metrics"].iterrows():
+        for row in t["metrics"].to_dict("records"):
             key = tuple(str(row[c]) for c in key_cols)
             if key in seen:
                 problems.append(Problem("metrics.csv", int(row["_line"]), None,
@@ -503,7 +503,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             else:
                 seen[key] = int(row["_line"])
     if "centers" in t:
-        for _, row in t["centers"].iterrows():
+        for row in t["centers"].to_dict("records"):
             if row["specialty_basis"] == "inferred" and _blank(row.get("note")):
                 problems.append(Problem("centers.csv", int(row["_line"]), "note",
                                         "an inferred specialty needs its reasoning in note"))
