@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.nrmc-installed
 SCOPES  ?=
 ARGS    ?=
 
-.PHONY: setup setup-system setup-test-system reports test screenshot clean-reports
+.PHONY: setup setup-system setup-test-system reports test bench screenshot clean-reports
 
 setup: setup-system $(STAMP)
 
@@ -28,6 +28,10 @@ reports: setup
 test: setup-test-system $(STAMP)
 	@if ls tests/test_browser*.py >/dev/null 2>&1 && [ -x scripts/browser_deps.sh ]; then scripts/browser_deps.sh; fi
 	$(VENV)/bin/pytest $(ARGS)
+
+# Timings against the do-it-yourself loop (about 20 min; prints a table, never part of the tests).
+bench: setup-test-system $(STAMP)
+	$(VENV)/bin/python benchmarks/build.py $(ARGS)
 
 # Regenerate the README's screenshot from a built briefing.
 screenshot: reports
