@@ -188,3 +188,11 @@ def test_property_per_head_rates_and_ranks(assign):
     assert (t.groupby("per_10m")["rank"].nunique() == 1).all()
     national = t["centers"].sum() / t["population"].sum() * 1000
     assert t["per_10m"].min() - 1e-12 <= national <= t["per_10m"].max() + 1e-12
+
+
+def test_breakdowns_and_short_columns_read_well():
+    b = ProvinceBriefing("贵州")
+    html = b.performance()._repr_html_()
+    assert "省外患者（住院）" in html and "care=inpatient" not in html and "（inpatient）" not in html
+    # dates, flags and values never break inside a value (a flag column one character wide)
+    assert '<td class="nowrap">疑似单位有误</td>' in html

@@ -81,13 +81,15 @@ class _Common:
     def figures_table(self, figs: pd.DataFrame, caption: str, with_subject: bool = True) -> Markup:
         """Every figure with its value, date, period, source number and flag; cites the sources."""
         L = self.lang
-        tab = performance.figure_table(figs, L)
+        sp = {r["code"]: (r["name_zh"], r["name_en"]) for _, r in self.ds.specialties.iterrows()}
+        tab = performance.figure_table(figs, L, sp)
         tab.columns = [t(k, L) for k in ("subject", "metric", "value", "as_of", "period", "source_col", "flag")]
         for sid in figs["source_id"]:
             self.cite(sid)
         if not with_subject:
             tab = tab.drop(columns=[t("subject", L)])
-        return table(tab, caption, numeric=[t("value", L)])
+        short = [t(k, L) for k in ("value", "as_of", "period", "source_col", "flag")]
+        return table(tab, caption, numeric=[t("value", L)], nowrap=short)
 
     def titled(self, title: str, scope: str, subtitle: str) -> Section:
         """The title block; its output also carries the report's title, scope, as-of date and

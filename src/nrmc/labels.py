@@ -185,3 +185,41 @@ def fmt_period(period: str, lang: str = "zh") -> str:
 
 def fmt_share(value: float) -> str:
     return "—" if is_missing(value) else f"{value:.0f}%"
+
+
+# Parts of a total (metrics.csv `breakdown`, key=value) as a reader says them.
+BREAKDOWN_VALUES = {
+    "care=inpatient": ("住院", "inpatient"),
+    "care=outpatient": ("门诊", "outpatient"),
+    "category=specialist": ("专科类", "specialist"),
+    "level=3_4": ("三、四级", "levels 3 and 4"),
+    "level=3_4_complex": ("三、四级及疑难", "levels 3–4 and complex"),
+    "origin=output_hospital": ("来自输出医院", "from the output hospital"),
+    "procedure=hepatobiliary_tumour": ("肝胆肿瘤手术", "hepatobiliary tumour surgery"),
+    "procedure=laparoscopic_hilar_cholangiocarcinoma_radical": ("腹腔镜肝门部胆管癌根治术", "laparoscopic radical hilar cholangiocarcinoma surgery"),
+    "role=academician": ("院士", "academicians"),
+    "role=doctoral_supervisor": ("博士生导师", "doctoral supervisors"),
+    "role=renowned_expert": ("知名专家", "renowned experts"),
+    "type=anhui_famous_tcm": ("安徽省名中医工作室", "Anhui famous TCM doctor studios"),
+    "type=preventive_treatment_centre": ("治未病中心", "preventive treatment centre"),
+    "type=qihuang_scholar": ("岐黄学者工作室", "Qihuang scholar studios"),
+    "type=quality_control_centre": ("质量控制中心", "quality control centre"),
+    "type=tcm_rehabilitation_centre": ("区域中医康复中心", "regional TCM rehabilitation centre"),
+    "type=tcm_specialty_cultivation": ("中医优势专科培育项目", "TCM specialty cultivation project"),
+    "type=yangtze_delta_famous_tcm": ("长三角名中医工作室", "Yangtze Delta famous TCM doctor studios"),
+}
+
+
+def fmt_breakdown(breakdown: str, lang: str = "zh", specialties: dict | None = None) -> str:
+    """'care=inpatient' → '住院' / 'inpatient'; 'specialty=oncology' → the specialty's name;
+    'city=合肥市' → '合肥市'; 'batch=3' → '第3批'. Unknown parts show their value as written."""
+    if not breakdown:
+        return ""
+    key, _, value = breakdown.partition("=")
+    if breakdown in BREAKDOWN_VALUES:
+        return pick(BREAKDOWN_VALUES[breakdown], lang)
+    if key == "specialty" and specialties and value in specialties:
+        return pick(specialties[value], lang)
+    if key == "batch":
+        return f"第{value}批" if lang == "zh" else f"batch {value}"
+    return value

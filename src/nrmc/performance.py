@@ -11,7 +11,7 @@ import pandas as pd
 
 from nrmc.coverage import province_code
 from nrmc.data import Dataset
-from nrmc.labels import fmt_date, fmt_period, fmt_value, pick, FLAGS
+from nrmc.labels import FLAGS, fmt_breakdown, fmt_date, fmt_period, fmt_value, pick
 
 # Figures a reader expects for every centre; the "not known" table lists the gaps among these.
 CORE_METRICS = (
@@ -85,12 +85,14 @@ def figures(ds: Dataset, province: object | None = None, *, include_provincial_c
     return m.sort_values(["_o", "subject_id", "metric", "breakdown", "as_of_dt", "source_id"]).drop(columns="_o").reset_index(drop=True)
 
 
-def figure_table(fig: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The figures as a reader's table: subject, metric, value, as of, period, source, flag/note."""
+def figure_table(fig: pd.DataFrame, lang: str = "zh", specialties: dict | None = None) -> pd.DataFrame:
+    """The figures as a reader's table: subject, metric, value, as of, period, source, flag/note.
+    `specialties` maps specialty codes to (zh, en) names for breakdowns by specialty."""
     zh = lang == "zh"
     out = pd.DataFrame({
         "subject": fig["name_zh" if zh else "name_en"],
-        "metric": fig["label_zh" if zh else "label_en"] + fig["breakdown"].map(lambda b: f"（{b.split('=', 1)[1]}）" if b else ""),
+        "metric": fig["label_zh" if zh else "label_en"] + fig["breakdown"].map(
+            lambda b: (f"（{fmt_breakdown(b, lang, specialties)}）" if zh else f" ({fmt_breakdown(b, lang, specialties)})") if b else ""),
         "value": fig["display_zh" if zh else "display_en"],
         "as_of": fig["as_of"].map(lambda d: fmt_date(d, lang)),
         "period": fig["period"].map(lambda p: fmt_period(p, lang)),

@@ -77,19 +77,22 @@ def cell(value) -> str:
 
 
 def table(df: pd.DataFrame, caption: str | Markup, *, numeric: Sequence[str] = (), note: str | Markup | None = None,
-          cls: str = "data") -> Markup:
+          cls: str = "data", nowrap: Sequence[str] = ()) -> Markup:
     """An accessible HTML table: caption, header cells with scope, '—' for missing values.
-    `numeric` columns are right-aligned. Cells that are already Markup are not escaped again."""
-    head = Markup("").join(
-        Markup('<th scope="col"{}>{}</th>').format(Markup(' class="num"') if c in numeric else Markup(""), c)
-        for c in df.columns)
+    `numeric` columns are right-aligned; `nowrap` columns (short values: dates, flags) never break
+    inside a value. Cells that are already Markup are not escaped again."""
+    def attrs(c):
+        classes = " ".join(k for k, cols in (("num", numeric), ("nowrap", nowrap)) if c in cols)
+        return Markup(' class="{}"').format(classes) if classes else Markup("")
+
+    head = Markup("").join(Markup('<th scope="col"{}>{}</th>').format(attrs(c), c) for c in df.columns)
     rows = []
     for _, r in df.iterrows():
         tds = []
         for c in df.columns:
             v = r[c]
             content = v if isinstance(v, Markup) else cell(v)
-            tds.append(Markup("<td{}>{}</td>").format(Markup(' class="num"') if c in numeric else Markup(""), content))
+            tds.append(Markup("<td{}>{}</td>").format(attrs(c), content))
         rows.append(Markup("<tr>{}</tr>").format(Markup("").join(tds)))
     body = Markup("").join(rows)
     foot = Markup('<p class="table-note">{}</p>').format(note) if note else Markup("")
