@@ -41,24 +41,21 @@ class _Common:
         self.cited = set()
 
     # -- helpers -------------------------------------------------------------------------------
-    def cite(self, *source_ids: str) -> Markup:
+    def _cite_numbers(self, source_ids) -> list[int]:
+        """Record the sources (ids, or ';'-separated id lists) as cited; their numbers."""
         nums = []
         for s in source_ids:
             for sid in str(s).split(";"):
                 if sid:
                     self.cited.add(sid)
                     nums.append(self.srcno[sid])
-        return source_refs(nums)
+        return nums
+
+    def cite(self, *source_ids: str) -> Markup:
+        return source_refs(self._cite_numbers(source_ids))
 
     def source_line(self, *source_ids: str, population: bool = False) -> str:
-        ids = []
-        for s in source_ids:
-            ids += [x for x in str(s).split(";") if x]
-        if population:
-            ids.append(POP_SOURCE)
-        for sid in ids:
-            self.cited.add(sid)
-        nums = sorted({self.srcno[s] for s in ids})
+        nums = sorted(set(self._cite_numbers(source_ids + ((POP_SOURCE,) if population else ()))))
         refs = "".join(f"[{n}]" for n in nums)
         return (f"来源：{refs}（见“来源与说明”）" if _zh(self.lang) else f"Sources: {refs} (see Sources and notes)")
 
@@ -136,13 +133,16 @@ class ProvinceBriefing(_Common):
         self.centers = coverage.province_centers(self.ds, self.code)
         self.approved = self.centers[self.centers["status"] != "planned"]
         self.figs = performance.figures(self.ds, self.code)
+        self.planned = coverage.planned_specialties(self.ds, self.code)
+        self.origins = coverage.output_origins(self.ds, self.code)
+        self.as_origin = coverage.as_origin(self.ds, self.code)
         self.stated = None if pd.isna(self.row.get("stated", float("nan"))) else int(self.row["stated"])
         self.facts = self._facts()
 
     # -- facts (what tests and prose use) -------------------------------------------------------
     def _facts(self) -> dict:
         cmp_ = coverage.per_head_comparison(self.ds, self.code)
-        ps = coverage.planned_specialties(self.ds, self.code)
+        ps = self.planned
         comp = coverage.completeness(self.ds)
         return {
             "code": self.code,
@@ -159,7 +159,7 @@ class ProvinceBriefing(_Common):
             "planned_has": int((ps["status"] == "has").sum()),
             "planned_unnamed": int((ps["status"] == "has_unnamed").sum()),
             "planned_total": len(ps),
-            "as_origin": len(coverage.as_origin(self.ds, self.code)),
+            "as_origin": len(self.as_origin),
             "figures": len(self.figs),
             "flagged": int((self.figs["flag"] != "").sum()),
             "national_named": comp.named,
@@ -233,12 +233,12 @@ class ProvinceBriefing(_Common):
                  f"Sources state {f['stated']} centres in {self.name} (as of {fmt_date(f['stated_as_of'], L)}) but name only {f['named']}; "
                  f"the other {f['stated'] - f['named']} are not guessed at.")
             out.append(Markup(escape(s)) + self.cite(f["stated_source"]))
-        ps = coverage.planned_specialties(self.ds, self.code)
+        ps = self.planned
         lacks = ps[ps["status"] == "lacks"]
         names = lacks["name_zh" if zh else "name_en"].tolist()
         if names:
             out.append(Markup(escape(f"规划重点专科中尚缺：{_join(names, L)}。" if zh else f"Planned specialties not yet present: {_join(names, L)}.")))
-        origins = coverage.output_origins(self.ds, self.code)
+        origins = self.origins
         if not origins.empty:
             parts = [f"{(r['origin_zh'] if zh else r['origin_en'])}{r['centers']}个" if zh else f"{r['origin_en']} {r['centers']}"
                      for _, r in origins.iterrows()]
@@ -347,7 +347,7 @@ class ProvinceBriefing(_Common):
 
     def _planned_table(self) -> Markup:
         zh, L = _zh(self.lang), self.lang
-        ps = coverage.planned_specialties(self.ds, self.code)
+        ps = self.planned
         status = {"has": t("has", L), "lacks": t("lacks", L), "has_unnamed": t("has_unnamed", L)}
         df = pd.DataFrame({
             t("specialty_col", L): ps["name_zh" if zh else "name_en"] + ps["category"].map(
@@ -366,13 +366,13 @@ class ProvinceBriefing(_Common):
     def _origins(self) -> Markup:
         zh, L = _zh(self.lang), self.lang
         parts = []
-        o = coverage.output_origins(self.ds, self.code)
+        o = self.origins
         if not o.empty:
             df = pd.DataFrame({t("output_province", L): o["origin_zh" if zh else "origin_en"],
                                t("count", L): o["centers"], t("output", L): o["hospitals"]})
             parts.append(table(df, "本省中心的输出医院所在省份" if zh else "Provinces of the output hospitals of this province's centres",
                                numeric=[t("count", L)]))
-        ao = coverage.as_origin(self.ds, self.code)
+        ao = self.as_origin
         if not ao.empty:
             df = pd.DataFrame({t("province", L): ao["host_zh" if zh else "host_en"],
                                t("centre", L): [self.cname(r) for _, r in ao.iterrows()],
@@ -406,7 +406,7 @@ class ProvinceBriefing(_Common):
         if here.empty:
             parts.append(p(escape(f"{self.name}暂无已具名中心，下图为全国专科结构。" if zh else
                                   f"{self.name} has no named centre; the national mix follows.")))
-            parts.append(_national_specialty_chart(self, self.ds))
+            parts.append(_national_specialty_chart(self))
             return Section(parts)
         top = here.sort_values("difference", ascending=False).iloc[0]
         title = (f"{self.short}的{top['name_zh']}占比{fmt_share(top['province_share'])}，全国为{fmt_share(top['national_share'])}" if zh else
@@ -528,9 +528,9 @@ def _short_center(row, zh: bool) -> str:
     return name if len(name) <= 40 else name[:38] + "…"
 
 
-def _national_specialty_chart(b: _Common, ds: Dataset) -> Markup:
+def _national_specialty_chart(b: _Common) -> Markup:
     zh, L = _zh(b.lang), b.lang
-    s = specialty.specialty_counts(ds)
+    s = specialty.specialty_counts(b.ds)
     s = s[s["count"] > 0].sort_values("count", ascending=False)
     top = s.iloc[0]
     title = (f"{top['name_zh']}类中心最多：{top['count']}个，占{fmt_share(top['share'])}" if zh else
@@ -669,7 +669,7 @@ class NationalBriefing(_Common):
 
     def specialty_mix(self) -> Section:
         zh, L = _zh(self.lang), self.lang
-        parts: list = [h(2, t("national_specialty", L), "specialty"), _national_specialty_chart(self, self.ds)]
+        parts: list = [h(2, t("national_specialty", L), "specialty"), _national_specialty_chart(self)]
         s = specialty.specialty_counts(self.ds).sort_values("count", ascending=False)
         df = pd.DataFrame({t("specialty_col", L): s["name_zh" if zh else "name_en"],
                            ("规划重点专科" if zh else "Plan target"): s["plan_target"].map(lambda b: ("是" if b else "否") if zh else ("yes" if b else "no")),
