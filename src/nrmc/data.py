@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from nrmc.labels import is_missing  # an empty cell in any form it takes through pandas
 from nrmc.regions import default_data_dir
 
 __all__ = ["Dataset", "DataValidationError", "Problem", "load", "validate_report", "default_data_dir",
@@ -86,7 +87,7 @@ def parse_partial_date(text: str) -> pd.Timestamp | None:
 
 
 def _valid_partial_date(value) -> bool:
-    return value is None or value == "" or (isinstance(value, float) and pd.isna(value)) or parse_partial_date(value) is not None
+    return is_missing(value) or parse_partial_date(value) is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,12 +362,12 @@ def _finish_types(df: pd.DataFrame, spec: dict[str, Col]) -> pd.DataFrame:
         if col.kind == "bool":
             out[c] = out[c].map({"true": True, "false": False}).astype("boolean")
         elif col.kind == "date":
-            out[c] = out[c].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+            out[c] = out[c].map(lambda v: "" if is_missing(v) else str(v))
             out[c + "_dt"] = pd.to_datetime(out[c].map(parse_partial_date))
         elif col.kind in ("int", "float"):
             pass
         else:
-            out[c] = out[c].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)).astype(str)
+            out[c] = out[c].map(lambda v: "" if is_missing(v) else str(v)).astype(str)
     return out
 
 
@@ -447,7 +448,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             return
         for row in t[table].to_dict("records"):
             value = row[col]
-            if _blank(value):
+            if is_missing(value):
                 continue
             for v in (str(value).split(";") if many else [str(value)]):
                 if v not in valid:
@@ -482,15 +483,15 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         for row in t["metrics"].to_dict("records"):
             base = units.get(row["metric"])
             unit = row["unit"]
-            if base is None or _blank(unit):
+            if base is None or is_missing(unit):
                 continue
             if unit != base and unit != WAN + base:
                 problems.append(Problem("metrics.csv", int(row["_line"]), "unit",
                                         f"unit {unit!r} does not match metric {row['metric']!r}, defined in {base!r}"
                                         f" (allowed: {base!r} or {WAN + base!r})"))
-            if not _blank(row.get("flag")):
+            if not is_missing(row.get("flag")):
                 for col, lang in (("note", "English"), ("flag_reason_zh", "Chinese")):
-                    if _blank(row.get(col)):
+                    if is_missing(row.get(col)):
                         problems.append(Problem("metrics.csv", int(row["_line"]), col,
                                                 f"flag {row['flag']!r} needs its reasoning in {col} ({lang})"))
         seen: dict[tuple, int] = {}
@@ -504,15 +505,9 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                 seen[key] = int(row["_line"])
     if "centers" in t:
         for row in t["centers"].to_dict("records"):
-            if row["specialty_basis"] == "inferred" and _blank(row.get("note")):
+            if row["specialty_basis"] == "inferred" and is_missing(row.get("note")):
                 problems.append(Problem("centers.csv", int(row["_line"]), "note",
                                         "an inferred specialty needs its reasoning in note"))
-
-
-def _blank(value) -> bool:
-    """An empty cell, whichever form it has taken (None, '', NaN) on its way through pandas."""
-    return value is None or value is pd.NA or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and pd.isna(value))
 
 
 def _closest(value: str, valid: set[str]) -> str:
