@@ -127,6 +127,8 @@ def test_data_is_html_escaped(tmp_path):
     c = c.replace("测试儿科医院安徽医院", "<script>alert(1)</script>测试儿科医院安徽医院").replace(
         "安徽省儿童医院", '<img src=x onerror="alert(2)">')
     (d / "centers.csv").write_text(c, encoding="utf-8")
+    hosp = (d / "hospitals.csv").read_text(encoding="utf-8").replace("安徽省儿童医院", '<img src=x onerror="alert(2)">')
+    (d / "hospitals.csv").write_text(hosp, encoding="utf-8")
     for lang in ("zh", "en"):
         html = render(ProvinceBriefing("安徽", lang=lang, data_dir=str(d)), PROVINCE_SECTIONS)
         assert "<script>" not in html and "<img src=x" not in html

@@ -69,6 +69,9 @@ def _inject(data: Path) -> None:
         hit = [r for r in rows if r[keycol] == key]
         assert hit, (fname, key)
         hit[0][column] = payload
+        if column.endswith("hospital_zh"):  # a hospital name must also be in hospitals.csv
+            with open(data / "hospitals.csv", "a", encoding="utf-8", newline="") as h:
+                csv.writer(h, lineterminator="\n").writerow([payload, "", "translation", "", "", "hospital", ""])
         with open(path, "w", encoding="utf-8", newline="") as f:
             w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
             w.writeheader()

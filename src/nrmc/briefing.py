@@ -289,13 +289,12 @@ class ProvinceBriefing(_Common):
             city = r["city_zh"] if zh else (r["city_en"] or r["city_zh"])
             if city:
                 name = name + Markup('<br><span class="muted">{}</span>').format(city)
-            opening = fmt_date(r["formal_open_date"] or r["trial_open_date"], L) if (r["formal_open_date"] or r["trial_open_date"]) else "—"
+            opening = "—"
             rows.append({
                 t("centre", L): name,
                 t("host", L): host,
-                t("output", L): f"{r['output_hospital_zh'] if zh or not r['output_hospital_en'] else r['output_hospital_en']}"
-                                f"（{self.pname(r['output_province_code'])}）" if zh else
-                                f"{r['output_hospital_en'] or r['output_hospital_zh']} ({self.pname(r['output_province_code'])})",
+                t("output", L): f"{r['output_hospital_zh']}（{self.pname(r['output_province_code'])}）" if zh else
+                                f"{r['output_hospital_zh']} ({self.pname(r['output_province_code'])})",
                 t("specialty_col", L): spec + basis,
                 t("status", L): pick(STATUS[r["status"]], L) + (f"；{opening}" if zh and opening != "—" else (f"; {opening}" if opening != "—" else "")),
                 t("source_col", L): self.cite(r["source_ids"]),
@@ -706,7 +705,7 @@ class NationalBriefing(_Common):
         parts.append(table(df, "项目里程碑" if zh else "Programme milestones", numeric=[df.columns[2]]))
         op = coverage.openings(self.ds)
         if not op.empty:
-            df = pd.DataFrame({("开诊" if zh else "Opened"): op["first_open"].map(lambda d: fmt_date(d, L)),
+            df = pd.DataFrame({("开诊" if zh else "Opened"): op["open_date"].map(lambda d: fmt_date(d, L)),
                                t("centre", L): [self.cname(r) for _, r in op.iterrows()],
                                t("province", L): op["province_code"].map(self.pname),
                                t("source_col", L): [self.cite(s) for s in op["source_ids"]]})

@@ -203,9 +203,9 @@ def completeness(ds: Dataset) -> Completeness:
 
 
 def openings(ds: Dataset) -> pd.DataFrame:
-    """Centres with a known opening date (trial or formal, whichever is first), in date order."""
-    c = ds.counted_centers.copy()
-    c["first_open_dt"] = c[["trial_open_date_dt", "formal_open_date_dt"]].min(axis=1)
-    c["first_open"] = c.apply(lambda r: r["trial_open_date"] if r["trial_open_date"] and (
-        not r["formal_open_date"] or r["trial_open_date_dt"] <= r["formal_open_date_dt"]) else r["formal_open_date"], axis=1)
-    return c[c["first_open_dt"].notna()].sort_values("first_open_dt").reset_index(drop=True)
+    """Centres with a known opening (开诊) date, in date order: one row per centre, its earliest
+    `open` stage (trial operation is not an opening)."""
+    s = ds.stages[ds.stages["stage"] == "open"].sort_values("date_dt").drop_duplicates("center_id")
+    c = ds.counted_centers.merge(s[["center_id", "date", "date_dt", "date_basis"]].rename(
+        columns={"date": "open_date", "date_dt": "open_date_dt", "date_basis": "open_date_basis"}), on="center_id")
+    return c.sort_values(["open_date_dt", "center_id"]).reset_index(drop=True)

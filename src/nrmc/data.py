@@ -27,6 +27,10 @@ __all__ = ["Dataset", "DataValidationError", "Problem", "load", "validate_report
 ID_LIST = r"^[A-Za-z0-9_\-]+(;[A-Za-z0-9_\-]+)*$"
 PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 WAN = "万"
+# A centre's lifecycle (stages.csv), in the order a centre goes through them. `plaque` (挂牌) may come
+# with the approval; `expected_open` is a source's expectation, not an event; `agreement` is a
+# framework agreement for a planned project that is not (yet) an approved NRMC.
+STAGES = ("agreement", "approved", "plaque", "under_construction", "built", "trial", "open", "operating", "expected_open")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,8 +108,11 @@ TABLES: dict[str, dict[str, Col]] = {
     "sources": {
         "source_id": Col("regex:^(S|R)\\d{2}$", True, True),
         "title": Col("str", True),
+        "title_en": Col("str"),
         "publisher": Col("str", True),
+        "publisher_en": Col("str"),
         "date": Col("date"),
+        "date_basis": Col("enum:stated|about|not_before"),
         "url": Col("str"),
         "seed_file": Col("str"),
         "covers": Col("str", True),
@@ -145,20 +152,21 @@ TABLES: dict[str, dict[str, Col]] = {
         "name_zh": Col("str", True, True),
         "name_zh_corrected": Col("str"),
         "name_en": Col("str"),
+        "name_en_basis": Col("enum:own|translation"),
+        "short_zh": Col("str"),
+        "short_en": Col("str"),
         "province_code": Col("id", True),
         "city_zh": Col("str"),
         "city_en": Col("str"),
+        "city_basis": Col("enum:stated|name|inferred"),
         "host_hospital_zh": Col("str"),
         "host_hospital_zh_corrected": Col("str"),
         "output_hospital_zh": Col("str", True),
-        "output_hospital_en": Col("str"),
         "output_province_code": Col("id", True),
         "specialty": Col("id", True),
         "specialty_basis": Col("enum:stated|inferred", True),
-        "approved_date": Col("date"),
-        "trial_open_date": Col("date"),
-        "formal_open_date": Col("date"),
-        "status": Col("enum:approved|trial|open|planned", True),
+        "focus_specialties": Col("ids"),
+        "status": Col("enum:approved|planned", True),
         "first_reported": Col("date", True),
         "source_ids": Col("ids", True),
         "note": Col("str"),
@@ -181,13 +189,32 @@ TABLES: dict[str, dict[str, Col]] = {
         "qualifier": Col("enum:more_than|about|at_least|less_than|nearly"),
         "unit": Col("str", True),
         "as_of": Col("date", True),
-        "as_of_basis": Col("enum:stated|publication", True),
-        "period": Col("regex:^(cumulative|snapshot|change|\\d{4}|\\d{4}/\\d{4})$", True),
+        "as_of_basis": Col("enum:stated|publication|not_after|not_before|about", True),
+        "period": Col("regex:^(cumulative|snapshot|change|first_\\d+_months|\\d{4}|\\d{4}/\\d{4})$", True),
         "source_id": Col("id", True),
         "quote": Col("str"),
         "flag": Col("enum:suspect_unit|inconsistent|ambiguous"),
         "note": Col("str"),
         "flag_reason_zh": Col("str"),
+        "flag_reason_en": Col("str"),
+    },
+    "stages": {
+        "center_id": Col("id", True),
+        "stage": Col("enum:" + "|".join(STAGES), True),
+        "date": Col("date", True),
+        "date_basis": Col("enum:stated|not_after|about|expected", True),
+        "source_id": Col("id", True),
+        "quote": Col("str", True),
+        "note": Col("str"),
+    },
+    "hospitals": {
+        "name_zh": Col("str", True, True),
+        "name_en": Col("str"),
+        "name_en_basis": Col("enum:own|translation", True),
+        "short_zh": Col("str"),
+        "short_en": Col("str"),
+        "kind": Col("enum:hospital|university|arrangement", True),
+        "note": Col("str"),
     },
     "milestones": {
         "date": Col("date", True),
@@ -204,8 +231,10 @@ TABLES: dict[str, dict[str, Col]] = {
         "name_en": Col("str"),
         "province_code": Col("id", True),
         "city_zh": Col("str"),
+        "city_en": Col("str"),
         "specialty_note": Col("str"),
         "role_zh": Col("str"),
+        "role_en": Col("str"),
         "source_ids": Col("ids", True),
         "note": Col("str"),
     },
@@ -389,6 +418,8 @@ class Dataset:
     sources: pd.DataFrame
     milestones: pd.DataFrame
     provincial_centers: pd.DataFrame
+    stages: pd.DataFrame
+    hospitals: pd.DataFrame
     data_dir: Path = field(default_factory=default_data_dir)
     as_of_date: pd.Timestamp | None = None
 
@@ -427,6 +458,7 @@ class Dataset:
         out.centers = out.centers[out.centers["first_reported_dt"] <= ts]
         out.metrics = out.metrics[out.metrics["as_of_dt"] <= ts]
         out.milestones = out.milestones[out.milestones["date_dt"] <= ts]
+        out.stages = out.stages[(out.stages["date_dt"] <= ts) & out.stages["center_id"].isin(out.centers["center_id"])]
         out.as_of_date = ts
         return out
 
@@ -474,6 +506,12 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     check_fk("metrics", "source_id", sources, "source id")
     subjects = None if None in (centers, provinces, prcs) else centers | provinces | prcs | {"national"}
     check_fk("metrics", "subject_id", subjects, "subject (centre id, province code, PRC id or 'national')")
+    check_fk("centers", "focus_specialties", specialties, "specialty code", many=True)
+    check_fk("stages", "center_id", centers, "centre id")
+    check_fk("stages", "source_id", sources, "source id")
+    hospitals = ids("hospitals", "name_zh")
+    for col in ("output_hospital_zh", "host_hospital_zh", "host_hospital_zh_corrected"):
+        check_fk("centers", col, hospitals, "hospital (add it to hospitals.csv)")
     check_fk("milestones", "source_id", sources, "source id")
     check_fk("provincial_centers", "province_code", provinces, "province code")
     check_fk("provincial_centers", "source_ids", sources, "source id", many=True)
@@ -490,7 +528,8 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                                         f"unit {unit!r} does not match metric {row['metric']!r}, defined in {base!r}"
                                         f" (allowed: {base!r} or {WAN + base!r})"))
             if not is_missing(row.get("flag")):
-                for col, lang in (("note", "English"), ("flag_reason_zh", "Chinese")):
+                for col, lang in (("note", "English, for maintainers"), ("flag_reason_zh", "Chinese, for readers"),
+                                  ("flag_reason_en", "English, for readers")):
                     if is_missing(row.get(col)):
                         problems.append(Problem("metrics.csv", int(row["_line"]), col,
                                                 f"flag {row['flag']!r} needs its reasoning in {col} ({lang})"))
@@ -508,6 +547,14 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             if row["specialty_basis"] == "inferred" and is_missing(row.get("note")):
                 problems.append(Problem("centers.csv", int(row["_line"]), "note",
                                         "an inferred specialty needs its reasoning in note"))
+            if not is_missing(row.get("city_zh")) and is_missing(row.get("city_basis")):
+                problems.append(Problem("centers.csv", int(row["_line"]), "city_basis",
+                                        "a city needs its basis: stated, name or inferred"))
+    if "sources" in t:
+        for row in t["sources"].to_dict("records"):
+            if not is_missing(row.get("date")) and is_missing(row.get("date_basis")):
+                problems.append(Problem("sources.csv", int(row["_line"]), "date_basis",
+                                        "a date needs its basis: stated, about or not_before"))
 
 
 def _closest(value: str, valid: set[str]) -> str:
