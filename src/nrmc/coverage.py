@@ -2,20 +2,28 @@
 specialties are present or missing, where the output hospitals come from, and how complete the
 list is against the official total.
 
-Counts are of *named, approved* projects in centers.csv (status `planned` is excluded). Where a
-source states a province's total without naming every centre (Anhui: nine, seven named), the
-stated total is reported beside the named count, never mixed into it.
+What the sources support about a province is kept in three kinds, never mixed silently
+(`province_status`):
+- *named*: approved projects named in centers.csv (status `planned` excluded);
+- *stated*: a province's total stated by a source without naming every centre (Anhui: nine,
+  seven named);
+- *programme facts*: e.g. "first projects approved in the fifth batch" (R10), which say that a
+  province has centres but not how many.
+A province that a source says has centres never reads 0: its count is the best supported one
+(stated, else named) or unknown ("—"), and per-head rates and ranks say what they count.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from nrmc.data import Dataset
 from nrmc.regions import resolve_province
 
 COUNT_METRIC = "nrmc_count"  # metrics.csv: a province's (or the nation's) stated number of NRMC projects
+FIRST_BATCH_METRIC = "first_approval_batch"  # metrics.csv: the batch of a province's first approval
 POP_YEARS = (2022, 2023, 2024)
 
 
@@ -32,14 +40,19 @@ def population_year(ds: Dataset) -> int:
     return max(usable) if usable else min(POP_YEARS)
 
 
+def _latest_per_subject(ds: Dataset, metric: str, value_name: str) -> pd.DataFrame:
+    m = ds.metrics[(ds.metrics["metric"] == metric) & (ds.metrics["breakdown"] == "")]
+    cols = ["subject_id", value_name, "as_of", "as_of_basis", "source_id"]
+    if m.empty:
+        return pd.DataFrame(columns=cols)
+    m = m.sort_values("as_of_dt").groupby("subject_id").tail(1)
+    return m.rename(columns={"value": value_name})[cols].reset_index(drop=True)
+
+
 def stated_totals(ds: Dataset) -> pd.DataFrame:
     """The latest stated number of NRMC projects per subject (province code or 'national'), from
-    metrics.csv (no breakdown). Columns: subject_id, stated, as_of, source_id."""
-    m = ds.metrics[(ds.metrics["metric"] == COUNT_METRIC) & (ds.metrics["breakdown"] == "")]
-    if m.empty:
-        return pd.DataFrame(columns=["subject_id", "stated", "as_of", "source_id"])
-    m = m.sort_values("as_of_dt").groupby("subject_id").tail(1)
-    return m.rename(columns={"value": "stated"})[["subject_id", "stated", "as_of", "source_id"]].reset_index(drop=True)
+    metrics.csv (no breakdown). Columns: subject_id, stated, as_of, as_of_basis, source_id."""
+    return _latest_per_subject(ds, COUNT_METRIC, "stated")
 
 
 def centers_by_province(ds: Dataset, pop_year: int | None = None) -> pd.DataFrame:
@@ -60,6 +73,96 @@ def centers_by_province(ds: Dataset, pop_year: int | None = None) -> pd.DataFram
     out = out.merge(st, on="code", how="left")
     out.attrs["pop_year"] = year
     return out.reset_index(drop=True)
+
+
+def province_status(ds: Dataset, pop_year: int | None = None) -> pd.DataFrame:
+    """One row per province (all 31) with what the sources support about its centres.
+
+    Columns: the province's names, region, tile position and `population` (万人, year-end
+    `pop_year`); `named` (approved centres named in centers.csv); `stated`, `stated_as_of`,
+    `stated_basis`, `stated_source` (a source's total, NaN if none); `first_batch`,
+    `first_batch_as_of`, `first_batch_source` (a programme fact, NaN if none); `exported` (centres
+    in other provinces whose output hospital is here); `known` (a source says it has centres);
+    `count` (the best supported number: the stated total when it is at least the named count,
+    else the named count; NaN when only a programme fact says it has centres or nothing is
+    known); `count_basis` ('stated', 'named' or ''); `per_10m` (count per 10 million residents, NaN
+    without a count) and `per_10m_named` (named only; NaN when none are named); `rank` (by
+    `per_10m`, 1 = highest, among the `n_ranked` provinces with a count; ties share a rank; NaN
+    otherwise); `role`: 'host' (has a count), 'known' (has centres, number unknown), 'exporter'
+    (none known here, but its hospitals lead centres elsewhere) or 'unknown'."""
+    t = centers_by_province(ds, pop_year)
+    year = t.attrs["pop_year"]
+    t = t.rename(columns={"centers": "named"}).drop(columns=["per_10m", "rank", "rank_count"])
+    fb = _latest_per_subject(ds, FIRST_BATCH_METRIC, "first_batch").rename(columns={
+        "subject_id": "code", "as_of": "first_batch_as_of", "source_id": "first_batch_source"}).drop(columns="as_of_basis")
+    t = t.merge(fb, on="code", how="left")
+    c = ds.counted_centers
+    exported = c[c["output_province_code"] != c["province_code"]].groupby("output_province_code").size()
+    t["exported"] = t["code"].map(exported).fillna(0).astype(int)
+    stated = t["stated"]
+    t["count"] = np.where(stated.notna() & (stated >= t["named"]), stated,
+                          np.where(t["named"] > 0, t["named"], np.nan))
+    t["count_basis"] = np.where(stated.notna() & (stated >= t["named"]), "stated", np.where(t["named"] > 0, "named", ""))
+    t["known"] = t["count"].notna() | t["first_batch"].notna()
+    t["per_10m"] = t["count"] / t["population"] * 1000  # population is in 10,000s
+    t["per_10m_named"] = np.where(t["named"] > 0, t["named"] / t["population"] * 1000, np.nan)
+    t["rank"] = t["per_10m"].rank(ascending=False, method="min")
+    t["n_ranked"] = int(t["per_10m"].notna().sum())
+    t["role"] = np.where(t["count"].notna(), "host", np.where(t["known"], "known",
+                         np.where(t["exported"] > 0, "exporter", "unknown")))
+    t.attrs["pop_year"] = year
+    return t
+
+
+@dataclass(frozen=True)
+class NationalCount:
+    official_total: int | None  # latest official cumulative total at the as-of date
+    official_date: str
+    official_source: str
+    named: int  # approved centres named in our sources
+    provinces_named: int  # provinces with a named centre
+    provinces_known: int  # provinces a source says have centres (named, stated or programme fact)
+    population: float  # 万人, year-end pop_year, sum of the 31 provinces
+    pop_year: int
+
+    @property
+    def per_10m_official(self) -> float | None:
+        return self.official_total / self.population * 1000 if self.official_total else None
+
+    @property
+    def per_10m_named(self) -> float:
+        return self.named / self.population * 1000
+
+
+def national_count(ds: Dataset) -> NationalCount:
+    """The national picture: the official total (per head, the national rate), the named lower
+    bound, and how many provinces the sources say have centres."""
+    st = province_status(ds)
+    comp = completeness(ds)
+    return NationalCount(comp.official_total, comp.official_date, comp.official_source, comp.named,
+                         int((st["named"] > 0).sum()), int(st["known"].sum()), float(st["population"].sum()),
+                         st.attrs["pop_year"])
+
+
+def city_spread(ds: Dataset, province: object) -> pd.DataFrame:
+    """Where a province's centres are, by city: a source's stated split (city, stated) beside the
+    cities of the named centres (named, and how many of those cities are inferred). One row per
+    city, stated cities first. Columns: city_zh, city_en, stated, stated_source, named,
+    named_inferred."""
+    code = province_code(ds, province)
+    named = ds.counted_centers[ds.counted_centers["province_code"] == code]
+    named = named[named["city_zh"] != ""]
+    g = named.groupby("city_zh").agg(named=("center_id", "size"),
+                                     named_inferred=("city_basis", lambda s: int((s == "inferred").sum())),
+                                     city_en=("city_en", "first"))
+    st = stated_breakdown(ds, code, "city").rename(columns={"city": "city_zh", "source_id": "stated_source"})
+    out = st[["city_zh", "stated", "stated_source"]].merge(g, left_on="city_zh", right_index=True, how="outer")
+    out["named"] = out["named"].fillna(0).astype(int)
+    out["named_inferred"] = out["named_inferred"].fillna(0).astype(int)
+    en = dict(zip(ds.centers["city_zh"], ds.centers["city_en"]))
+    out["city_en"] = out["city_zh"].map(lambda z: en.get(z) or "")
+    out["_o"] = out["stated"].isna()
+    return out.sort_values(["_o", "stated", "named"], ascending=[True, False, False]).drop(columns="_o").reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -115,19 +218,26 @@ def planned_specialties(ds: Dataset, province: object) -> pd.DataFrame:
     """The specialties the national expansion plan targets (plus TCM, its own category): how many
     centres the province and the nation have of each, and whether the province has it.
 
-    status: 'has' (a named centre), 'has_unnamed' (a source states the province has one but names
-    no centre), 'lacks'."""
+    status: 'has' (a named centre of that specialty), 'has_unnamed' (a source states the province
+    has one but names no centre), 'has_focus' (a source names it as the focus of a centre of
+    another specialty, e.g. S05's 恶性肿瘤、心脑血管病 for two Guizhou centres), 'lacks' (none of
+    these in the sources: not the same as none at all)."""
     code = province_code(ds, province)
     sp = ds.specialties[(ds.specialties["plan_target"]) | (ds.specialties["category"] == "tcm")]
     c = ds.counted_centers
-    here = c[c["province_code"] == code].groupby("specialty").size()
+    mine = c[c["province_code"] == code]
+    here = mine.groupby("specialty").size()
     nation = c.groupby("specialty").size()
+    focus = mine["focus_specialties"].str.split(";").explode()
+    focus = focus[focus.fillna("") != ""].value_counts()
     stated = stated_breakdown(ds, code, "specialty").set_index("specialty")["stated"]
     out = sp[["code", "name_zh", "name_en", "plan_target", "category", "sort_order"]].copy()
     out["province_count"] = out["code"].map(here).fillna(0).astype(int)
     out["national_count"] = out["code"].map(nation).fillna(0).astype(int)
+    out["focus_count"] = out["code"].map(focus).fillna(0).astype(int)
     out["stated_count"] = out["code"].map(stated)
     out["status"] = "lacks"
+    out.loc[out["focus_count"] > 0, "status"] = "has_focus"
     out.loc[out["stated_count"].fillna(0) > 0, "status"] = "has_unnamed"
     out.loc[out["province_count"] > 0, "status"] = "has"
     return out.sort_values("sort_order").reset_index(drop=True)

@@ -180,6 +180,7 @@ TABLES: dict[str, dict[str, Col]] = {
         "kind": Col("enum:count|stock|rate", True),
         "comparable": Col("bool", True),
         "meaning": Col("str", True),
+        "theme": Col("enum:coverage|technology|experts|patients|specialties|policy|provincial", True),
     },
     "metrics": {
         "subject_id": Col("id", True),

@@ -50,11 +50,14 @@ INSTALL_HINT = "sudo apt-get install -y chromium fonts-noto-cjk   (or run `make 
 PDF_MARGIN = {"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}
 
 LABELS = {
-    "zh": {"scope": "范围", "as_of": "数据截至", "built": "生成日期", "contents": "目录",
-           "kicker": "国家区域医疗中心简报", "page": "第 {n} 页，共 {t} 页"},
-    "en": {"scope": "Scope", "as_of": "Data as of", "built": "Built", "contents": "Contents",
-           "kicker": "National Regional Medical Centres briefing", "page": "Page {n} of {t}"},
+    "zh": {"scope": "范围", "as_of": "数据时间", "built": "生成日期", "contents": "目录", "population": "人口",
+           "kicker": "国家区域医疗中心简报", "page": "第 {n} 页，共 {t} 页", "home": "全部简报",
+           "other_lang": "English", "pop_text": "{y}年末常住人口"},
+    "en": {"scope": "Scope", "as_of": "Data", "built": "Built", "contents": "Contents", "population": "Population",
+           "kicker": "National Regional Medical Centres briefing", "page": "Page {n} of {t}", "home": "All briefings",
+           "other_lang": "中文", "pop_text": "year-end {y}"},
 }
+INLINE_STYLE = re.compile(r"<style data-nrmc-inline>.*?</style>", re.S)
 
 
 class BrowserUnavailable(RuntimeError):
@@ -117,7 +120,7 @@ def briefing_header(nb, runtime_meta: dict | None = None) -> dict:
     for source in (params, build, author, runtime_meta or {}):
         if "scope" in source and "scope_name" not in source and not isinstance(source.get("scope"), dict):
             source = {**source, "scope_name": source["scope"]}
-        for key in ("title", "subtitle", "as_of", "lang", "scope_name", "footer", "kicker", "built"):
+        for key in ("title", "subtitle", "as_of", "lang", "scope_name", "footer", "kicker", "built", "slug", "pop_year"):
             v = _clean(source.get(key))
             if v is not None:
                 fields[key] = v
@@ -145,11 +148,19 @@ def briefing_header(nb, runtime_meta: dict | None = None) -> dict:
             fields["title"] = _clean(md.get("title")) or labels["kicker"]
     fields.setdefault("kicker", labels["kicker"])
     fields.setdefault("built", datetime.now().strftime("%Y-%m-%d"))
-    fields.setdefault("footer", f"nrmc {__version__} · " + (
-        "数据与来源见 data/ 与各图表下方的来源说明。" if lang == "zh"
-        else "Data and sources: see data/ and the source line under each chart."))
+    fields.setdefault("footer", (f"由 nrmc {__version__} 生成。每个数字都注明日期和来源，来源列表见附录。" if lang == "zh"
+                                 else f"Made with nrmc {__version__}. Every figure carries its date and source; the sources are listed in the annex."))
     fields["lang"] = lang
     fields["html_lang"] = "en" if lang == "en" else "zh-CN"
+    # Links of the report's layout: zh at reports/<slug>.html, en at reports/en/<slug>.html, each
+    # language's front page at index.html beside its briefings.
+    slug = fields.get("slug") or scope.get("slug")
+    if slug:
+        fields["home_href"] = "index.html"
+        fields["other_lang_href"] = f"en/{slug}.html" if lang == "zh" else f"../{slug}.html"
+        fields["other_lang_code"] = "en" if lang == "zh" else "zh-CN"
+    if fields.get("pop_year"):
+        fields["population_text"] = labels["pop_text"].format(y=fields["pop_year"])
     fields["labels"] = labels
     fields["version"] = __version__
     return fields
@@ -296,6 +307,12 @@ class BriefingHTMLExporter(HTMLExporter):
             if cell.get("outputs"):
                 cell["outputs"] = [o for o in cell["outputs"] if o.get("output_type") != "error"
                                    and not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+                # Each briefing part carries the stylesheet for Jupyter; the report's <head> has it once.
+                for o in cell["outputs"]:
+                    data = o.get("data") or {}
+                    if isinstance(data.get("text/html"), (str, list)):
+                        text = "".join(data["text/html"]) if isinstance(data["text/html"], list) else data["text/html"]
+                        data["text/html"] = INLINE_STYLE.sub("", text)
         header = briefing_header(nb, runtime)
         resources = dict(resources or {})
         resources["nrmc"] = header

@@ -63,16 +63,10 @@ _L: dict[str, tuple[str, str]] = {
     "unknown": ("未知", "not known"),
 }
 
-STATUS = {
-    "approved": ("已获批", "approved"),
-    "trial": ("试运行/过渡期运营", "trial operation"),
-    "open": ("已开诊", "open"),
-    "planned": ("规划中（未获批）", "planned (not approved)"),
-}
 FLAGS = {
     "suspect_unit": ("疑似单位有误", "suspect unit"),
     "inconsistent": ("与其他数据不一致", "inconsistent"),
-    "ambiguous": ("口径不明", "ambiguous scope"),
+    "ambiguous": ("口径不明", "unclear scope"),
 }
 PERIODS = {
     "cumulative": ("累计", "cumulative"),
@@ -130,31 +124,61 @@ def fmt_number(value, decimals: int | None = None) -> str:
 
 
 def fmt_value(value, unit: str, qualifier: str = "", lang: str = "zh") -> str:
-    """A figure with its unit and qualifier as a reader expects: '超过26%', '50余项' is shown as
-    '超过50项'; English 'over 50'. Missing → '—'."""
+    """A figure with its unit and qualifier as a reader expects it.
+
+    Chinese keeps the unit as published: '超过50项', '3.5万例', '第16位'. English converts 万 into
+    digits and words: 3.5万例 → 'over 35,000 cases', 29063万人次 → '290.63 million visits'; ranks
+    read '16th'. Missing → '—'."""
     if is_missing(value):
         return "—"
-    q = pick(QUALIFIERS[qualifier], lang) if qualifier else ""
-    num = fmt_number(value)
+    v = float(value)
+    base = unit[1:] if unit.startswith("万") and len(unit) > 1 else unit
     if lang == "zh":
-        return f"{q}{num}{unit}"
-    u = unit_en(unit)
-    return f"{q}{num}{'' if u == '%' else ' '}{u}".strip()
+        q = pick(QUALIFIERS[qualifier], "zh") if qualifier else ""
+        if base == "位":
+            return f"{q}第{fmt_number(v)}位"
+        if base == "批":
+            return f"第{fmt_number(v)}批"
+        return f"{q}{fmt_number(v)}{unit}"
+    q = pick(QUALIFIERS[qualifier], "en") if qualifier else ""
+    if base == "位":
+        return f"{q}{ordinal(v)}"
+    if base == "批":
+        return f"batch {fmt_number(v)}"
+    n = v * (10_000 if unit.startswith("万") and len(unit) > 1 else 1)
+    u = _UNITS_EN.get(base, base)
+    if u == "%":
+        return f"{q}{fmt_number(n)}%"
+    return f"{q}{fmt_count_en(n)}{(' ' + u) if u else ''}"
 
 
+def fmt_count_en(n: float) -> str:
+    """35000 → '35,000'; a million or more reads in millions with the published precision
+    (290,630,000 → '290.63 million')."""
+    if abs(n) >= 1_000_000:
+        text = f"{n / 1_000_000:,.6f}".rstrip("0").rstrip(".")
+        return f"{text} million"
+    return fmt_number(round(n, 6))
+
+
+def ordinal(v: float) -> str:
+    n = int(v)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# Units in English (base units; 万 is converted into digits by fmt_value).
 _UNITS_EN = {
-    "项": "items", "个": "", "人": "persons", "人次": "person-visits", "例": "cases", "张": "beds", "次": "times",
-    "%": "%", "条": "items", "家": "institutions", "名": "", "位": "", "万人次": "×10,000 visits",
-    "万人": "×10,000 persons", "万例": "×10,000 cases", "场": "sessions",
+    "项": "items", "个": "", "人": "people", "人次": "visits", "例": "cases", "张": "beds", "次": "times",
+    "%": "%", "条": "items", "家": "institutions", "名": "", "位": "", "场": "sessions", "期": "sessions",
+    "批": "",
 }
 
 
 def unit_en(unit: str) -> str:
-    if unit in _UNITS_EN:
-        return _UNITS_EN[unit]
-    if unit.startswith("万") and unit[1:] in _UNITS_EN:
-        return "×10,000 " + _UNITS_EN[unit[1:]]
-    return unit
+    """The English word for a unit (万 units are converted by fmt_value, not here)."""
+    base = unit[1:] if unit.startswith("万") and len(unit) > 1 else unit
+    return _UNITS_EN.get(base, base)
 
 
 def fmt_date(text: str, lang: str = "zh") -> str:
@@ -175,6 +199,11 @@ def fmt_date(text: str, lang: str = "zh") -> str:
 def fmt_period(period: str, lang: str = "zh") -> str:
     if period in PERIODS:
         return pick(PERIODS[period], lang)
+    if period.startswith("first_") and period.endswith("_months"):
+        n = period[len("first_"):-len("_months")]
+        if n == "6":
+            return "开业后半年" if lang == "zh" else "first half-year after opening"
+        return f"开业后{n}个月" if lang == "zh" else f"first {n} months after opening"
     if "/" in period:
         a, b = period.split("/")
         return f"{a}—{b}年" if lang == "zh" else f"{a}–{b}"

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 import pandas as pd
 
+from nrmc import dates
 from nrmc.coverage import province_code
 from nrmc.data import Dataset
-from nrmc.labels import FLAGS, fmt_breakdown, fmt_date, fmt_period, fmt_value, pick
+from nrmc.labels import FLAGS, fmt_breakdown, fmt_period, fmt_value, pick
+
+THEMES = {  # metric_definitions.csv `theme` → (中文, English), in the annex's order
+    "coverage": ("覆盖与数量", "Coverage and counts"),
+    "technology": ("技术平移", "Technologies"),
+    "experts": ("专家与人才", "Experts and training"),
+    "patients": ("患者与服务量", "Patients and activity"),
+    "specialties": ("学科建设", "Specialties and recognition"),
+    "policy": ("政策与保障", "Policy and support"),
+    "provincial": ("省级区域医疗中心（另一项目）", "Provincial regional medical centres (another programme)"),
+}
 
 # Figures a reader expects for every centre; the "not known" table lists the gaps among these.
 CORE_METRICS = (
@@ -70,12 +81,17 @@ def figures(ds: Dataset, province: object | None = None, *, include_provincial_c
         keep = subj[(subj["province_code"] == code) & subj["kind"].isin(kinds)]
     m = ds.metrics.merge(keep, on="subject_id", how="inner")
     defs = ds.metric_definitions.set_index("code")
+    src_basis = ds.sources.set_index("source_id")["date_basis"]
     m = m.assign(
         label_zh=m["metric"].map(defs["label_zh"]),
         label_en=m["metric"].map(defs["label_en"]),
         comparable=m["metric"].map(defs["comparable"]).astype(bool),
+        theme=m["metric"].map(defs["theme"]),
         source_no=m["source_id"].map(source_numbers(ds)),
     )
+    m["date_basis"] = [dates.effective_basis(b, src_basis.get(s)) for b, s in zip(m["as_of_basis"], m["source_id"])]
+    m["date_zh"] = [dates.qualified(d, b, "zh") for d, b in zip(m["as_of"], m["date_basis"])]
+    m["date_en"] = [dates.qualified(d, b, "en") for d, b in zip(m["as_of"], m["date_basis"])]
     m["display_zh"] = [fmt_value(v, u, q, "zh") for v, u, q in zip(m["value"], m["unit"], m["qualifier"])]
     m["display_en"] = [fmt_value(v, u, q, "en") for v, u, q in zip(m["value"], m["unit"], m["qualifier"])]
     m["flag_zh"] = m["flag"].map(lambda f: pick(FLAGS[f], "zh") if f else "")
@@ -94,7 +110,7 @@ def figure_table(fig: pd.DataFrame, lang: str = "zh", specialties: dict | None =
         "metric": fig["label_zh" if zh else "label_en"] + fig["breakdown"].map(
             lambda b: (f"（{fmt_breakdown(b, lang, specialties)}）" if zh else f" ({fmt_breakdown(b, lang, specialties)})") if b else ""),
         "value": fig["display_zh" if zh else "display_en"],
-        "as_of": fig["as_of"].map(lambda d: fmt_date(d, lang)),
+        "as_of": fig["date_zh" if zh else "date_en"],
         "period": fig["period"].map(lambda p: fmt_period(p, lang)),
         "source": fig["source_no"].map(lambda n: f"[{n}]"),
         "flag": fig["flag_zh" if zh else "flag_en"],
@@ -158,3 +174,26 @@ def unknowns(ds: Dataset, province: object, metrics: tuple[str, ...] = CORE_METR
 def flagged(fig: pd.DataFrame) -> pd.DataFrame:
     """The flagged figures among `fig`, with their reasons."""
     return fig[fig["flag"] != ""].reset_index(drop=True)
+
+
+def peers(ds: Dataset, code: str, metric: str, period: str, base_unit: str) -> pd.DataFrame:
+    """Other provinces' whole-province figures (totals over their centres) of the same metric,
+    period and base unit, unflagged, latest per province: the only fair peer comparison."""
+    m = ds.metrics
+    m = m[(m["metric"] == metric) & (m["breakdown"] == "") & (m["period"] == period) & (m["base_unit"] == base_unit)
+          & (m["flag"] == "") & m["subject_id"].str.fullmatch(r"\d{6}") & (m["subject_id"] != code)]
+    if m.empty:
+        return m
+    return m.sort_values("as_of_dt").groupby("subject_id").tail(1).sort_values("value_base", ascending=False)
+
+
+def trends(fig: pd.DataFrame) -> list[pd.DataFrame]:
+    """Figures of one subject, metric, breakdown and period reported at two or more dates (e.g.
+    复旦儿科安徽: 412 → 453 new technologies), unflagged, oldest first; one frame per series."""
+    f = fig[(fig["flag"] == "") & (fig["period"] == "cumulative")]
+    out = []
+    for _, g in f.groupby(["subject_id", "metric", "breakdown", "base_unit"], sort=False):
+        g = g.sort_values("as_of_dt").drop_duplicates("as_of")
+        if len(g) >= 2:
+            out.append(g)
+    return out

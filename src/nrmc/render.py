@@ -87,12 +87,13 @@ def table(df: pd.DataFrame, caption: str | Markup, *, numeric: Sequence[str] = (
 
     head = Markup("").join(Markup('<th scope="col"{}>{}</th>').format(attrs(c), c) for c in df.columns)
     rows = []
-    for _, r in df.iterrows():
+    for r in df.to_dict("records"):
         tds = []
         for c in df.columns:
             v = r[c]
             content = v if isinstance(v, Markup) else cell(v)
-            tds.append(Markup("<td{}>{}</td>").format(attrs(c), content))
+            # data-label: on a phone each row becomes a card whose cells show their column's name
+            tds.append(Markup('<td{} data-label="{}">{}</td>').format(attrs(c), c, content))
         rows.append(Markup("<tr>{}</tr>").format(Markup("").join(tds)))
     body = Markup("").join(rows)
     foot = Markup('<p class="table-note">{}</p>').format(note) if note else Markup("")
@@ -102,6 +103,25 @@ def table(df: pd.DataFrame, caption: str | Markup, *, numeric: Sequence[str] = (
     return Markup('<div class="table-wrap" tabindex="0" role="region" aria-label="{}"><table class="{}">'
                   '<caption>{}</caption><thead><tr>{}</tr></thead>'
                   "<tbody>{}</tbody></table></div>{}").format(label, cls, caption, head, body, foot)
+
+
+def safe_href(url: object) -> str | None:
+    """A URL that may become a link: absolute http(s) with a host, no whitespace or control
+    characters; anything else (javascript:, data:, file:, relative) → None and is shown as text."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str):
+        return None
+    text = url.strip()
+    if not text or any(ord(ch) < 33 or ord(ch) == 127 for ch in text):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return text
 
 
 def source_refs(numbers: Iterable[int]) -> Markup:

@@ -1,0 +1,385 @@
+"""The national overview: what the sources support about the whole programme."""
+from __future__ import annotations
+
+import pandas as pd
+from markupsafe import Markup
+
+from nrmc import charts, coverage, dates, lifecycle, performance, specialty
+from nrmc.briefing.base import BASELINE_METRIC, OUTFLOW_METRIC, Briefing
+from nrmc.briefing.common import national_map
+from nrmc.labels import fmt_value
+from nrmc.render import Section, table
+
+PEER_METRICS = ("new_technologies", "tech_province_firsts", "resident_experts")
+
+
+class NationalBriefing(Briefing):
+    """The national overview (`NationalBriefing(lang="en")`)."""
+
+    kind = "national"
+    parts = ("summary", "coverage", "flows", "specialty_mix", "timeline", "performance", "annex")
+
+    def __init__(self, lang: str = "zh", as_of=None, data_dir: str | None = None, ds=None):
+        super().__init__(lang=lang, as_of=as_of, data_dir=data_dir, ds=ds)
+        self.figs = performance.figures(self.ds, None)
+        self.comp = coverage.completeness(self.ds)
+        st = self.status
+        self.facts = {
+            "official_total": self.nat.official_total,
+            "official_date": self.nat.official_date,
+            "named": self.nat.named,
+            "provinces_named": self.nat.provinces_named,
+            "provinces_known": self.nat.provinces_known,
+            "per_10m_official": self.nat.per_10m_official,
+            "per_10m_named": self.nat.per_10m_named,
+            "pop_year": self.pop_year,
+            "origins": int(self.ds.counted_centers["output_province_code"].nunique()),
+            "figures": len(self.figs),
+            "top_province": st.sort_values(["count", "code"], ascending=[False, True]).iloc[0]["code"] if st["count"].notna().any() else None,
+        }
+
+    def summary(self) -> Section:
+        return self._part("summary")
+
+    def coverage(self) -> Section:
+        return self._part("coverage")
+
+    def flows(self) -> Section:
+        return self._part("flows")
+
+    def specialty_mix(self) -> Section:
+        return self._part("specialty_mix")
+
+    def timeline(self) -> Section:
+        return self._part("timeline")
+
+    def performance(self) -> Section:
+        return self._part("performance")
+
+    def annex(self) -> Section:
+        return self._part("annex")
+
+    # ---------------------------------------------------------------------------------------------
+    def _compose(self) -> dict[str, Section]:
+        parts = {
+            "summary": self.render_part("summary", self._summary_pages()),
+            "coverage": self.render_part("coverage", self._coverage_pages()),
+            "flows": self.render_part("flows", self._flows_pages()),
+            "specialty_mix": self.render_part("specialty", self._specialty_pages()),
+            "timeline": self.render_part("timeline", self._timeline_pages()),
+            "performance": self.render_part("performance", self._performance_pages()),
+            "annex": self.render_part("annex", self._annex_pages()),
+        }
+        window = self.window_text()
+        self._meta = {
+            "title": self.T("国家区域医疗中心全国概览", "National Regional Medical Centres: national overview"),
+            "scope": self.T("全国", "China"), "slug": "national", "code": "", "kind": "national", "lang": self.lang,
+            "as_of": window, "window": window,
+            "window_first": self.window.first if self.window else None, "window_last": self.window.last if self.window else None,
+            "pop_year": self.pop_year,
+            "subtitle": self.T(f"数据时间：{window}；人口为{self.pop_year}年末常住人口", f"Data: {window}; population at year-end {self.pop_year}"),
+            "centres_text": self.T(f"{self.facts['official_total']}（具名{self.facts['named']}）", f"{self.facts['official_total']} ({self.facts['named']} named)"),
+            "official_total": self.facts["official_total"], "named": self.facts["named"],
+            "provinces_known": self.facts["provinces_known"], "provinces_named": self.facts["provinces_named"],
+        }
+        return parts
+
+    # ---------------------------------------------------------------------------------------------
+    def _summary_pages(self) -> list[dict]:
+        T = self.T
+        f = self.facts
+        p1 = {"kind": "summary", "classes": ["summary-1"], "id": "summary", "heading": T("摘要", "Summary"), "heading_id": "summary-heading", "blocks": []}
+        p2 = {"kind": "summary", "classes": ["summary-2"], "id": "summary-2", "heading": None, "blocks": []}
+        off = self.cit.refs(self.nat.official_source)
+        when = self.date(f["official_date"])
+        bl = Markup(T("截至{}，官方公布的国家区域医疗中心共{}个{}；本简报的来源具名其中{}个（{}%），分布在{}个省份；按来源，{}个省份有中心。全国每千万常住人口{}个（按官方总数；按具名数至少{}个）。",
+                      "By {}, {} national regional medical centres had been approved officially{}; the sources of this briefing name {} of them ({}%), in {} provinces; by the sources, {} provinces have centres. China has {} per 10 million residents (on the official total; at least {} on named centres).")).format(
+            when, f["official_total"], off, f["named"], f"{self.comp.share:.0f}" if self.comp.share else "—", f["provinces_named"], f["provinces_known"],
+            self._rate(f["per_10m_official"]), self._rate(f["per_10m_named"]))
+        p1["blocks"].append(self.p(bl, "bottom-line"))
+        p1["blocks"].append({"type": "tiles", "items": [
+            {"value": str(f["official_total"]), "label": T("官方公布中心总数", "centres, official total"), "note": when},
+            {"value": str(f["named"]), "label": T("来源具名的中心", "centres named in the sources"), "note": T(f"占官方总数{self.comp.share:.0f}%", f"{self.comp.share:.0f}% of the official total")},
+            {"value": f"{f['provinces_known']}/31", "label": T("有中心的省份（按来源）", "provinces with centres (by the sources)"), "note": T(f"其中{f['provinces_named']}个有具名中心", f"{f['provinces_named']} with named centres")},
+            {"value": self._rate(f["per_10m_official"]), "label": T("每千万常住人口中心数", "centres per 10 million residents"), "note": T(f"按官方总数；按具名数{self._rate(f['per_10m_named'])}", f"official total; {self._rate(f['per_10m_named'])} on named centres")},
+        ]})
+        p1["blocks"].append(self._map_figure())
+        p2["blocks"].append(self.h3(T("已公布的全国成效（注明日期）", "Published national results, with their dates")))
+        p2["blocks"].append({"type": "block", "title": None, "items": self._results(), "cls": "results"})
+        p2["blocks"].append({"type": "box", "title": T("阅读须知", "Before you read"), "items": self._caveats(), "cls": "box caveats"})
+        p2["blocks"].append(self._totals_figure())
+        return [p1, p2]
+
+    def _rate(self, v) -> str:
+        return "—" if v is None or pd.isna(v) else f"{v:.2f}"
+
+    def _map_figure(self) -> dict:
+        chart = national_map(self.status, self.ds.provinces, self.lang)
+        f = self.facts
+        top = self.status.sort_values(["count", "code"], ascending=[False, True]).iloc[0]
+        title = self.T(f"按来源，{f['provinces_known']}个省份有国家区域医疗中心，{f['provinces_named']}个有具名中心；{top['name_zh_short']}最多（{int(top['count'])}个）",
+                       f"By the sources, {f['provinces_known']} provinces have centres, {f['provinces_named']} with named ones; {top['name_en']} has most ({int(top['count'])})")
+        ids = self.ds.counted_centers["source_ids"].tolist() + self.status["stated_source"].dropna().tolist() + self.status["first_batch_source"].dropna().tolist()
+        return self.figure(chart, title, self.source_line(*ids, tiles=True))
+
+    def _results(self) -> list:
+        T = self.T
+        out = []
+        for metric in ("new_technologies", "specialties_built", OUTFLOW_METRIC, BASELINE_METRIC):
+            x = self.figs[(self.figs["metric"] == metric) & (self.figs["breakdown"] == "")]
+            for r in x.to_dict("records"):
+                out.append(Markup("<strong>{}</strong>：{}（{}）" if self.zh else "<strong>{}</strong>: {} ({})").format(
+                    self.metric_label(r), self.value(r), self.fig_date(r)) + self.cit.refs(r["source_id"]))
+        if out and len(self.figs[self.figs["source_id"] == "R12"]):
+            out.append(T("上述2024年的成效为当时已建成的76个中心的合计。", "The 2024 results are for the 76 centres built by then, combined."))
+        prov = self.ds.metrics
+        for m in PEER_METRICS[:2]:
+            x = prov[(prov["metric"] == m) & (prov["breakdown"] == "") & prov["subject_id"].str.fullmatch(r"\d{6}") & (prov["flag"] == "")
+                     & (prov["period"] == "cumulative")]
+            if len(x) >= 1:
+                x = x.sort_values("as_of_dt").groupby("subject_id").tail(1).sort_values("value_base", ascending=False)
+                label = self.ds.metric_definitions.set_index("code").loc[m, "label_zh" if self.zh else "label_en"]
+                bits = []
+                for r in x.to_dict("records"):
+                    st = self.status.set_index("code").loc[r["subject_id"]]
+                    n = "" if pd.isna(st["count"]) else T(f"{int(st['count'])}个中心合计", f"{int(st['count'])} centres combined")
+                    sb = self.ds.sources.set_index("source_id").loc[r["source_id"], "date_basis"]
+                    bits.append(Markup("{}{} {}（{}）" if self.zh else "{} ({}) {} ({})").format(
+                        self.pname(r["subject_id"]), n, fmt_value(r["value"], r["unit"], r["qualifier"], self.lang),
+                        self.date(r["as_of"], dates.effective_basis(r["as_of_basis"], sb))) + self.cit.refs(r["source_id"]))
+                out.append(Markup("<strong>{}</strong>{}").format(label, T("（省份合计，累计）：", " (province totals, cumulative): ")) + Markup(T("；", "; ")).join(bits))
+        return out
+
+    def _caveats(self) -> list:
+        T = self.T
+        f = self.facts
+        unknown = self.status[self.status["role"].isin(["exporter", "unknown"])]
+        return [
+            T(f"清单完整度：官方总数{f['official_total']}个，来源具名{f['named']}个，多数来自2023年1月12日的清单；第五批（约2023年7月，49个）多未列名称。",
+              f"Completeness: official total {f['official_total']}, {f['named']} named in the sources, most from a list of 12 Jan 2023; most of batch 5 (about Jul 2023, 49 projects) is not named."),
+            T(f"来源未提及的{len(unknown)}个省份（{self.join(unknown['name_zh_short'])}）不等于没有中心。",
+              f"The {len(unknown)} provinces not in the sources ({self.join(unknown['name_en'])}) do not necessarily have none."),
+            T("省份合计为来源给出的该省各中心合计，不是全省卫生统计；只有同口径的数才并列。",
+              "Province totals are a source's total over a province's centres, not province-wide statistics; only figures on the same basis are set side by side."),
+            T("来源未印日期的，日期为推断并注明“约”或“不早于”。", "Where a source prints no date, the date is inferred and marked “about” or “on or after”."),
+        ]
+
+    def _totals_figure(self) -> dict:
+        T = self.T
+        ms = self.ds.milestones
+        tot = ms[ms["projects_total"].notna()].copy()
+        tot["_k"] = tot["date"].map(dates.sort_key)
+        tot = tot.sort_values("_k")
+        chart = charts.step_total([pd.Timestamp(dates.end(d)) for d in tot["date"]], tot["projects_total"].astype(float).tolist(),
+                                  ylabel=T("中心总数（个）", "Centres"),
+                                  point_texts=[f"{int(v)}（{self.date(d)}）" if self.zh else f"{int(v)} ({self.date(d)})" for d, v in zip(tot["date"], tot["projects_total"])])
+        first, last = tot.iloc[0], tot.iloc[-1]
+        title = T(f"官方公布的中心总数从{int(first['projects_total'])}个（{self.date(first['date'])}）增至{int(last['projects_total'])}个（{self.date(last['date'])}）",
+                  f"The official total grew from {int(first['projects_total'])} ({self.date(first['date'])}) to {int(last['projects_total'])} ({self.date(last['date'])})")
+        return self.figure(chart, title, self.source_line(*tot["source_id"]))
+
+    # ---------------------------------------------------------------------------------------------
+    def _coverage_pages(self) -> list[dict]:
+        T = self.T
+        st = self.status
+        ranked = st[st["per_10m"].notna()].sort_values(["per_10m", "code"], ascending=[False, True])
+        labels = ranked["name_zh_short" if self.zh else "name_en"].tolist()
+        texts = [T(f"{r['per_10m']:.2f}（具名{r['per_10m_named']:.2f}）", f"{r['per_10m']:.2f} ({r['per_10m_named']:.2f} named)")
+                 if r["count_basis"] == "stated" and r["stated"] != r["named"] else f"{r['per_10m']:.2f}" for r in ranked.to_dict("records")]
+        chart = charts.hbar(labels, ranked["per_10m"].tolist(), value_texts=texts,
+                            xlabel=T("每千万常住人口的中心数（个）", "Centres per 10 million residents"),
+                            hatched=(ranked["count_basis"] == "stated").tolist(),
+                            legend=[("solid", T("来源具名的中心数", "named centres")), ("hatched", T("来源所称总数", "total stated by a source"))],
+                            reference=[(T("全国（官方总数）", "China (official total)"), self.facts["per_10m_official"]),
+                                       (T("全国（仅具名）", "China (named only)"), self.facts["per_10m_named"])])
+        top = ranked.iloc[0]
+        others = st[st["per_10m"].isna()]
+        known = others[others["role"] == "known"]["name_zh_short" if self.zh else "name_en"].tolist()
+        title = T(f"有数量的{len(ranked)}个省份按每千万人口中心数排序：{top['name_zh_short']}最高（{top['per_10m']:.2f}个）",
+                  f"The {len(ranked)} provinces with a number, by centres per 10 million residents: {top['name_en']} first ({top['per_10m']:.2f})")
+        reading = T(f"每千万常住人口的中心数只能对来源给出数量的{len(ranked)}个省份计算；{self.join(known)}只知有中心（第五批首次获批），数量未知，未排序；"
+                    f"北京、上海等输出地的医院支援外省中心，本地中心来源未提及。各省数量的日期不同（多为2023年1月12日的清单），只说明来源所列。",
+                    f"Centres per head can be computed only for the {len(ranked)} provinces with a number; {self.join(known)} are known to have centres (first approved in batch 5) but not how many, so they are not ranked; "
+                    f"the hospitals of exporters such as Beijing and Shanghai lead centres elsewhere, and the sources mention none in those provinces. The provinces' numbers have different dates (mostly the list of 12 Jan 2023) and show only what the sources list.")
+        ids = self.ds.counted_centers["source_ids"].tolist() + st["stated_source"].dropna().tolist() + st["first_batch_source"].dropna().tolist() + [self.nat.official_source]
+        blocks = [self.p(reading), self.figure(chart, title, self.source_line(*ids, population=True))]
+        return [{"kind": "analysis", "classes": [], "id": "coverage", "heading": T("一、覆盖：按人口", "1. Coverage per head"),
+                 "heading_id": "coverage-heading", "blocks": blocks}]
+
+    def _flows_pages(self) -> list[dict]:
+        T = self.T
+        m = coverage.origin_host_matrix(self.ds, self.lang)
+        if m.empty:
+            return []
+        chart = charts.matrix(m, xlabel=T("中心所在省份", "Province of the centre"), ylabel=T("输出医院所在省份", "Province of the output hospital"))
+        origin = m.sum(axis=1)
+        share = origin.iloc[0] / origin.sum() * 100
+        title = T(f"{origin.index[0]}的医院是{int(origin.iloc[0])}个具名中心的输出医院（{share:.0f}%）；输出医院来自{len(origin)}个省份",
+                  f"Hospitals in {origin.index[0]} lead {int(origin.iloc[0])} named centres ({share:.0f}%); output hospitals come from {len(origin)} provinces")
+        top = [T(f"{o}{int(v)}个", f"{o} {int(v)}") for o, v in origin.head(5).items()]
+        c = self.ds.counted_centers
+        same = int((c["output_province_code"] == c["province_code"]).sum())
+        reading = T(f"输出医院最多的省份：{self.join(top)}。{same}个中心的输出医院与中心在同一省份。",
+                    f"Provinces leading most centres: {self.join(top)}. For {same} centres the output hospital is in the same province.")
+        blocks = [self.p(reading), self.figure(chart, title, self.source_line(*c["source_ids"]))]
+        return [{"kind": "analysis", "classes": [], "id": "flows", "heading": T("二、输出医院来自哪里", "2. Where the output hospitals come from"),
+                 "heading_id": "flows-heading", "blocks": blocks}]
+
+    def _specialty_pages(self) -> list[dict]:
+        T = self.T
+        s = specialty.specialty_counts(self.ds)
+        s = s[s["count"] > 0].sort_values("count", ascending=False)
+        labels = s["name_zh" if self.zh else "name_en"].tolist()
+        texts = [T(f"{r['count']}（推断{r['inferred']}）", f"{r['count']} ({r['inferred']} inferred)") if r["inferred"] else str(r["count"]) for r in s.to_dict("records")]
+        chart = charts.hbar(labels, s["count"].astype(float).tolist(), value_texts=texts, xlabel=T("具名中心数（个）", "Named centres"),
+                            hatched=(s["inferred"] > s["stated"]).tolist(),
+                            legend=[("solid", T("多数为来源明示", "mostly stated")), ("hatched", T("多数据输出医院推断", "mostly inferred from the output hospital"))])
+        top = s.iloc[0]
+        name = top["name_zh"] if self.zh else top["name_en"]
+        title = T(f"具名的{int(s['count'].sum())}个中心中，{name}{'' if name.endswith('类') else '类'}最多：{top['count']}个",
+                  f"Of the {int(s['count'].sum())} named centres, {name.lower() if name[0].isupper() and not name.startswith('Comprehensive') else name} leads: {top['count']}")
+        ps = self.ds.specialties
+        named_codes = set(s["code"])
+        missing = ps[ps["plan_target"] & ~ps["code"].isin(named_codes)]["name_zh" if self.zh else "name_en"].tolist()
+        inf = specialty.inferred_share(self.ds)
+        reading = T(f"{inf:.0f}%的具名中心，其专科是据输出医院推断的，来源未明示。" + (f"规划重点专科中，来源未具名任何中心的有：{self.join(missing)}（第五批等之后获批的项目可能包含）。" if missing else ""),
+                    f"For {inf:.0f}% of the named centres the specialty is inferred from the output hospital, not stated by a source." + (f" Planned specialties with no named centre: {self.join(missing)} (later batches may include them)." if missing else ""))
+        self.cit.refs("R14")
+        blocks = [self.p(reading), self.figure(chart, title, self.source_line(*self.ds.counted_centers["source_ids"], "R14"))]
+        return [{"kind": "analysis", "classes": [], "id": "specialty", "heading": T("三、专科结构", "3. Specialty mix"),
+                 "heading_id": "specialty-heading", "blocks": blocks}]
+
+    def _timeline_pages(self) -> list[dict]:
+        T = self.T
+        rows = []
+        ids = []
+        for r in self.ds.counted_centers.to_dict("records"):
+            life = self.life[r["center_id"]]
+            if not any(e.stage != "built" for e in life.events):
+                continue
+            ev = [(pd.Timestamp(dates.start(e.date) if e.basis == "stated" else dates.end(e.date)), e.stage, e.basis) for e in life.events]
+            for e in life.events:
+                self.date(e.date, e.basis)
+                ids.append(e.source_id)
+            rows.append({"label": self.centre_text(r) + T(f"（{self.pname(r['province_code'])}）", f" ({self.pname(r['province_code'])})"), "events": ev})
+        blocks = []
+        if rows:
+            chart = charts.lifecycle(rows, lang=self.lang, end=pd.Timestamp(self.ref_date),
+                                     stage_labels={k: lifecycle.label(k, self.lang) for k in lifecycle.STAGE_LABELS},
+                                     stage_order=list(lifecycle.STAGE_LABELS))
+            title = T(f"来源给出获批或开诊日期的{len(rows)}个中心：安徽、贵州", f"The {len(rows)} centres whose approval or opening dates the sources give: Anhui and Guizhou")
+            if set(self.ds.counted_centers[self.ds.counted_centers["center_id"].isin([r for r in self.life if any(e.stage != 'built' for e in self.life[r].events)])]["province_code"]) != {"340000", "520000"}:
+                provs = sorted({self.pname(c) for c in self.ds.counted_centers[self.ds.counted_centers["center_id"].isin(
+                    [cid for cid in self.life if any(e.stage != 'built' for e in self.life[cid].events)])]["province_code"]})
+                title = T(f"来源给出获批或开诊日期的{len(rows)}个中心：{self.join(provs)}", f"The {len(rows)} centres whose approval or opening dates the sources give: {self.join(provs)}")
+            blocks.append(self.p(T("其余具名中心，来源只说明不晚于2023年1月12日已建成。实心标记为来源所述日期，空心为“不晚于”，虚线为预计；试运行不计为开诊。",
+                                   "For the other named centres the sources only say they were built by 12 Jan 2023. Filled markers: stated dates; hollow: “by” a date; dashed: expected; trial operation is not counted as opening.")))
+            blocks.append(self.figure(chart, title, self.source_line(*ids)))
+        ms = self.ds.milestones.copy()
+        ms["_k"] = ms["date"].map(dates.sort_key)
+        ms = ms.sort_values("_k")
+        df = pd.DataFrame({T("日期", "Date"): [self.date(d) for d in ms["date"]],
+                           T("事件", "Event"): ms["event_zh" if self.zh else "event_en"],
+                           T("累计总数", "Total"): ms["projects_total"].map(lambda v: "—" if pd.isna(v) else str(int(v))),
+                           T("来源", "Source"): [self.cit.refs(s) for s in ms["source_id"]]})
+        blocks.append(self.html(table(df, T("项目里程碑", "Programme milestones"), numeric=[T("累计总数", "Total")], nowrap=[T("日期", "Date"), T("来源", "Source")], cls="data milestones")))
+        return [{"kind": "analysis", "classes": [], "id": "timeline", "heading": T("四、进展：批次、获批与开诊", "4. Progress: batches, approvals and openings"),
+                 "heading_id": "timeline-heading", "blocks": blocks}]
+
+    def _performance_pages(self) -> list[dict]:
+        T = self.T
+        m = self.ds.metrics
+        prov = m[m["subject_id"].str.fullmatch(r"\d{6}") & (m["breakdown"] == "") & (m["flag"] == "") & (m["period"] == "cumulative")
+                 & m["metric"].isin(PEER_METRICS)]
+        blocks = []
+        if len(prov):
+            latest = prov.sort_values("as_of_dt").groupby(["subject_id", "metric"]).tail(1)
+            provinces = sorted(latest["subject_id"].unique())
+            defs = self.ds.metric_definitions.set_index("code")
+            cats = [defs.loc[x, "label_zh" if self.zh else "label_en"] for x in PEER_METRICS if x in set(latest["metric"])]
+            metrics = [x for x in PEER_METRICS if x in set(latest["metric"])]
+            series, texts = {}, {}
+            for p in provinces:
+                st = self.status.set_index("code").loc[p]
+                name = self.pname(p) + (T(f"（{int(st['count'])}个中心合计）", f" ({int(st['count'])} centres)") if not pd.isna(st["count"]) else "")
+                vals, tx = [], []
+                for x in metrics:
+                    row = latest[(latest["subject_id"] == p) & (latest["metric"] == x)]
+                    if row.empty:
+                        vals.append(float("nan"))
+                        tx.append("—")
+                    else:
+                        r = row.iloc[0]
+                        sb = self.ds.sources.set_index("source_id").loc[r["source_id"], "date_basis"]
+                        vals.append(float(r["value_base"]))
+                        tx.append(f"{fmt_value(r['value'], r['unit'], r['qualifier'], self.lang)}（{self.date(r['as_of'], dates.effective_basis(r['as_of_basis'], sb))}）"
+                                  if self.zh else f"{fmt_value(r['value'], r['unit'], r['qualifier'], self.lang)} ({self.date(r['as_of'], dates.effective_basis(r['as_of_basis'], sb))})")
+                series[name] = vals
+                texts[name] = tx
+            chart = charts.grouped_hbar(cats, series, value_texts=texts, xlabel=T("数量（累计）", "Count (cumulative)"))
+            title = T(f"同口径的省份合计只有{len(provinces)}个省份有：{self.join(self.pname(p) for p in provinces)}",
+                      f"Province totals on the same basis exist for {len(provinces)} provinces only: {self.join(self.pname(p) for p in provinces)}")
+            blocks.append(self.p(T("来源给出的省份合计是该省各中心的合计，日期不同，已逐项注明。", "A source's province total is the total over that province's centres; dates differ and are shown.")))
+            blocks.append(self.figure(chart, title, self.source_line(*latest["source_id"])))
+        pc = self.ds.provincial_centers
+        if len(pc):
+            items = [Markup("{}（{}，{}）" if self.zh else "{} ({}, {})").format(
+                r["name_zh"] if self.zh else Markup("{} {}").format(r["name_en"], self.gloss(r["name_zh"])),
+                self.pname(r["province_code"]), r["role_zh"] if self.zh else r["role_en"]) + self.cit.refs(r["source_ids"]) for r in pc.to_dict("records")]
+            pf = self.figs[self.figs["metric"].str.startswith("provincial_")]
+            for r in pf.to_dict("records"):
+                items.append(Markup("{}：{}（{}）" if self.zh else "{}: {} ({})").format(self.metric_label(r), self.value(r), self.fig_date(r)) + self.cit.refs(r["source_id"]))
+            blocks.append({"type": "box", "cls": "box other-programme", "title": T("另一项目：省级区域医疗中心（不属于国家区域医疗中心）", "Another programme: provincial regional medical centres (not NRMCs)"), "items": items})
+        if not blocks:
+            return []
+        return [{"kind": "analysis", "classes": [], "id": "performance", "heading": T("五、成效：省份同口径比较", "5. Results: provinces on the same basis"),
+                 "heading_id": "performance-heading", "blocks": blocks}]
+
+    def _annex_pages(self) -> list[dict]:
+        T = self.T
+        st = self.status
+        blocks: list[dict] = [self.h3(T("A. 31个省份", "A. The 31 provinces"), "annex-provinces")]
+        role = {"host": T("有数量", "number known"), "known": T("有中心，数量未知", "has centres, number unknown"),
+                "exporter": T("输出地，本地未提及", "exporter; none local in the sources"), "unknown": T("来源未提及", "not in the sources")}
+        full = st.sort_values(["per_10m", "code"], ascending=[False, True], na_position="last")
+        df = pd.DataFrame({
+            T("省份", "Province"): full["name_zh_short" if self.zh else "name_en"],
+            T("按来源", "By the sources"): full["role"].map(role),
+            T("中心数", "Centres"): [("—" if pd.isna(r["count"]) else str(int(r["count"]))) + (T(f"（具名{r['named']}）", f" ({r['named']} named)") if r["count_basis"] == "stated" and r["stated"] != r["named"] else "") for r in full.to_dict("records")],
+            T("每千万人口", "Per 10 million"): full["per_10m"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"),
+            T("排名", "Rank"): full["rank"].map(lambda v: "—" if pd.isna(v) else str(int(v))),
+            T("外省中心的输出医院在此", "Centres elsewhere led from here"): full["exported"],
+            T("人口（万人）", "Population (10,000s)"): full["population"].map(lambda v: f"{v:,.0f}"),
+        })
+        blocks.append(self.html(table(df, T(f"31个省份（人口为{self.pop_year}年末常住人口）", f"The 31 provinces (population at year-end {self.pop_year})"),
+                                      numeric=list(df.columns[2:]), cls="data provinces")))
+        blocks.append(self.h3(T("B. 全国性数据（按主题）", "B. National figures, by theme"), "annex-figures"))
+        blocks.extend(self.figures_by_theme(self.figs))
+        blocks.append(self.h3(T("C. 有开诊日期记载的中心", "C. Centres with a known opening date"), "annex-openings"))
+        op = coverage.openings(self.ds)
+        if op.empty:
+            blocks.append(self.p(T("来源未给出任何中心的开诊日期。", "The sources give no opening date.")))
+        else:
+            df = pd.DataFrame({T("开诊", "Opened"): [self.date(d, b) for d, b in zip(op["open_date"], op["open_date_basis"])],
+                               T("中心", "Centre"): [self.centre(r, short=True) for r in op.to_dict("records")],
+                               T("省份", "Province"): op["province_code"].map(self.pname),
+                               T("来源", "Source"): [self.cit.refs(*self.life[c].sources()) for c in op["center_id"]]})
+            blocks.append(self.html(table(df, T(f"开诊（不含试运行）的中心（{len(op)}个）", f"Centres that have opened, trial operation excluded ({len(op)})"),
+                                          nowrap=[T("开诊", "Opened"), T("来源", "Source")], cls="data small")))
+        blocks.append(self.h3(T("D. 存疑数据（全部）", "D. Flagged figures (all)"), "annex-flagged"))
+        all_figs = pd.concat([performance.figures(self.ds, p) for p in self.ds.provinces["code"]] + [self.figs], ignore_index=True)
+        all_figs = all_figs.drop_duplicates(subset=["subject_id", "metric", "breakdown", "as_of", "source_id", "period"])
+        blocks.extend(self.flagged_block(all_figs))
+        blocks.append(self.h3(T("E. 方法说明", "E. Method"), "annex-method"))
+        blocks.append({"type": "block", "title": None, "cls": "block method", "items": [
+            T("中心数按来源所知最好的数：来源所称总数不少于具名数时用所称总数，否则用具名数；只知“第N批首次获批”的省份数量未知。",
+              "Number of centres: the best the sources support (a stated total when at least the number named, else the number named); provinces known only from a batch have an unknown number."),
+            T(f"每千万常住人口中心数 = 中心数 ÷ {self.pop_year}年末常住人口（万人）× 1000；全国按官方公布总数，另以具名数为下限。",
+              f"Centres per 10 million = centres ÷ year-end {self.pop_year} population (10,000s) × 1000; China on the official total, with the named count as a lower bound."),
+            T("阶段：获批、挂牌、已建成、试运行/过渡期运营、开诊、正式运营，各取来源所述日期；试运行不计为开诊。",
+              "Stages: approved, plaque, built, trial operation, opened, formal operation, at the dates the sources give; trial operation is not counted as opening."),
+            T("数据按原文保留；存疑的标注理由；缺失显示为“—”，不以0代替。", "Figures are kept as published; doubtful ones are flagged; missing ones show as “—”, never 0."),
+        ]})
+        blocks.append(self.h3(T("F. 来源", "F. Sources"), "annex-sources"))
+        blocks.append(self.html(self.sources_block()))
+        return [{"kind": "annex", "classes": [], "id": "annex", "heading": T("附录", "Annex"), "heading_id": "annex-heading", "blocks": blocks}]
