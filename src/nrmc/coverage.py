@@ -153,13 +153,12 @@ def city_spread(ds: Dataset, province: object) -> pd.DataFrame:
     named = ds.counted_centers[ds.counted_centers["province_code"] == code]
     named = named[named["city_zh"] != ""]
     g = named.groupby("city_zh").agg(named=("center_id", "size"),
-                                     named_inferred=("city_basis", lambda s: int((s == "inferred").sum())),
-                                     city_en=("city_en", "first"))
+                                     named_inferred=("city_basis", lambda s: int((s == "inferred").sum())))
     st = stated_breakdown(ds, code, "city").rename(columns={"city": "city_zh", "source_id": "stated_source"})
     out = st[["city_zh", "stated", "stated_source"]].merge(g, left_on="city_zh", right_index=True, how="outer")
     out["named"] = out["named"].fillna(0).astype(int)
     out["named_inferred"] = out["named_inferred"].fillna(0).astype(int)
-    en = dict(zip(ds.centers["city_zh"], ds.centers["city_en"]))
+    en = dict(zip(ds.cities["name_zh"], ds.cities["name_en"]))
     out["city_en"] = out["city_zh"].map(lambda z: en.get(z) or "")
     out["_o"] = out["stated"].isna()
     return out.sort_values(["_o", "stated", "named"], ascending=[True, False, False]).drop(columns="_o").reset_index(drop=True)

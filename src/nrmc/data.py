@@ -125,6 +125,7 @@ TABLES: dict[str, dict[str, Col]] = {
         "abbr_zh": Col("str", True, True),
         "abbr_zh_alt": Col("str"),
         "name_en": Col("str", True, True),
+        "name_en_short": Col("str", True),
         "slug": Col("regex:^[a-z]+(-[a-z]+)*$", True, True),
         "aliases": Col("str"),
         "iso": Col("regex:^CN-[A-Z]{2}$", True, True),
@@ -157,7 +158,6 @@ TABLES: dict[str, dict[str, Col]] = {
         "short_en": Col("str"),
         "province_code": Col("id", True),
         "city_zh": Col("str"),
-        "city_en": Col("str"),
         "city_basis": Col("enum:stated|name|inferred"),
         "host_hospital_zh": Col("str"),
         "host_hospital_zh_corrected": Col("str"),
@@ -208,6 +208,12 @@ TABLES: dict[str, dict[str, Col]] = {
         "quote": Col("str", True),
         "note": Col("str"),
     },
+    "cities": {
+        "name_zh": Col("str", True, True),
+        "name_en": Col("str", True),
+        "province_code": Col("id", True),
+        "note": Col("str"),
+    },
     "hospitals": {
         "name_zh": Col("str", True, True),
         "name_en": Col("str"),
@@ -232,7 +238,6 @@ TABLES: dict[str, dict[str, Col]] = {
         "name_en": Col("str"),
         "province_code": Col("id", True),
         "city_zh": Col("str"),
-        "city_en": Col("str"),
         "specialty_note": Col("str"),
         "role_zh": Col("str"),
         "role_en": Col("str"),
@@ -421,6 +426,7 @@ class Dataset:
     provincial_centers: pd.DataFrame
     stages: pd.DataFrame
     hospitals: pd.DataFrame
+    cities: pd.DataFrame
     data_dir: Path = field(default_factory=default_data_dir)
     as_of_date: pd.Timestamp | None = None
 
@@ -510,6 +516,16 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     check_fk("centers", "focus_specialties", specialties, "specialty code", many=True)
     check_fk("stages", "center_id", centers, "centre id")
     check_fk("stages", "source_id", sources, "source id")
+    cities = ids("cities", "name_zh")
+    check_fk("cities", "province_code", provinces, "province code")
+    check_fk("centers", "city_zh", cities, "city (add it to cities.csv)")
+    check_fk("provincial_centers", "city_zh", cities, "city (add it to cities.csv)")
+    if "metrics" in t and cities is not None:
+        for row in t["metrics"].to_dict("records"):
+            b = str(row.get("breakdown") or "")
+            if b.startswith("city=") and b[5:] not in cities:
+                problems.append(Problem("metrics.csv", int(row["_line"]), "breakdown",
+                                        f"unknown city {b[5:]!r} (add it to cities.csv)" + _closest(b[5:], cities)))
     hospitals = ids("hospitals", "name_zh")
     for col in ("output_hospital_zh", "host_hospital_zh", "host_hospital_zh_corrected"):
         check_fk("centers", col, hospitals, "hospital (add it to hospitals.csv)")

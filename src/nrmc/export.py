@@ -49,6 +49,17 @@ INSTALL_HINT = "sudo apt-get install -y chromium fonts-noto-cjk   (or run `make 
 
 PDF_MARGIN = {"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}
 
+# The summary and analysis pages of a briefing are one A4 page each (fixed height in the print
+# CSS). Before printing, a page whose content does not fit even with its chart at its smallest is
+# let out to its natural height (class `overflowed`), so nothing is ever clipped; returns how many.
+FIT_PAGES_JS = """() => {
+  let n = 0;
+  for (const el of document.querySelectorAll('section.page.summary, section.page.analysis')) {
+    if (el.scrollHeight > el.clientHeight + 1) { el.classList.add('overflowed'); n++; }
+  }
+  return n;
+}"""
+
 LABELS = {
     "zh": {"scope": "范围", "as_of": "数据时间", "built": "生成日期", "contents": "目录", "population": "人口",
            "kicker": "国家区域医疗中心简报", "page": "第 {n} 页，共 {t} 页", "home": "全部简报",
@@ -466,6 +477,7 @@ class PdfPrinter:
                 page = await self._new_page()
             await page.set_content(page_html, wait_until="load")
             await page.evaluate("() => document.fonts.ready.then(() => true)")
+            await page.evaluate(FIT_PAGES_JS)
             data = await page.pdf(
                 format="A4", print_background=True, display_header_footer=True,
                 header_template="<span></span>", footer_template=footer_template(footer_title, lang),

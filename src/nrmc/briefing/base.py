@@ -157,11 +157,18 @@ class Briefing:
         r = self.ds.specialties.set_index("code").loc[code]
         return r["name_zh"] if self.zh else r["name_en"]
 
+    @functools.cached_property
+    def _cities(self) -> dict[str, str]:
+        return dict(zip(self.ds.cities["name_zh"], self.ds.cities["name_en"]))
+
+    def city_en(self, zh: str) -> str:
+        return self._cities.get(zh, "")
+
     def city(self, row) -> str:
         z = row.get("city_zh") or ""
         if not z:
             return ""
-        text = z if self.zh else (row.get("city_en") or "")
+        text = z if self.zh else self.city_en(z)
         if row.get("city_basis") == "inferred":
             text += self.T("（推断）", " (inferred)")
         return text
@@ -215,6 +222,19 @@ class Briefing:
             label += f"（{part}）" if self.zh else f" ({part})"
         return label
 
+    def amount(self, r) -> str:
+        """A figure as a phrase: '新技术新项目814项' / '814 new technologies and projects' (for
+        running text; tables use `value`)."""
+        if self.zh:
+            return f"{self.metric_label(r)}{self.value(r)}"
+        label = self.metric_label(r)
+        label = label[0].lower() + label[1:] if label[:2] != label[:2].upper() else label
+        n = fmt_value(r["value"], r["unit"] if r["unit"] in ("%",) else ("万" if str(r["unit"]).startswith("万") and len(r["unit"]) > 1 else ""),
+                      r["qualifier"], "en").strip()
+        if r["base_unit"] in ("位", "批", "%"):
+            return f"{label}: {self.value(r)}"
+        return f"{n} {label}"
+
     def period(self, p: str) -> str:
         return fmt_period(p, self.lang)
 
@@ -227,8 +247,8 @@ class Briefing:
                                "provincial_centre_specialties", "provincial_centre_zones", "provincial_centre_zone_specialties"):
                 return name
             if pd.isna(n):
-                return self.T(f"{name}各中心合计", f"{name}: its centres combined")
-            return self.T(f"{name}{int(n)}个中心合计", f"{name}: {int(n)} centres combined")
+                return self.T(f"{name}各中心合计", f"{name}'s centres combined")
+            return self.T(f"{name}{int(n)}个中心合计", f"{name}'s {int(n)} centres combined")
         if r["kind"] == "national":
             return self.T("全国", "China")
         if r["kind"] == "centre":
@@ -259,6 +279,26 @@ class Briefing:
     @staticmethod
     def html(markup: Markup) -> dict:
         return {"type": "html", "html": markup}
+
+    NUMERALS = "一二三四五六七八九十"
+
+    def analysis_pages(self, groups: list[list[dict]]) -> list[dict]:
+        """Printed analysis pages: each group of section-pages becomes one page whose sections keep
+        their headings, numbered in reading order (一、二、… / 1. 2. …)."""
+        out: list[dict] = []
+        n = 0
+        for group in groups:
+            blocks: list[dict] = []
+            first_id = None
+            for sec in group:
+                n += 1
+                num = f"{self.NUMERALS[n - 1]}、" if self.zh else f"{n}. "
+                blocks.append({"type": "h2", "text": num + sec["heading"], "id": sec.get("heading_id")})
+                blocks.extend(sec["blocks"])
+                first_id = first_id or sec.get("id")
+            if blocks:
+                out.append({"kind": "analysis", "classes": [], "id": first_id, "heading": None, "blocks": blocks})
+        return out
 
     def render_part(self, part: str, pages: list[dict], meta: dict | None = None) -> Section:
         html = _env().get_template("part.html.j2").render(part=part, pages=pages, html_lang=self.html_lang,

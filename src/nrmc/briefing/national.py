@@ -17,7 +17,7 @@ class NationalBriefing(Briefing):
     """The national overview (`NationalBriefing(lang="en")`)."""
 
     kind = "national"
-    parts = ("summary", "coverage", "flows", "specialty_mix", "timeline", "performance", "annex")
+    parts = ("summary", "analysis", "annex")
 
     def __init__(self, lang: str = "zh", as_of=None, data_dir: str | None = None, ds=None):
         super().__init__(lang=lang, as_of=as_of, data_dir=data_dir, ds=ds)
@@ -41,20 +41,9 @@ class NationalBriefing(Briefing):
     def summary(self) -> Section:
         return self._part("summary")
 
-    def coverage(self) -> Section:
-        return self._part("coverage")
-
-    def flows(self) -> Section:
-        return self._part("flows")
-
-    def specialty_mix(self) -> Section:
-        return self._part("specialty_mix")
-
-    def timeline(self) -> Section:
-        return self._part("timeline")
-
-    def performance(self) -> Section:
-        return self._part("performance")
+    def analysis(self) -> Section:
+        """Coverage per head, where output hospitals come from, specialty mix, progress, results."""
+        return self._part("analysis")
 
     def annex(self) -> Section:
         return self._part("annex")
@@ -63,11 +52,9 @@ class NationalBriefing(Briefing):
     def _compose(self) -> dict[str, Section]:
         parts = {
             "summary": self.render_part("summary", self._summary_pages()),
-            "coverage": self.render_part("coverage", self._coverage_pages()),
-            "flows": self.render_part("flows", self._flows_pages()),
-            "specialty_mix": self.render_part("specialty", self._specialty_pages()),
-            "timeline": self.render_part("timeline", self._timeline_pages()),
-            "performance": self.render_part("performance", self._performance_pages()),
+            "analysis": self.render_part("analysis", self.analysis_pages([
+                self._coverage_pages(), self._flows_pages(), self._specialty_pages(), self._timeline_pages(),
+                self._performance_pages()])),
             "annex": self.render_part("annex", self._annex_pages()),
         }
         window = self.window_text()
@@ -203,7 +190,7 @@ class NationalBriefing(Briefing):
                     f"the hospitals of exporters such as Beijing and Shanghai lead centres elsewhere, and the sources mention none in those provinces. The provinces' numbers have different dates (mostly the list of 12 Jan 2023) and show only what the sources list.")
         ids = self.ds.counted_centers["source_ids"].tolist() + st["stated_source"].dropna().tolist() + st["first_batch_source"].dropna().tolist() + [self.nat.official_source]
         blocks = [self.p(reading), self.figure(chart, title, self.source_line(*ids, population=True))]
-        return [{"kind": "analysis", "classes": [], "id": "coverage", "heading": T("一、覆盖：按人口", "1. Coverage per head"),
+        return [{"kind": "analysis", "classes": [], "id": "coverage", "heading": T("覆盖：按人口", "Coverage per head"),
                  "heading_id": "coverage-heading", "blocks": blocks}]
 
     def _flows_pages(self) -> list[dict]:
@@ -222,7 +209,7 @@ class NationalBriefing(Briefing):
         reading = T(f"输出医院最多的省份：{self.join(top)}。{same}个中心的输出医院与中心在同一省份。",
                     f"Provinces leading most centres: {self.join(top)}. For {same} centres the output hospital is in the same province.")
         blocks = [self.p(reading), self.figure(chart, title, self.source_line(*c["source_ids"]))]
-        return [{"kind": "analysis", "classes": [], "id": "flows", "heading": T("二、输出医院来自哪里", "2. Where the output hospitals come from"),
+        return [{"kind": "analysis", "classes": [], "id": "flows", "heading": T("输出医院来自哪里", "Where the output hospitals come from"),
                  "heading_id": "flows-heading", "blocks": blocks}]
 
     def _specialty_pages(self) -> list[dict]:
@@ -246,7 +233,7 @@ class NationalBriefing(Briefing):
                     f"For {inf:.0f}% of the named centres the specialty is inferred from the output hospital, not stated by a source." + (f" Planned specialties with no named centre: {self.join(missing)} (later batches may include them)." if missing else ""))
         self.cit.refs("R14")
         blocks = [self.p(reading), self.figure(chart, title, self.source_line(*self.ds.counted_centers["source_ids"], "R14"))]
-        return [{"kind": "analysis", "classes": [], "id": "specialty", "heading": T("三、专科结构", "3. Specialty mix"),
+        return [{"kind": "analysis", "classes": [], "id": "specialty", "heading": T("专科结构", "Specialty mix"),
                  "heading_id": "specialty-heading", "blocks": blocks}]
 
     def _timeline_pages(self) -> list[dict]:
@@ -282,8 +269,8 @@ class NationalBriefing(Briefing):
                            T("事件", "Event"): ms["event_zh" if self.zh else "event_en"],
                            T("累计总数", "Total"): ms["projects_total"].map(lambda v: "—" if pd.isna(v) else str(int(v))),
                            T("来源", "Source"): [self.cit.refs(s) for s in ms["source_id"]]})
-        blocks.append(self.html(table(df, T("项目里程碑", "Programme milestones"), numeric=[T("累计总数", "Total")], nowrap=[T("日期", "Date"), T("来源", "Source")], cls="data milestones")))
-        return [{"kind": "analysis", "classes": [], "id": "timeline", "heading": T("四、进展：批次、获批与开诊", "4. Progress: batches, approvals and openings"),
+        blocks.append(self.html(table(df, T("项目里程碑", "Programme milestones"), numeric=[T("累计总数", "Total")], nowrap=[T("来源", "Source")], cls="data milestones")))
+        return [{"kind": "analysis", "classes": [], "id": "timeline", "heading": T("进展：批次、获批与开诊", "Progress: batches, approvals and openings"),
                  "heading_id": "timeline-heading", "blocks": blocks}]
 
     def _performance_pages(self) -> list[dict]:
@@ -332,7 +319,7 @@ class NationalBriefing(Briefing):
             blocks.append({"type": "box", "cls": "box other-programme", "title": T("另一项目：省级区域医疗中心（不属于国家区域医疗中心）", "Another programme: provincial regional medical centres (not NRMCs)"), "items": items})
         if not blocks:
             return []
-        return [{"kind": "analysis", "classes": [], "id": "performance", "heading": T("五、成效：省份同口径比较", "5. Results: provinces on the same basis"),
+        return [{"kind": "analysis", "classes": [], "id": "performance", "heading": T("成效：省份同口径比较", "Results: provinces on the same basis"),
                  "heading_id": "performance-heading", "blocks": blocks}]
 
     def _annex_pages(self) -> list[dict]:

@@ -37,7 +37,7 @@ class ProvinceBriefing(Briefing):
     """
 
     kind = "province"
-    parts = ("summary", "coverage", "specialty_mix", "performance", "timeline", "annex")
+    parts = ("summary", "analysis", "annex")
 
     def __init__(self, province: object, lang: str = "zh", as_of=None, data_dir: str | None = None, ds=None):
         super().__init__(lang=lang, as_of=as_of, data_dir=data_dir, ds=ds)
@@ -105,10 +105,8 @@ class ProvinceBriefing(Briefing):
     def _compose(self) -> dict[str, Section]:
         parts: dict[str, Section] = {}
         parts["summary"] = self.render_part("summary", self._summary_pages())
-        parts["coverage"] = self.render_part("coverage", self._coverage_pages())
-        parts["specialty_mix"] = self.render_part("specialty", self._specialty_pages())
-        parts["performance"] = self.render_part("performance", self._performance_pages())
-        parts["timeline"] = self.render_part("timeline", self._timeline_pages())
+        parts["analysis"] = self.render_part("analysis", self.analysis_pages(
+            [self._coverage_pages() + self._specialty_pages(), self._performance_pages(), self._timeline_pages()]))
         parts["annex"] = self.render_part("annex", self._annex_pages())
         f = self.facts
         title = self.T(f"{self.name}国家区域医疗中心简报", f"National Regional Medical Centres: {self.name} briefing")
@@ -130,17 +128,9 @@ class ProvinceBriefing(Briefing):
         """The leader's summary: exactly the first two printed pages."""
         return self._part("summary")
 
-    def coverage(self) -> Section:
-        return self._part("coverage")
-
-    def specialty_mix(self) -> Section:
-        return self._part("specialty_mix")
-
-    def performance(self) -> Section:
-        return self._part("performance")
-
-    def timeline(self) -> Section:
-        return self._part("timeline")
+    def analysis(self) -> Section:
+        """The analysis: coverage and specialty mix, results, progress; a printed page each."""
+        return self._part("analysis")
 
     def annex(self) -> Section:
         return self._part("annex")
@@ -183,8 +173,8 @@ class ProvinceBriefing(Briefing):
 
     def _official(self) -> str:
         f = self.facts
-        return self.T(f"官方公布总数{f['official_total']}个（{self.date(f['official_date'], record=False)}）",
-                      f"the official total of {f['official_total']} ({self.date(f['official_date'], record=False)})")
+        return self.T(f"{self.date(f['official_date'], record=False)}官方公布的总数{f['official_total']}个",
+                      f"the official total of {f['official_total']} on {self.date(f['official_date'], record=False)}")
 
     # =========================================================================================
     # summary (two pages)
@@ -217,22 +207,24 @@ class ProvinceBriefing(Briefing):
         cite = self.cit.refs
         if self.role == "host":
             refs = cite(*(self.approved["source_ids"].tolist() + ([f["stated_source"]] if f["stated_source"] else [])))
-            head = self.T(f"{self.short}有国家区域医疗中心{f['count']}个（{self._count_phrase()}）",
-                          f"{self.short} has {f['count']} national regional medical centres ({self._count_phrase()})")
-            rate = self.T(f"，每千万常住人口{self._rate(f['per_10m'])}个，{self._rel(f['per_10m'], f['national_per_10m'])}全国的"
+            if f["count_basis"] == "stated":
+                when = self.date(f["stated_as_of"], self._basis_of(f["stated_source"], f["stated_as_of"]))
+                named = (self.T(f"，其中{f['named']}个有名称", f", {f['named']} of them named") if f["stated"] != f["named"]
+                         else self.T("，均有名称", ", all named"))
+                head = self.T(f"据来源，{self.short}共有国家区域医疗中心{f['count']}个（{when}）{named}",
+                              f"By the sources, {self.short} has {f['count']} national regional medical centres ({when}){named}")
+            else:
+                head = self.T(f"来源具名{self.short}的国家区域医疗中心{f['count']}个", f"The sources name {f['count']} national regional medical centres in {self.short}")
+            rate = self.T(f"；按常住人口计，每千万人{self._rate(f['per_10m'])}个，{self._rel(f['per_10m'], f['national_per_10m'])}全国的"
                           f"{self._rate(f['national_per_10m'])}个（按{self._official()}计）",
-                          f", {self._rate(f['per_10m'])} per 10 million residents, {self._rel(f['per_10m'], f['national_per_10m'])} "
+                          f"; that is {self._rate(f['per_10m'])} per 10 million residents, {self._rel(f['per_10m'], f['national_per_10m'])} "
                           f"China's {self._rate(f['national_per_10m'])} (on {self._official()})")
             top = self._top_result()
             tail = Markup("")
             if top is not None:
-                tail = Markup(self.T("；已公布成效中，{}为{}（{}）", "; among published results, {} {} ({})")).format(
-                    self.subject(top) if self.zh else self.subject(top), self.value(top) if self.zh else self.value(top),
-                    self.fig_date(top)) + cite(top["source_id"])
-                if not self.zh:
-                    tail = Markup("; among published results: {}, {} ({})").format(
-                        self.subject(top), self.value(top), self.fig_date(top)) + cite(top["source_id"])
-            return Markup("{}{}{}{}{}").format(head, refs, rate + "", tail, self.stop())
+                tail = Markup(self.T("；已公布成效中，{}{}（{}）", "; together they report {} ({})")).format(
+                    *((self.subject(top), self.amount(top), self.fig_date(top)) if self.zh else (self.amount(top), self.fig_date(top)))) + cite(top["source_id"])
+            return Markup("{}{}{}{}{}").format(head, refs, rate, tail, self.stop())
         if self.role == "known":
             fb = self._first_batch_row()
             s = Markup(self.T("{}于第{}批（{}）首次获批国家区域医疗中心{}，但来源未列出其名称和数量",
@@ -466,9 +458,10 @@ class ProvinceBriefing(Briefing):
             row = self.ds.centers.set_index("center_id").loc[first["subject_id"]]
             steps = Markup(" → ").join(Markup("{}（{}）" if self.zh else "{} ({})").format(self.value(r), self.fig_date(r))
                                        for r in g.to_dict("records"))
+            label = self.metric_label(first)
             items.append(Markup("<strong>{}</strong>{}{}{}".format("{}", "：" if self.zh else ": ", "{}", "{}")).format(
-                Markup("{}，{}" if self.zh else "{}, {}").format(self.centre_text(row), self.metric_label(first)), steps,
-                self.cit.refs(*g["source_id"])))
+                Markup("{}，{}" if self.zh else "{}, {}").format(self.centre_text(row), label if self.zh else label[0].lower() + label[1:]),
+                steps, self.cit.refs(*g["source_id"])))
         if len(items) < 3:
             cen = u[(u["kind"] == "centre") & (u["period"] == "cumulative")]
             for m in RESULT_METRICS:
@@ -504,7 +497,7 @@ class ProvinceBriefing(Briefing):
         dec = nat[nat["metric"] == OUTFLOW_METRIC]
         if len(base):
             r = base.iloc[0]
-            items.append(Markup(T("建设前：约{}的出院患者在区域外就医（{}，试点工作方案）", "Before the programme: {} of discharged patients were treated outside their region ({}, pilot plan)")).format(
+            items.append(Markup(T("建设前：{}的出院患者在区域外就医（{}，试点工作方案）", "Before the programme: {} of discharged patients were treated outside their region ({}, pilot plan)")).format(
                 self.value(r), self.fig_date(r, record=False)) + self.cit.refs(r["source_id"]))
         if len(dec):
             r = dec.iloc[0]
@@ -515,9 +508,9 @@ class ProvinceBriefing(Briefing):
             bits = []
             for r in own.to_dict("records"):
                 flag = T("（存疑，见附录）", " (flagged, see annex)") if r["flag"] else ""
-                bits.append(Markup("{}{}：{}（{}）{}" if self.zh else "{}{}: {} ({}){}").format(
-                    self.subject(r) + ("，" if self.zh else ", "), self.metric_label(r), self.value(r), self.fig_date(r), flag)
-                    + self.cit.refs(r["source_id"]))
+                bits.append(Markup("{}：{}{}（{}）{}" if self.zh else "{} — {}: {} ({}){}").format(
+                    self.subject(r), self.metric_label(r), "" if self.zh else self.value(r), self.fig_date(r), flag).replace(
+                    "：" + self.metric_label(r) + "（", "：" + self.metric_label(r) + self.value(r) + "（") + self.cit.refs(r["source_id"]))
             items.append(Markup(T("本省来源：", f"Sources on {self.short}: ")) + Markup(T("；", "; ")).join(bits))
         else:
             items.append(T(f"本省来源未给出患者流出或流入的数据。", f"The sources give no figure on patients leaving or coming to {self.short}."))
@@ -533,7 +526,7 @@ class ProvinceBriefing(Briefing):
         stated = c[c["stated"].notna()]
         if len(stated):
             src = stated["stated_source"].iloc[0]
-            parts = [T(f"{r['city_zh']}{int(r['stated'])}个", f"{r['city_en'] or r['city_zh']} {int(r['stated'])}") for r in stated.to_dict("records")]
+            parts = [T(f"{r['city_zh']}{int(r['stated'])}个", f"{r['city_en']} {int(r['stated'])}") for r in stated.to_dict("records")]
             items.append(Markup(T("来源所称：{}", "As a source states: {}")).format(self.join(parts)) + self.cit.refs(src))
         named = c[c["named"] > 0]
         n_unknown = len(self.approved) - int(named["named"].sum())
@@ -542,7 +535,7 @@ class ProvinceBriefing(Briefing):
             for r in named.to_dict("records"):
                 inf = int(r["named_inferred"])
                 extra = T(f"（其中{inf}个按依托医院所在地推断）", f" ({inf} inferred from the host hospital)") if inf else ""
-                parts.append(T(f"{r['city_zh']}{int(r['named'])}个{extra}", f"{r['city_en'] or r['city_zh']} {int(r['named'])}{extra}"))
+                parts.append(T(f"{r['city_zh']}{int(r['named'])}个{extra}", f"{r['city_en']} {int(r['named'])}{extra}"))
             tail = T(f"；另{n_unknown}个所在城市来源未详", f"; {n_unknown} more in cities the sources do not give") if n_unknown > 0 else ""
             items.append(T("具名中心所在城市：", "Cities of the named centres: ") + self.join(parts) + tail)
         elif len(self.approved):
@@ -650,19 +643,17 @@ class ProvinceBriefing(Briefing):
             if len(same):
                 s += T(f"其中{int(same['centers'].iloc[0])}个的输出医院在本省。", f" {int(same['centers'].iloc[0])} are led by hospitals of the province itself.")
             blocks.append(self.p(s))
-            chart = charts.hbar([self.hospital(h, short=True) or h for h in self._origin_hospitals().index],
-                                self._origin_hospitals()["n"].astype(float).tolist(),
-                                value_texts=[str(int(v)) for v in self._origin_hospitals()["n"]],
-                                xlabel=T("中心数（个）", "Centres"))
-            top = self._origin_hospitals().iloc[0]
-            title = T(f"{self.short}具名中心的输出医院：{len(self._origin_hospitals())}家，来自{len(o)}个省份",
-                      f"Output hospitals of {self.short}'s named centres: {len(self._origin_hospitals())}, from {len(o)} provinces")
-            blocks.append(self.figure(chart, title, self.source_line(*self.approved["source_ids"])))
-            rows = [{T("输出医院", "Output hospital"): self.hospital(h),
-                     T("所在省份", "Province"): self.pname(r["prov"]),
-                     T("中心数", "Centres"): int(r["n"])} for h, r in self._origin_hospitals().iterrows()]
-            blocks.append(self.html(table(pd.DataFrame(rows), T("输出医院", "Output hospitals"), numeric=[T("中心数", "Centres")], cls="data small")))
-            heading = T("一、覆盖：中心从哪里来", "1. Coverage: where the centres come from")
+            oh = self._origin_hospitals()
+            texts = []
+            for r in o.to_dict("records"):
+                hs = [self.hospital(h, short=True) for h, x in oh.iterrows() if x["prov"] == r["origin_code"]]
+                texts.append(f"{r['centers']}（{self.join(hs)}）" if self.zh else f"{r['centers']} ({self.join(hs)})")
+            chart = charts.hbar(o["origin_zh" if self.zh else "origin_en"].tolist(), o["centers"].astype(float).tolist(),
+                                value_texts=texts, xlabel=T("中心数（个）", "Centres"))
+            title = T(f"{self.short}具名中心的{len(oh)}家输出医院来自{len(o)}个省份，{o.iloc[0]['origin_zh']}最多（{o.iloc[0]['centers']}个）",
+                      f"The {len(oh)} output hospitals of {self.short}'s named centres are in {len(o)} provinces, most in {o.iloc[0]['origin_en']} ({o.iloc[0]['centers']})")
+            blocks.append(self.figure(chart, title, self.source_line(*self.approved["source_ids"]), flex=False))
+            heading = T("覆盖：中心从哪里来", "Coverage: where the centres come from")
         elif len(self.exported):
             ex = self.exported
             by = ex.groupby("output_hospital_zh").size().sort_values(ascending=False)
@@ -673,12 +664,12 @@ class ProvinceBriefing(Briefing):
                                    f"By the sources, hospitals of {self.short} lead {len(ex)} centres in {ex['province_code'].nunique()} other provinces: ")
                                  + self.join(T(f"{self.pname(c)}{n}个", f"{self.pname(c)} {n}") for c, n in ex.groupby("province_code").size().sort_values(ascending=False).items())
                                  + self.stop()))
-            blocks.append(self.figure(chart, title, self.source_line(*ex["source_ids"])))
-            heading = T("一、作为输出地", "1. As a source of expertise")
+            blocks.append(self.figure(chart, title, self.source_line(*ex["source_ids"]), flex=False))
+            heading = T("作为输出地", "As a source of expertise")
         else:
             peers = self.status[(self.status["region"] == self.prow["region"]) & (self.status["code"] != self.code)]
             c = self.ds.counted_centers[self.ds.counted_centers["province_code"].isin(peers["code"])]
-            heading = T("一、所在地区的中心", "1. Centres in the region")
+            heading = T("所在地区的中心", "Centres in the region")
             if c.empty:
                 blocks.append(self.p(T("同一地区的其他省份在来源中也没有具名中心。", "No centre is named in the other provinces of the region either.")))
             else:
@@ -689,7 +680,7 @@ class ProvinceBriefing(Briefing):
                 blocks.append(self.p(T(f"{self.region_name(self.code)}其他省份的具名中心：", f"Named centres in the rest of {self.region_name(self.code)}: ")
                                      + self.join(T(f"{self.pname(k)}{v}个", f"{self.pname(k)} {v}") for k, v in c.groupby("province_code").size().sort_values(ascending=False).items())
                                      + self.stop()))
-                blocks.append(self.figure(chart, title, self.source_line(*c["source_ids"])))
+                blocks.append(self.figure(chart, title, self.source_line(*c["source_ids"]), flex=False))
         return [{"kind": "analysis", "classes": [], "id": "coverage", "heading": heading, "heading_id": "coverage-heading", "blocks": blocks}]
 
     @functools.cached_property
@@ -750,7 +741,7 @@ class ProvinceBriefing(Briefing):
         blocks.append(self.p(" ".join(reading) if reading else T("国家扩容方案确定12个重点专科，中医类单列。", "The national expansion plan targets 12 specialties; TCM is a category of its own.")))
         blocks.append(self.figure(chart, title, self.source_line(*ids), note=T("规划专科：国家《有序扩大国家区域医疗中心建设工作方案》的12个重点专科，另加中医类。",
                                                                                "Planned specialties: the 12 of the national expansion plan, plus TCM.")))
-        return [{"kind": "analysis", "classes": [], "id": "specialty", "heading": T("二、专科结构", "2. Specialty mix"),
+        return [{"kind": "analysis", "classes": [], "id": "specialty", "heading": T("专科结构", "Specialty mix"),
                  "heading_id": "specialty-heading", "blocks": blocks}]
 
     def _performance_pages(self) -> list[dict]:
@@ -787,7 +778,7 @@ class ProvinceBriefing(Briefing):
                 chart2 = charts.scatter(pts, xlabel=T("自试运行或开诊起的月数", "Months since trial operation or opening"),
                                         ylabel=T(f"{latest.iloc[0]['label_zh']}（{latest.iloc[0]['base_unit']}）", latest.iloc[0]["label_en"]))
                 title2 = T("成效与运行时长：每点为一个中心在某一日期公布的累计数", "Results against time in operation: each point is a centre's cumulative count at a date")
-                blocks.append(self.figure(chart2, title2, self.source_line(*latest["source_id"], *self._age_sources(metric))))
+                blocks.append(self.figure(chart2, title2, self.source_line(*latest["source_id"], *self._age_sources(metric)), flex=False))
             else:
                 blocks.append(self.p(T("多数中心的开诊日期来源只给出“不晚于”某日，无法按运行时长比较。",
                                        "For most centres the sources give only a “by” date for opening, so results cannot be set against time in operation."), "note"))
@@ -796,7 +787,7 @@ class ProvinceBriefing(Briefing):
             blocks.append(peers_rows)
         if not blocks:
             return []
-        return [{"kind": "analysis", "classes": [], "id": "performance", "heading": T("三、建设成效", "3. Results"),
+        return [{"kind": "analysis", "classes": [], "id": "performance", "heading": T("建设成效", "Results"),
                  "heading_id": "performance-heading", "blocks": blocks}]
 
     def _age_points(self, metric: str) -> list[dict]:
@@ -910,23 +901,9 @@ class ProvinceBriefing(Briefing):
             title = T(f"全国官方公布的中心总数：{int(tot.iloc[0]['projects_total'])}个（{self.date(tot.iloc[0]['date'], record=False)}）增至{int(last['projects_total'])}个（{self.date(last['date'], record=False)}）",
                       f"Official total in China: from {int(tot.iloc[0]['projects_total'])} ({self.date(tot.iloc[0]['date'], record=False)}) to {int(last['projects_total'])} ({self.date(last['date'], record=False)})")
             blocks.append(self.figure(chart, title, self.source_line(*tot["source_id"])))
-        n = "四" if self._performance_pages_exist() else "三"
         return [{"kind": "analysis", "classes": [], "id": "timeline",
-                 "heading": T(f"{n}、进展：获批与开诊", f"{4 if n == '四' else 3}. Progress: approvals and openings"),
+                 "heading": T("进展：获批与开诊", "Progress: approvals and openings"),
                  "heading_id": "timeline-heading", "blocks": blocks}]
-
-    def _performance_pages_exist(self) -> bool:
-        return bool(self._performance_pages_cache)
-
-    @functools.cached_property
-    def _performance_pages_cache(self):
-        u = self._usable()
-        cen = u[(u["kind"] == "centre") & (u["period"] == "cumulative")]
-        has_metric = any(cen[cen["metric"] == m]["subject_id"].nunique() >= 2 for m in RESULT_METRICS)
-        prov = u[u["kind"] == "province"]
-        has_peer = any(not performance.peers(self.ds, self.code, m, r["period"], r["base_unit"]).empty
-                       for m in RESULT_METRICS for r in prov[prov["metric"] == m].tail(1).to_dict("records"))
-        return has_metric or has_peer
 
     # =========================================================================================
     # annex

@@ -1,0 +1,203 @@
+"""Briefings say only what the sources say (issue 9), checked on the real data in both languages.
+
+Each test is one rule a reader relies on; the briefings are composed in process (the same code the
+notebooks call), charts included, so chart labels are checked too.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from nrmc import coverage, dates, lifecycle
+from nrmc.briefing import NationalBriefing, ProvinceBriefing
+
+BATCH5_FIRST = ["jilin", "hunan", "hubei", "jiangsu", "zhejiang", "shaanxi"]
+
+
+def text_of(html: str) -> str:
+    html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
+    html = re.sub(r"<title>.*?</title>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'").replace("&amp;", "&")
+
+
+@pytest.fixture(scope="module")
+def briefings():
+    cache = {}
+
+    def get(scope, lang="zh"):
+        key = (scope, lang)
+        if key not in cache:
+            b = NationalBriefing(lang=lang) if scope == "national" else ProvinceBriefing(scope, lang=lang)
+            cache[key] = (b, b._repr_html_())
+        return cache[key]
+    return get
+
+
+@pytest.mark.parametrize("slug", BATCH5_FIRST)
+def test_batch5_provinces_are_never_told_they_have_no_centre(briefings, slug):
+    for lang in ("zh", "en"):
+        b, html = briefings(slug, lang)
+        text = text_of(html)
+        assert b.facts["role"] == "known" and b.facts["first_batch"] == 5
+        assert b.facts["count"] is None and b.facts["per_10m"] is None and b.facts["rank"] is None
+        for bad in ("尚无", "既无", "没有国家区域医疗中心", "0个中心", "0.00", "no centre in", "has none"):
+            assert bad not in text, (slug, lang, bad)
+        assert "≥1" in text
+        assert ("第5批" in text or "第五批" in text) if lang == "zh" else "batch 5" in text
+
+
+def test_national_counts_the_provinces_known_to_have_centres(briefings):
+    b, html = briefings("national")
+    assert b.facts["provinces_known"] == 26 and b.facts["provinces_named"] == 20
+    assert "26/31" in text_of(html)
+    assert "20/31" not in text_of(html)
+
+
+def test_per_head_uses_the_best_supported_count_with_the_named_one_beside(briefings, ds):
+    b, html = briefings("anhui")
+    f = b.facts
+    assert f["count"] == 9 and f["count_basis"] == "stated" and f["named"] == 7
+    assert f["per_10m"] == pytest.approx(9 / 6123 * 1000) and f["per_10m_named"] == pytest.approx(7 / 6123 * 1000)
+    text = text_of(html)
+    assert "1.47" in text and "1.14" in text
+    n, html_n = briefings("national")
+    assert n.facts["per_10m_official"] == pytest.approx(125 / ds.provinces["pop_2024"].sum() * 1000)
+    assert "0.89" in text_of(html_n) and "0.53" in text_of(html_n)
+
+
+def test_ranks_say_what_they_count(briefings):
+    b, html = briefings("anhui")
+    assert b.facts["rank"] == 5 and b.facts["n_ranked"] == 20
+    assert "20个有数量的省份中第5位" in text_of(html)
+
+
+def test_each_briefing_states_its_own_data_window(briefings):
+    g, _ = briefings("guizhou")
+    w = g.window
+    assert dates.end(w.last).year == 2024, g.meta()["window"]
+    a, _ = briefings("anhui")
+    assert a.meta()["window"].endswith("不早于2025年11月30日")  # S01 is undated: inferred, and says so
+    h, _ = briefings("henan")
+    assert "不晚于2023年1月12日" in h.meta()["window"]
+    for slug in ("guizhou", "hubei", "henan"):
+        assert "2025年11月30日" not in briefings(slug)[0].meta()["window"], slug
+
+
+def test_trial_operation_is_never_called_opening(briefings, ds):
+    life = lifecycle.lifecycles(ds)
+    assert life["AH-07"].current.stage == "trial"  # 仁济安徽: 过渡期运营 from 2023-10, opening only expected
+    assert life["AH-01"].current.stage == "open" and life["AH-01"].first_operation.date == "2022-12-28"
+    op = coverage.openings(ds).set_index("center_id")
+    assert "AH-07" not in op.index
+    assert op.loc["AH-01", "open_date"] == "2023-06-26" and op.loc["AH-02", "open_date"] == "2023-08-28"
+    for scope in ("anhui", "national"):
+        text = text_of(briefings(scope)[1])
+        assert "开诊 2023年10月" not in text and "开诊2023年10月" not in text
+        assert "开诊 2022年12月28日" not in text and "开诊 2022年10月31日" not in text
+
+
+def test_sums_over_centres_are_labelled_as_such(briefings):
+    for scope in ("anhui", "guizhou", "national"):
+        text = text_of(briefings(scope)[1])
+        assert "全省" not in text, scope
+    assert "安徽9个中心合计" in text_of(briefings("anhui")[1])
+    assert "贵州5个中心合计" in text_of(briefings("guizhou")[1])
+    assert "Anhui's 9 centres combined" in text_of(briefings("anhui", "en")[1])
+
+
+def test_the_provincial_programme_only_in_its_labelled_box(briefings):
+    b, html = briefings("hubei")
+    boxes = re.findall(r'<aside class="box other-programme">.*?</aside>', html, flags=re.S)
+    assert len(boxes) == 1 and "十堰市太和医院" in boxes[0] and "另一项目" in boxes[0]
+    rest = html.replace(boxes[0], "")
+    annex = rest[rest.index('id="annex"'):]
+    body = rest[:rest.index('id="annex"')]
+    assert "太和" not in text_of(body)  # its figures appear in the annex table under the other programme's theme
+    assert "省级区域医疗中心（另一项目）" in text_of(annex)
+
+
+def test_a_specialty_a_source_names_for_a_centre_counts_as_present(ds):
+    ps = coverage.planned_specialties(ds, "贵州").set_index("code")
+    assert ps.loc["oncology", "status"] == "has_focus" and ps.loc["cardiovascular", "status"] == "has_focus"
+    assert ps.loc["ophthalmology", "status"] == "lacks"
+
+
+def test_no_share_headlines_for_a_handful_of_centres(briefings):
+    for scope in ("anhui", "guizhou", "shanxi"):
+        text = text_of(briefings(scope)[1])
+        assert "占比" not in text and "%，全国为" not in text, scope
+
+
+def test_exporters_are_framed_as_exporters(briefings):
+    b, html = briefings("shanghai")
+    text = text_of(html)
+    assert b.facts["role"] == "exporter" and b.facts["exported"] == 14
+    assert "输出地" in text and "14" in text
+    for bad in ("0.00", "低于全国", "尚无", "rank"):
+        assert bad not in text
+    e, html_en = briefings("shanghai", "en")
+    assert "source of expertise" in text_of(html_en) and "0.00" not in text_of(html_en)
+
+
+def test_not_in_the_sources_is_not_zero(briefings):
+    b, html = briefings("tibet")
+    text = text_of(html)
+    assert b.facts["role"] == "unknown"
+    assert "来源未提及" in text and "不等于没有" in text
+    for bad in ("尚无", "既无", "0.00"):
+        assert bad not in text
+
+
+def test_qualifiers_travel_with_their_numbers(briefings):
+    b, html = briefings("anhui")
+    text = text_of(html)
+    assert "超过50项" in text  # 上海六院安徽: 50余项
+    assert "超过26%" in text  # 三四级手术台次同比增长超26%
+    assert "over 50 items" in text_of(briefings("anhui", "en")[1])
+
+
+def test_figures_of_another_period_are_not_charted_beside_cumulative_ones(briefings):
+    b, html = briefings("guizhou")
+    charts = re.findall(r"<figure.*?</figure>", html, flags=re.S)
+    tech = [c for c in charts if "新技术新项目" in c and "最多" in c]
+    assert tech, "the comparable chart of new technologies"
+    svg = re.search(r"<svg.*?</svg>", tech[0], flags=re.S).group(0)
+    assert "21项" not in text_of(svg)  # GZ-04's first-half-year count is not a bar
+    assert "21项（开业后半年）" in text_of(tech[0])  # … it is named under the chart instead
+
+
+def test_sources_are_numbered_in_citation_order_and_only_cited_ones_listed(briefings):
+    for scope in ("anhui", "tibet", "national"):
+        b, html = briefings(scope)
+        listed = [int(n) for n in re.findall(r'<li value="(\d+)">', html)]
+        assert listed == list(range(1, len(listed) + 1)), scope
+        cited = {int(x) for refs in re.findall(r'<sup class="src">\[([\d,]+)\]</sup>', html) for x in refs.split(",")}
+        cited |= {int(x) for x in re.findall(r"\[(\d+)\]", text_of(html))}
+        assert cited == set(listed), (scope, cited ^ set(listed))
+        first = re.search(r'<sup class="src">\[([\d,]+)\]', html).group(1).split(",")[0]
+        assert first == "1"
+
+
+def test_data_fixes_from_the_review(ds):
+    m = ds.metrics.set_index(["subject_id", "metric", "breakdown", "source_id"])
+    gz4 = m.loc[("GZ-04", "new_technologies", "", "S05")]
+    assert gz4["period"] == "first_6_months" and gz4["flag"] == "ambiguous" and gz4["as_of"] == "2024-06" and gz4["as_of_basis"] == "not_after"
+    assert m.loc[("AH-01", "out_of_province_patients_growth", "", "S01"), "flag"] == "ambiguous"
+    assert m.loc[("340000", "surgery_growth", "level=3_4", "S01"), "flag"] == "ambiguous"
+    assert "290.63万" in m.loc[("520000", "outpatient_visits", "", "S05"), "flag_reason_zh"]
+    assert "17.09万" in m.loc[("520000", "out_of_province_patients", "care=inpatient", "S05"), "flag_reason_zh"]
+    src = ds.sources.set_index("source_id")
+    assert src.loc["S05", "title"] == "让群众「近」享优质医疗服务" and src.loc["S05", "date_basis"] == "about"
+    assert src.loc["S01", "date_basis"] == "not_before"
+    c = ds.centers.set_index("center_id")
+    assert c.loc["AH-07", "city_basis"] == c.loc["HI-03", "city_basis"] == "inferred"
+    assert dates.sort_key("2019") < dates.sort_key("2019-07") < dates.sort_key("2019-11")
+
+
+def test_milestones_are_listed_in_order_and_no_doubled_words(briefings):
+    b, html = briefings("national")
+    text = text_of(html)
+    assert text.index("《区域医疗中心建设试点工作方案》") < text.index("第一批国家区域医疗中心试点项目")
+    assert "类类" not in text
+
