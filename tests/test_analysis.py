@@ -16,20 +16,42 @@ def test_centers_by_province_counts_and_rates(ds):
     assert t["centers"].sum() == len(ds.counted_centers) == 75
     ah = t.loc["340000"]
     assert ah["centers"] == 7 and ah["population"] == 6123
-    assert ah["per_10m"] == pytest.approx(7 / 6123 * 1000)
     assert ah["stated"] == 9  # the Anhui article's total, reported beside the named count
-    assert t.loc["540000", "centers"] == 0 and t.loc["540000", "per_10m"] == 0
-    # rank: 1 is the highest rate; provinces with equal rates share a rank
-    best = t["per_10m"].idxmax()
-    assert t.loc[best, "rank"] == 1
-    zero = t[t["centers"] == 0]
-    assert zero["rank"].nunique() == 1 and zero["rank"].iloc[0] == 31 - len(zero) + 1
+
+
+def test_province_status_keeps_named_stated_and_programme_facts_apart(ds):
+    t = coverage.province_status(ds).set_index("code")
+    ah = t.loc["340000"]
+    assert (ah["named"], ah["stated"], ah["count"], ah["count_basis"], ah["role"]) == (7, 9, 9, "stated", "host")
+    assert ah["per_10m"] == pytest.approx(9 / 6123 * 1000) and ah["per_10m_named"] == pytest.approx(7 / 6123 * 1000)
+    hb = t.loc["420000"]
+    assert hb["role"] == "known" and hb["first_batch"] == 5 and pd.isna(hb["count"]) and pd.isna(hb["rank"])
+    assert t.loc["310000", "role"] == "exporter" and t.loc["310000", "exported"] == 14
+    assert t.loc["540000", "role"] == "unknown"
+    assert int(t["known"].sum()) == 26 and int((t["named"] > 0).sum()) == 20
+    ranked = t[t["rank"].notna()]
+    assert len(ranked) == 20 and t["n_ranked"].iloc[0] == 20
+    assert ranked["rank"].min() == 1 and t.loc[t["per_10m"].idxmax(), "rank"] == 1
+
+
+def test_national_count_is_the_official_total_with_the_named_lower_bound(ds):
+    n = coverage.national_count(ds)
+    assert (n.official_total, n.named, n.provinces_known, n.provinces_named) == (125, 75, 26, 20)
+    assert n.per_10m_official == pytest.approx(125 / ds.provinces["pop_2024"].sum() * 1000)
+    assert n.per_10m_named < n.per_10m_official
+
+
+def test_city_spread_keeps_the_stated_split_beside_named_cities(ds):
+    c = coverage.city_spread(ds, "安徽").set_index("city_zh")
+    assert c.loc["合肥市", "stated"] == 5 and c.loc["合肥市", "named"] == 4 and c.loc["合肥市", "named_inferred"] == 2
+    assert c.loc["芜湖市", "stated"] == 2 and c.loc["芜湖市", "named"] == 0 and c.loc["芜湖市", "city_en"] == "Wuhu"
 
 
 def test_population_year_follows_as_of(ds):
     assert coverage.population_year(ds.as_of("2023-01-31")) == 2023
     assert coverage.population_year(ds.as_of("2022-12-31")) == 2022
     assert coverage.centers_by_province(ds.as_of("2022-12-31"))["centers"].sum() == 0
+    assert coverage.province_status(ds.as_of("2022-12-31"))["count"].isna().all()
 
 
 def test_per_head_comparison_region_and_nation(ds):
@@ -49,6 +71,8 @@ def test_planned_specialties_present_unnamed_and_missing(ds):
     # the article states an oncology and a mental-health centre but names neither
     assert ps.loc["oncology", "status"] == "has_unnamed" and ps.loc["mental_health", "status"] == "has_unnamed"
     assert ps.loc["ophthalmology", "status"] == "lacks"
+    gz = coverage.planned_specialties(ds, "贵州").set_index("code")
+    assert gz.loc["oncology", "status"] == "has_focus" and gz.loc["pediatrics", "status"] == "has"
     tibet = coverage.planned_specialties(ds, "西藏")
     assert (tibet["status"] == "lacks").all()
 
@@ -87,7 +111,8 @@ def test_figures_of_a_province_include_its_centres(ds):
     f = performance.figures(ds, "贵州")
     assert set(f["kind"]) == {"province", "centre"}
     beds = f[f["metric"] == "beds"].iloc[0]
-    assert beds["display_zh"] == "4,200张" and beds["source_no"] == 5 and beds["as_of"] == "2024-08"
+    assert beds["display_zh"] == "4,200张" and beds["display_en"] == "4,200 beds" and beds["as_of"] == "2024-08"
+    assert beds["date_zh"] == "2024年8月" and beds["theme"] == "patients"
     out = f[(f["metric"] == "outpatient_visits") & (f["subject_id"] == "520000")].iloc[0]
     assert out["flag_zh"] == "疑似单位有误" and out["display_zh"] == "29,063万人次"
 
