@@ -46,10 +46,14 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
+from matplotlib.ft2font import LoadFlags
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
+from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.markers import MarkerStyle
 from matplotlib.text import Text
+from matplotlib.transforms import Affine2D, IdentityTransform
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import MaxNLocator
 
@@ -242,15 +246,26 @@ def _clean(s: Any) -> str:
 
 
 _T2P = TextToPath()
+_font_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4)
+def _font_files(weight: str) -> tuple:
+    return tuple(font_manager.fontManager._find_fonts_by_props(FontProperties(family=_families(), weight=weight)))
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _tw(s: str, size: float = FONT, weight: str = "normal") -> float:
-    """Width in points of one line of text, as the SVG backend measures it."""
+    """Width in points of one line of text, exactly as the SVG backend measures it
+    (TextToPath: unhinted, at 100 pt, scaled), without resolving the font on every call."""
     if not s:
         return 0.0
-    fp = FontProperties(family=_families(), size=size, weight=weight)
-    return _T2P.get_text_width_height_descent(s, fp, ismath=False)[0]
+    with _font_lock:
+        font = font_manager.get_font(list(_font_files(weight)))
+        font.set_size(TextToPath.FONT_SCALE, TextToPath.DPI)
+        font.set_text(s, 0.0, flags=LoadFlags.NO_HINTING)
+        w, _ = font.get_width_height()
+    return w / 64.0 * size / TextToPath.FONT_SCALE
 
 
 _scratch_lock = threading.Lock()
@@ -486,20 +501,57 @@ def _text(ax, x, y, s, **kw) -> Text:
     return ax.text(x, y, s, parse_math=False, fontfamily=_families(), **kw)
 
 
+class _Canvas:
+    """A frameless drawing area: artists go straight onto the figure, in points from the area's
+    top-left corner (y down). Much cheaper than an axes with its ticks."""
+
+    def __init__(self, frame: "_Frame", left: float, top: float):
+        self.frame, self.fig = frame, frame.fig
+        self.offset = Affine2D().translate(left, top)
+        self.transData = self.offset + frame.page
+
+    def _add(self, artist):
+        artist.set_transform(self.transData)
+        self.fig.add_artist(artist)
+        return artist
+
+    def add_patch(self, p):
+        return self._add(p)
+
+    def add_line(self, line):
+        return self._add(line)
+
+    def text(self, x, y, s, **kw):
+        return self._add(Text(x, y, s, **kw))
+
+    def scatter(self, xs, ys, *, marker="o", s=36.0, facecolors=DARK, edgecolors=DARK, linewidths=1.0,
+                linestyles="solid", zorder=3):
+        ms = MarkerStyle(marker)
+        path = ms.get_path().transformed(ms.get_transform())
+        coll = PathCollection([path], sizes=[s], offsets=list(zip(xs, ys)), offset_transform=self.transData,
+                              facecolors=facecolors, edgecolors=edgecolors, linewidths=linewidths,
+                              linestyles=linestyles, zorder=zorder)
+        coll.set_transform(IdentityTransform())
+        self.fig.add_artist(coll)
+        return coll
+
+
 class _Frame:
-    """Positions of axes given in points from the top-left corner; the figure height is set last."""
+    """Positions given in points from the top-left corner; the figure height is set last."""
 
     def __init__(self, fig: Figure):
         self.fig = fig
         self.boxes: list[tuple[Any, tuple[float, float, float, float]]] = []
+        self.page = Affine2D()  # points from the top-left corner -> display (set in finish)
+        self.canvases: list[_Canvas] = []
 
     def add(self, left: float, top: float, width: float, height: float, *, frameless=True):
+        if frameless:
+            c = _Canvas(self, left, top)
+            self.canvases.append(c)
+            return c
         ax = self.fig.add_axes((0, 0, 1, 1))
         self.boxes.append((ax, (left, top, width, height)))
-        if frameless:
-            ax.set_xlim(0, width)
-            ax.set_ylim(height, 0)
-            ax.axis("off")
         return ax
 
     def place(self, ax, left, top, width, height):
@@ -510,7 +562,16 @@ class _Frame:
         self.fig.set_size_inches(WIDTH_IN, h / 72)
         for ax, (left, top, width, hh) in self.boxes:
             ax.set_position((left / W_PT, (h - top - hh) / h, width / W_PT, hh / h))
+        self.page.clear().scale(1.0, -1.0).translate(0.0, h)  # the figure's dpi is 72: 1 pt = 1 px
         return h
+
+    def shift(self, left: float, top: float, scale: float, height_pt: float):
+        """Move everything right by `left` and down by `top`, shrinking widths by `scale`."""
+        self.boxes = [(ax, (left + l * scale, t + top, w * scale, h)) for ax, (l, t, w, h) in self.boxes]
+        for c in self.canvases:
+            (tx, ty) = c.offset.get_matrix()[:2, 2]
+            c.offset.clear().translate(left + tx * scale, ty + top)
+        return self.finish(height_pt)
 
 
 # ---- legends (drawn by hand: entries wrap, and the height is known before the figure's) ----
@@ -558,8 +619,7 @@ def _legend_draw(ax, placed):
         elif e.kind == "line":
             ax.add_line(Line2D([x, x + SW_W], [cy, cy], **e.style))
         elif e.kind == "marker":
-            st = dict(e.style)
-            ax.scatter([x + SW_W / 2], [cy], **st)
+            ax.scatter([x + SW_W / 2], [cy], **e.style)
         _text(ax, x + SW_W + SW_GAP, y, text, va="top", ha="left")
 
 
@@ -631,9 +691,7 @@ def _fit(fig: Figure, frame: _Frame) -> tuple[str, _Recorder]:
         top = max(0.0, max(b[3] - H for _, b in bad)) + 0.5
         log.debug("chart text outside the figure, refitting: %s", bad)
         STATS["refits"] = STATS.get("refits", 0) + 1
-        scale = (W - left - right) / W
-        frame.boxes = [(ax, (left + l * scale, t + top, w * scale, h)) for ax, (l, t, w, h) in frame.boxes]
-        frame.finish(H + top + bottom)
+        frame.shift(left, top, (W - left - right) / W, H + top + bottom)
         svg, rec = _save(fig)
     log.warning("chart text still outside the figure after refitting: %s", text_overflow(fig, rec, rec.drawn))
     return svg, rec
@@ -1007,12 +1065,14 @@ def tile_map(tiles: pd.DataFrame, *, lang: str, legend_title: str, legend_labels
     if missing:
         raise ValueError(f"tile_map: missing columns {sorted(missing)}")
     recs = []
-    for r in tiles.itertuples(index=False):
-        kind = _clean(r.kind) or "count"
+    cols = {c: tiles[c].tolist() for c in need}  # column lists: much faster than iterating rows
+    for code, label, row, col, value, vt, kind in zip(*(cols[c] for c in (
+            "code", "label", "tile_row", "tile_col", "value", "value_text", "kind"))):
+        kind = _clean(kind) or "count"
         if kind not in ("count", "known", "exporter", "unknown"):
             raise ValueError(f"tile_map: unknown kind {kind!r}")
-        recs.append({"code": _clean(r.code), "label": _clean(r.label), "row": int(r.tile_row), "col": int(r.tile_col),
-                     "value": _num(r.value), "value_text": _clean(r.value_text), "kind": kind})
+        recs.append({"code": _clean(code), "label": _clean(label), "row": int(row), "col": int(col),
+                     "value": _num(value), "value_text": _clean(vt), "kind": kind})
     recs.sort(key=lambda t: (t["row"], t["col"], t["code"]))
     params = {"tiles": recs, "lang": lang, "legend_title": _clean(legend_title),
               "legend_labels": {str(k): _clean(v) for k, v in sorted((legend_labels or {}).items())},
@@ -1798,6 +1858,7 @@ CELL_MAX = 20.0
 
 
 def _draw_matrix(p: dict):
+    """Drawn without an axes (an axes with ticks costs more than the whole matrix)."""
     rows, cols, vals = p["rows"], p["cols"], p["values"]
     xlabel, ylabel = p["xlabel"], p["ylabel"]
     fig = _new_fig()
@@ -1806,77 +1867,61 @@ def _draw_matrix(p: dict):
     def geometry(rows, cols, ylabel):
         row_lab = [wrap(r, (W_PT - 2 * PAD) * 0.3) for r in rows]
         lw = max([_maxw(r) for r in row_lab] + [0.0])
-        yl = wrap(ylabel, 200.0)
-        yl_h = _box(yl)[1] if ylabel else 0.0
-        left = PAD + (yl_h + 4.0 if ylabel else 0.0) + lw + 4.0
+        yl = wrap(ylabel, 200.0) if ylabel else ""
+        yl_h = _box(yl)[1] if yl else 0.0
+        left = PAD + (yl_h + 4.0 if yl else 0.0) + lw + 4.0
         cell = min(CELL_MAX, (W_PT - PAD - left) / max(len(cols), 1))
-        return row_lab, yl, left, cell
+        return row_lab, yl, yl_h, left, cell
 
-    row_lab, yl, left, cell = geometry(rows, cols, ylabel)
-    if cell < CELL_MIN and len(cols) > len(rows):
+    row_lab, yl, yl_h, left, cell = geometry(rows, cols, ylabel)
+    if cell < CELL_MIN and len(cols) > len(rows):  # too narrow for a phone: draw it transposed
         rows, cols = cols, rows
         vals = [list(c) for c in zip(*vals)] if vals else []
         xlabel, ylabel = ylabel, xlabel
-        row_lab, yl, left, cell = geometry(rows, cols, ylabel)
+        row_lab, yl, yl_h, left, cell = geometry(rows, cols, ylabel)
     edges, _ = _classes([v for row in vals for v in row if v > 0], None)
-    heights = [max(min(cell, CELL_MAX), _box(r)[1] + 3.0) for r in row_lab]
-    # column labels rotated 90°, wrapped to at most 80 pt tall
+    heights = [max(cell, _box(r)[1] + 3.0) for r in row_lab]
+    # column labels rotated 90°: wrapped to at most 80 pt tall unless that makes them thicker than a column
     col_lab = [wrap(c, 80.0) for c in cols]
-    col_h = max([_maxw(c) for c in col_lab] + [0.0])
-    col_thick = max([_box(c)[1] for c in col_lab] + [0.0])
-    if col_thick > cell:  # a wrapped column label is thicker than its column: fewer, longer lines
+    if max([_box(c)[1] for c in col_lab] + [0.0]) > cell:
         col_lab = [wrap(c, 140.0) for c in cols]
-        col_h = max([_maxw(c) for c in col_lab] + [0.0])
+    col_h = max([_maxw(c) for c in col_lab] + [0.0])
     A = cell * len(cols)
+    xl = wrap(xlabel, W_PT - 2 * PAD) if xlabel else ""
+    xl_h = _box(xl)[1] if xl else 0.0
+    top = PAD + (xl_h + 3.0 if xl else 0.0) + col_h + 3.0
     total_h = sum(heights)
-    ax = frame.add(left, PAD + 2.0, A, total_h, frameless=False)
-    ax.set_xlim(0, len(cols))
-    ax.set_ylim(total_h, 0)
-    centers, y = [], 0.0
-    for h in heights:
-        centers.append(y + h / 2)
-        y += h
-    edges = [0.0] + list(np.cumsum(heights))
-    for i, row in enumerate(vals):
-        for j, v in enumerate(row):
-            if v <= 0:
-                continue
-            face = RAMP[max(1, _class_of(v, edges))]
-            ax.add_patch(Rectangle((j, edges[i]), 1, heights[i], facecolor=face, edgecolor="white", linewidth=0.8))
-            size = FONT if _tw(_fmt_num(v), FONT) <= cell - 2 else MIN_FONT
-            _text(ax, j + 0.5, centers[i], _fmt_num(v), ha="center", va="center", fontsize=size, color=_ink_on(face))
-    ax.set_yticks(centers, row_lab)
-    ax.set_xticks([j + 0.5 for j in range(len(cols))], col_lab, rotation=90)
-    for lab in ax.get_yticklabels() + ax.get_xticklabels():
-        lab.set_linespacing(LINESPACING)
-    for lab in ax.get_xticklabels():
-        lab.set_verticalalignment("bottom")
-        lab.set_horizontalalignment("center")
-        lab.set_rotation_mode("anchor")
-    ax.xaxis.tick_top()
-    ax.tick_params(axis="both", length=0, pad=3.0)
-    ax.tick_params(axis="x", pad=3.0)
-    for s in ("left", "bottom", "top", "right"):
-        ax.spines[s].set_visible(True)
-        ax.spines[s].set_color("#cccccc")
-    ax.set_xticks(range(len(cols) + 1), minor=True)
-    ax.set_yticks(edges, minor=True)
-    ax.grid(which="minor", color="#eeeeee", linewidth=0.5)
-    ax.tick_params(which="minor", length=0)
-    ax.set_axisbelow(True)
-    # the x label on top (above the rotated column labels), the y label on the left
-    xl = wrap(xlabel, W_PT - 2 * PAD)
-    xl_h = _box(xl)[1] if xlabel else 0.0
-    top = PAD + (xl_h + 3.0 if xlabel else 0.0) + col_h + 3.0 + 1.0
-    frame.place(ax, left, top, A, total_h)
-    if xlabel:
-        # centred over the cells when it fits there, else over the whole width
+    cv = frame.add(0.0, 0.0, W_PT, top + total_h + PAD)
+    if xl:  # centred over the cells when it fits there, else over the whole width
         centre = left + A / 2
         half = min(centre - PAD, W_PT - PAD - centre)
-        x = centre - PAD if _maxw(xl) / 2 <= half else (W_PT - 2 * PAD) / 2
-        _text(frame.add(PAD, PAD, W_PT - 2 * PAD, xl_h), x, 0, xl, ha="center", va="top", multialignment="center")
-    if ylabel:
-        ax.set_ylabel(yl, linespacing=LINESPACING, parse_math=False, labelpad=4.0)
+        _text(cv, centre if _maxw(xl) / 2 <= half else W_PT / 2, PAD, xl, ha="center", va="top", multialignment="center")
+    for j, c in enumerate(col_lab):
+        _text(cv, left + (j + 0.5) * cell, top - 3.0, c, rotation=90, rotation_mode="anchor", ha="left", va="center",
+              multialignment="left")
+    y = top
+    for i, (lab, h) in enumerate(zip(row_lab, heights)):
+        _text(cv, left - 4.0, y + h / 2, lab, ha="right", va="center", multialignment="right")
+        for j in range(len(cols)):
+            v = vals[i][j] if i < len(vals) else 0.0
+            if v > 0:
+                face = RAMP[max(1, _class_of(v, edges))]
+                cv.add_patch(Rectangle((left + j * cell, y), cell, h, facecolor=face, edgecolor="white",
+                                       linewidth=0.8, zorder=2))
+                size = FONT if _tw(_fmt_num(v), FONT) <= cell - 2 else MIN_FONT
+                _text(cv, left + (j + 0.5) * cell, y + h / 2, _fmt_num(v), ha="center", va="center", fontsize=size,
+                      color=_ink_on(face), zorder=3)
+        y += h
+    # the grid: one line per row and column edge (much smaller than a rectangle per empty cell)
+    segs = [[(left, yy), (left + A, yy)] for yy in np.cumsum([top] + heights)[1:-1]]
+    segs += [[(left + j * cell, top), (left + j * cell, top + total_h)] for j in range(1, len(cols))]
+    if segs:
+        grid = LineCollection(segs, colors="#e6e6e6", linewidths=0.5, zorder=1)
+        cv.add_line(grid)
+    cv.add_patch(Rectangle((left, top), A, total_h, facecolor="none", edgecolor="#bbbbbb", linewidth=0.6, zorder=4))
+    if yl:
+        _text(cv, PAD, top + total_h / 2, yl, rotation=90, rotation_mode="anchor", ha="center", va="top",
+              multialignment="center")
     frame.finish(top + total_h + PAD)
     return fig, frame, {}
 
