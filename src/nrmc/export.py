@@ -49,15 +49,88 @@ INSTALL_HINT = "sudo apt-get install -y chromium fonts-noto-cjk   (or run `make 
 
 PDF_MARGIN = {"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}
 
-# The summary and analysis pages of a briefing are one A4 page each (fixed height in the print
-# CSS). Before printing, a page whose content does not fit even with its chart at its smallest is
-# let out to its natural height (class `overflowed`), so nothing is ever clipped; returns how many.
-FIT_PAGES_JS = """() => {
-  let n = 0;
-  for (const el of document.querySelectorAll('section.page.summary, section.page.analysis')) {
-    if (el.scrollHeight > el.clientHeight + 1) { el.classList.add('overflowed'); n++; }
+# Print layout, done in the browser where heights are known (the HTML itself is not paginated):
+# - each summary page (`section.page.summary`) is exactly one A4 page: its chart marked `.flex`
+#   grows into the room the text leaves, or shrinks (to 60 %) when the text needs more;
+# - analysis sections (`section.page.analysis`) are packed onto pages in reading order, several on
+#   one page when they fit (charts may shrink to 70 % for that), each page then filled by growing
+#   its last chart;
+# - a page whose content does not fit even so keeps its natural height (class `overflowed`): it
+#   takes more than one sheet, but nothing is ever clipped.
+# Returns, per printed page, its kind and how full it is (for the build's checks and tests).
+FIT_PAGES_JS = r"""() => {
+  const probe = document.createElement('div');
+  probe.style.cssText = 'position:absolute;visibility:hidden;height:100mm;width:100mm';
+  document.body.appendChild(probe);
+  const mm = probe.getBoundingClientRect().height / 100;
+  probe.remove();
+  const PAGE = 261 * mm, HEADER = 27 * mm, MAXW = 150 * mm;
+  const svgsOf = (el) => [...el.querySelectorAll('figure.chart svg')];
+  const natural = (svg) => svg.getBoundingClientRect().height;
+  const ratio = (svg) => { const b = svg.viewBox && svg.viewBox.baseVal; return b && b.height ? b.width / b.height : 1.5; };
+  const setH = (svg, h) => { svg.style.height = h + 'px'; svg.style.width = Math.min(h * ratio(svg), MAXW) + 'px'; svg.style.maxWidth = '100%'; };
+  const contentH = (el) => { const prev = el.style.height; el.style.height = 'auto'; const h = el.scrollHeight; el.style.height = prev; return h; };
+  const fit = (page, target, minShrink) => {
+    let free = target - contentH(page);
+    const svgs = svgsOf(page);
+    if (free < 0) {
+      const MIN = 45 * mm;
+      const room = (s) => Math.max(0, natural(s) - Math.max(MIN, natural(s) * minShrink));
+      const total = svgs.reduce((a, s) => a + room(s), 0);
+      if (total > 0) {
+        const f = Math.min(1, -free / total);
+        svgs.forEach((s) => setH(s, natural(s) - room(s) * f));
+      }
+      free = target - contentH(page);
+    } else {
+      const grow = page.querySelector('figure.chart.flex svg') || svgs[svgs.length - 1];
+      if (grow) {
+        const h0 = natural(grow), wmax = Math.min(MAXW, page.clientWidth);
+        const h = Math.min(h0 + free, wmax / ratio(grow));
+        if (h > h0) setH(grow, h);
+        free = target - contentH(page);
+      }
+    }
+    if (free < -1) { page.classList.add('overflowed'); page.style.height = 'auto'; }
+    else { page.style.height = target + 'px'; }
+    return Math.max(0, Math.min(1, 1 - free / target));
+  };
+  const report = [];
+  for (const sec of document.querySelectorAll('section.page.summary')) {
+    const target = sec.classList.contains('summary-1') ? PAGE - HEADER : PAGE;
+    report.push({kind: 'summary', fill: fit(sec, target, 0.35), overflowed: sec.classList.contains('overflowed')});
   }
-  return n;
+  const reset = (el) => svgsOf(el).forEach((v) => { v.style.height = ''; v.style.width = ''; v.style.maxWidth = ''; });
+  const shrinkFits = (page) => {
+    reset(page);
+    const MIN = 45 * mm;
+    const room = svgsOf(page).reduce((a, v) => a + Math.max(0, natural(v) - Math.max(MIN, natural(v) * 0.6)), 0);
+    return contentH(page) - room <= PAGE;
+  };
+  const parts = new Set([...document.querySelectorAll('section.page.analysis')].map((s) => s.parentElement));
+  for (const part of parts) {
+    const secs = [...part.querySelectorAll(':scope > section.page.analysis')];
+    const pages = [];
+    let page = null;
+    for (const s of secs) {
+      if (!page) { page = document.createElement('div'); page.className = 'print-page'; s.before(page); pages.push(page); }
+      page.appendChild(s);
+      if (page.children.length > 1 && !shrinkFits(page)) {
+        const fresh = document.createElement('div');
+        fresh.className = 'print-page';
+        page.after(fresh);
+        fresh.appendChild(s);
+        reset(page);
+        page = fresh;
+        pages.push(page);
+      }
+    }
+    for (const pg of pages) {
+      reset(pg);
+      report.push({kind: 'analysis', fill: fit(pg, PAGE, 0.6), overflowed: pg.classList.contains('overflowed')});
+    }
+  }
+  return report;
 }"""
 
 LABELS = {
@@ -477,7 +550,8 @@ class PdfPrinter:
                 page = await self._new_page()
             await page.set_content(page_html, wait_until="load")
             await page.evaluate("() => document.fonts.ready.then(() => true)")
-            await page.evaluate(FIT_PAGES_JS)
+            layout = await page.evaluate(FIT_PAGES_JS)
+            self.last_layout = layout
             data = await page.pdf(
                 format="A4", print_background=True, display_header_footer=True,
                 header_template="<span></span>", footer_template=footer_template(footer_title, lang),

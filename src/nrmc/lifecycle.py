@@ -33,9 +33,16 @@ PROGRESS = {"agreement": 0, "approved": 1, "plaque": 1, "under_construction": 2,
 OPERATING = ("trial", "open", "operating")  # the centre treats patients
 
 
-def label(stage: str, lang: str = "zh") -> str:
+# Shorter English words for tables (the Chinese is short already).
+STAGE_SHORT_EN = {"approved": "approved", "plaque": "plaque", "built": "built", "trial": "trial operation",
+                  "open": "open", "operating": "operating", "agreement": "agreement", "under_construction": "under construction"}
+
+
+def label(stage: str, lang: str = "zh", short: bool = False) -> str:
     zh, en = STAGE_LABELS[stage]
-    return zh if lang == "zh" else en
+    if lang == "zh":
+        return zh
+    return STAGE_SHORT_EN.get(stage, en) if short else en
 
 
 @dataclass(frozen=True)
@@ -46,12 +53,12 @@ class Event:
     source_id: str
     quote: str
 
-    def text(self, lang: str = "zh") -> str:
+    def text(self, lang: str = "zh", short: bool = False) -> str:
         """'开诊 2023年6月26日' / 'opened 26 Jun 2023'; a bound or an expectation in words."""
         if self.stage == "expected_open":
             return ("预计{}开诊".format(dates.plain(self.date, "zh")) if lang == "zh"
                     else f"expected to open by {dates.plain(self.date, 'en')}")
-        return f"{label(self.stage, lang)} {dates.qualified(self.date, self.basis, lang)}"
+        return f"{label(self.stage, lang, short)} {dates.qualified(self.date, self.basis, lang)}"
 
 
 @dataclass(frozen=True)

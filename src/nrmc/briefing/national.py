@@ -308,6 +308,18 @@ class NationalBriefing(Briefing):
                       f"Province totals on the same basis exist for {len(provinces)} provinces only: {self.join(self.pname(p) for p in provinces)}")
             blocks.append(self.p(T("来源给出的省份合计是该省各中心的合计，日期不同，已逐项注明。", "A source's province total is the total over that province's centres; dates differ and are shown.")))
             blocks.append(self.figure(chart, title, self.source_line(*latest["source_id"])))
+            rows = []
+            for x in metrics:
+                for r in latest[latest["metric"] == x].sort_values("value_base", ascending=False).to_dict("records"):
+                    st = self.status.set_index("code").loc[r["subject_id"]]
+                    sb = self.ds.sources.set_index("source_id").loc[r["source_id"], "date_basis"]
+                    rows.append({T("指标", "Metric"): defs.loc[x, "label_zh" if self.zh else "label_en"],
+                                 T("省份", "Province"): self.pname(r["subject_id"]) + (T(f"（{int(st['count'])}个中心合计）", f" ({int(st['count'])} centres combined)") if not pd.isna(st["count"]) else ""),
+                                 T("数值", "Value"): fmt_value(r["value"], r["unit"], r["qualifier"], self.lang),
+                                 T("截至", "As of"): self.date(r["as_of"], dates.effective_basis(r["as_of_basis"], sb)),
+                                 T("来源", "Source"): self.cit.refs(r["source_id"])})
+            blocks.append(self.html(table(pd.DataFrame(rows), T("省份合计（累计数，同口径）", "Province totals (cumulative, same basis)"),
+                                          numeric=[T("数值", "Value")], nowrap=[T("来源", "Source")], cls="data peers")))
         pc = self.ds.provincial_centers
         if len(pc):
             items = [Markup("{}（{}，{}）" if self.zh else "{} ({}, {})").format(

@@ -187,7 +187,7 @@ class ProvinceBriefing(Briefing):
         b1.append(self.p(self._bottom_line(), "bottom-line"))
         b1.append({"type": "tiles", "items": self._tiles()})
         b1.extend(self._centres_list())
-        b1.append(self._map_figure())
+        b1.append(self._per_head_figure())
         b2.append(self.h3(self.T("已公布的成效（注明日期）", "Published results, with their dates")))
         b2.append({"type": "block", "title": None, "items": self._results(), "cls": "results"})
         b2.append(self._flows_block())
@@ -198,7 +198,7 @@ class ProvinceBriefing(Briefing):
         if prc:
             b2.append(prc)
         b2.append({"type": "box", "title": self.T("阅读须知", "Before you read"), "items": self._caveats(), "cls": "box caveats"})
-        b2.append(self._per_head_figure())
+        b2.append(self._map_figure())
         return [p1, p2]
 
     # ---- bottom line ---------------------------------------------------------------------------
@@ -323,16 +323,14 @@ class ProvinceBriefing(Briefing):
                 life = self.life[r["center_id"]]
                 age = life.age_months(self.ref_date)
                 cur = life.current
-                stage = cur.text(self.lang) if cur else "—"
+                stage = cur.text(self.lang, short=True) if cur else "—"
                 if cur:
                     self.date(cur.date, cur.basis)
                 name = self.centre(r, short=True)
-                city = self.city(r)
-                if city:
-                    name = name + Markup('<br><span class="muted">{}</span>').format(city)
-                spec = self.specialty_name(r["specialty"]) + ("" if r["specialty_basis"] == "stated" else T("（推断）", " (inferred)"))
+                spec = self.specialty_name(r["specialty"]) + ("" if r["specialty_basis"] == "stated" else "*")
                 rows.append({
                     T("中心", "Centre"): name,
+                    T("城市", "City"): self.city(r) or "—",
                     T("专科", "Specialty"): spec,
                     T("输出医院", "Output hospital"): f"{self.hospital(r['output_hospital_zh'], short=True)}"
                                                     + T(f"（{self.pname(r['output_province_code'])}）", f" ({self.pname(r['output_province_code'])})"),
@@ -342,8 +340,10 @@ class ProvinceBriefing(Briefing):
                 })
             f = self.facts
             caption = T(f"{self.short}的国家区域医疗中心（具名{f['named']}个）", f"Centres in {self.short} ({f['named']} named)")
-            notes = [T(f"运行时长：自试运行或开诊起，算至{self.date(self.ref_date.isoformat(), record=False)}；来源只给出“不晚于”某日的，不计时长。",
-                       f"Operating for: since trial operation or opening, to {self.date(self.ref_date.isoformat(), record=False)}; none where the sources only say “by” a date.")]
+            notes = [T(f"运行时长：自试运行或开诊起，算至{self.date(self.ref_date.isoformat(), record=False)}；来源只给出“不晚于”某日的，不计时长。"
+                       "专科带*的，系据输出医院推断，来源未明示。",
+                       f"Operating for: since trial operation or opening, to {self.date(self.ref_date.isoformat(), record=False)}; none where the sources only say “by” a date. "
+                       "Specialty*: inferred from the output hospital, not stated by a source.")]
             if f["count_basis"] == "stated" and f["stated"] > f["named"]:
                 unnamed = self.planned[self.planned["status"] == "has_unnamed"]["name_zh" if self.zh else "name_en"].tolist()
                 notes.append(T(f"另有{f['stated'] - f['named']}个中心来源未列名称" + (f"（按来源所列专科，应含{self.join(unnamed)}）" if unnamed else "") + "，本简报不作推测。",
@@ -369,7 +369,7 @@ class ProvinceBriefing(Briefing):
             items.append(T("因此本简报不列中心名称，人均数与排名显示为“—”。", "So this briefing lists no centre names, and per-head rates and ranks show “—”."))
             out.append({"type": "block", "title": T("已知情况", "What is known"), "items": items, "cls": "block known"})
         if len(self.exported) and self.role in ("exporter", "known", "unknown"):
-            out.extend(self._exported_list(limit=12))
+            out.extend(self._exported_list(limit=6))
         return out
 
     def _exported_list(self, limit: int | None = None) -> list[dict]:
@@ -721,7 +721,7 @@ class ProvinceBriefing(Briefing):
         legend = [("solid", T("具名中心的专科", "specialty of a named centre")),
                   ("hatched", T("来源所称或所述重点病种（无具名中心）", "stated by a source, no named centre"))]
         chart = charts.hbar(labels, values, value_texts=texts, xlabel=T(f"{self.short}的中心数（个）", f"Centres in {self.short}"),
-                            hatched=hatched, legend=legend)
+                            hatched=hatched, legend=legend) if self.role == "host" else None
         if self.role == "host":
             title = T(f"规划的13个重点专科（含中医）中，{self.short}有{n_present}个有中心", f"{self.short} has centres in {n_present} of the 13 planned specialties (incl. TCM)")
         else:
@@ -738,9 +738,15 @@ class ProvinceBriefing(Briefing):
             focus = ps[ps["status"] == "has_focus"]["name_zh" if self.zh else "name_en"].tolist()
             if focus:
                 reading.append(T(f"{self.join(focus)}：来源称引入的输出医院以此为重点病种，故计为已有。", f"{self.join(focus)}: a source says output hospitals were brought in for these diseases, so they count as present."))
-        blocks.append(self.p(" ".join(reading) if reading else T("国家扩容方案确定12个重点专科，中医类单列。", "The national expansion plan targets 12 specialties; TCM is a category of its own.")))
-        blocks.append(self.figure(chart, title, self.source_line(*ids), note=T("规划专科：国家《有序扩大国家区域医疗中心建设工作方案》的12个重点专科，另加中医类。",
-                                                                               "Planned specialties: the 12 of the national expansion plan, plus TCM.")))
+        if self.role != "host":
+            self.cit.refs("R14")
+            blocks.append(self.p(Markup(T("来源未提及{}的中心及其专科，因此本简报不列专科结构。国家扩容方案确定12个重点专科（{}），中医类单列{}；全国具名中心的专科结构见全国概览。",
+                                         "The sources name no centre in {}, so there is no specialty mix to show. The national expansion plan targets 12 specialties ({}), with TCM a category of its own{}; the national overview shows the specialty mix of the named centres.")).format(
+                self.short, self.join(ps[ps["plan_target"]]["name_zh" if self.zh else "name_en"]), self.cit.refs("R14"))))
+        else:
+            blocks.append(self.p(" ".join(reading) if reading else T("国家扩容方案确定12个重点专科，中医类单列。", "The national expansion plan targets 12 specialties; TCM is a category of its own.")))
+            blocks.append(self.figure(chart, title, self.source_line(*ids), note=T("规划专科：国家《有序扩大国家区域医疗中心建设工作方案》的12个重点专科，另加中医类。",
+                                                                                   "Planned specialties: the 12 of the national expansion plan, plus TCM.")))
         return [{"kind": "analysis", "classes": [], "id": "specialty", "heading": T("专科结构", "Specialty mix"),
                  "heading_id": "specialty-heading", "blocks": blocks}]
 
@@ -785,10 +791,33 @@ class ProvinceBriefing(Briefing):
         peers_rows = self._peer_rows()
         if peers_rows is not None:
             blocks.append(peers_rows)
+        other = self._other_results(exclude=metric)
+        if other is not None:
+            blocks.append(other)
         if not blocks:
             return []
         return [{"kind": "analysis", "classes": [], "id": "performance", "heading": T("建设成效", "Results"),
                  "heading_id": "performance-heading", "blocks": blocks}]
+
+    def _other_results(self, exclude: str | None, limit: int = 10) -> dict | None:
+        """The province's other published totals (over its centres), latest of each, unflagged:
+        what the charts above do not show, up to `limit` rows (all of them are in the annex)."""
+        T = self.T
+        u = self._usable()
+        prov = u[(u["kind"] == "province") & (u["metric"] != exclude)]
+        if prov.empty:
+            return None
+        latest = prov.sort_values("as_of_dt").groupby("metric").tail(1)
+        order = {m: i for i, m in enumerate(RESULT_METRICS)}
+        latest = latest.assign(_o=latest["metric"].map(lambda m: order.get(m, 99))).sort_values(["_o", "theme", "metric"])
+        shown = latest.head(limit)
+        rows = [{T("指标", "Metric"): self.metric_label(r), T("数值", "Value"): self.value(r), T("口径", "Period"): self.period(r["period"]),
+                 T("截至", "As of"): self.fig_date(r), T("来源", "Source"): self.cit.refs(r["source_id"])} for r in shown.to_dict("records")]
+        note = T(f"共{len(latest)}项，列出{len(shown)}项；全部数据见附录。", f"{len(latest)} in all, {len(shown)} shown; all figures are in the annex.") \
+            if len(shown) < len(latest) else None
+        subject = self.subject(shown.iloc[0])
+        return self.html(table(pd.DataFrame(rows), T(f"{subject}：其他已公布的数", f"{subject}: other published figures"),
+                               numeric=[T("数值", "Value")], nowrap=[T("来源", "Source")], note=note, cls="data small"))
 
     def _age_points(self, metric: str) -> list[dict]:
         pts = []
@@ -901,9 +930,23 @@ class ProvinceBriefing(Briefing):
             title = T(f"全国官方公布的中心总数：{int(tot.iloc[0]['projects_total'])}个（{self.date(tot.iloc[0]['date'], record=False)}）增至{int(last['projects_total'])}个（{self.date(last['date'], record=False)}）",
                       f"Official total in China: from {int(tot.iloc[0]['projects_total'])} ({self.date(tot.iloc[0]['date'], record=False)}) to {int(last['projects_total'])} ({self.date(last['date'], record=False)})")
             blocks.append(self.figure(chart, title, self.source_line(*tot["source_id"])))
+        blocks.append(self.html(self._milestones_table()))
         return [{"kind": "analysis", "classes": [], "id": "timeline",
                  "heading": T("进展：获批与开诊", "Progress: approvals and openings"),
                  "heading_id": "timeline-heading", "blocks": blocks}]
+
+    def _milestones_table(self) -> Markup:
+        """The programme's national milestones (context: dates not recorded in the data window)."""
+        T = self.T
+        ms = self.ds.milestones.copy()
+        ms["_k"] = ms["date"].map(dates.sort_key)
+        ms = ms.sort_values("_k")
+        df = pd.DataFrame({T("日期", "Date"): [self.date(d, record=False) for d in ms["date"]],
+                           T("全国进展", "National milestone"): ms["event_zh" if self.zh else "event_en"],
+                           T("累计总数", "Total"): ms["projects_total"].map(lambda v: "—" if pd.isna(v) else str(int(v))),
+                           T("来源", "Source"): [self.cit.refs(s) for s in ms["source_id"]]})
+        return table(df, T("全国项目里程碑", "National milestones of the programme"), numeric=[T("累计总数", "Total")],
+                     nowrap=[T("来源", "Source")], cls="data milestones")
 
     # =========================================================================================
     # annex
