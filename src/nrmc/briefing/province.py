@@ -430,7 +430,8 @@ class ProvinceBriefing(Briefing):
             x = prov[prov["metric"] == m]
             if x.empty or len(items) >= 3:
                 continue
-            r = x.sort_values("as_of_dt").iloc[-1]
+            # the cumulative figure first (the basis of peer comparisons), then the latest
+            r = x.assign(_c=x["period"] == "cumulative").sort_values(["_c", "as_of_dt"]).iloc[-1]
             line = Markup("<strong>{}</strong>：{}（{}，{}，{}）").format(self.metric_label(r), self.value(r), self.subject(r),
                                                                     self.period(r["period"]), self.fig_date(r)) if self.zh else \
                 Markup("<strong>{}</strong>: {} ({}, {}, {})").format(self.metric_label(r), self.value(r), self.subject(r),
