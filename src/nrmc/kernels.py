@@ -1,0 +1,259 @@
+"""Warm Jupyter kernels, and running a parameterised notebook on one of them.
+
+    pool = KernelPool(2, cwd=notebooks_dir, data_dir=data_dir)
+    await pool.start()
+    nb = prepare_notebook(path, {"province": "anhui", "lang": "zh"}, build_meta={...})
+    result = await execute_notebook(pool, nb, cwd=notebooks_dir, timeout=300)
+
+- A pool of `size` long-lived kernels, started one after another (no port races), each warmed up
+  once (pandas, matplotlib, nrmc, the dataset) and reset between notebooks (`%reset -f`, figures
+  closed, rcParams and cwd restored).
+- Papermill injects the parameters; nbclient runs the cells on a warm kernel. A kernel whose run
+  failed is thrown away and replaced in the background.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+
+class KernelUnavailable(RuntimeError):
+    """No Jupyter kernel could be started at all."""
+
+_STATE_MODULE = "_nrmc_build_state"
+
+WARMUP_CODE = """
+import importlib as _il, os as _os, sys as _sys, types as _types, warnings as _w
+for _name in ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython.display", "nrmc",
+              "nrmc.regions", "nrmc.data", "nrmc.coverage", "nrmc.specialty", "nrmc.performance",
+              "nrmc.charts"):
+    try:
+        _il.import_module(_name)
+    except Exception:
+        pass
+try:  # load (and cache) the dataset once per kernel
+    _sys.modules["nrmc"].load({data_dir!r})
+except Exception:
+    pass
+_st = _types.ModuleType({state!r})
+_st.cwd = {cwd!r}
+_st.warnings = list(_w.filters)
+try:
+    import matplotlib as _mpl
+    _st.rc = dict(_mpl.rcParams)
+except Exception:
+    _st.rc = None
+_sys.modules[{state!r}] = _st
+"""
+
+RESET_CODE = """
+import sys as _sys, os as _os, warnings as _w
+_st = _sys.modules.get({state!r})
+if _st is not None:
+    _os.chdir(_st.cwd)
+    _w.filters[:] = _st.warnings
+    if _st.rc is not None and "matplotlib.pyplot" in _sys.modules:
+        import matplotlib as _mpl, matplotlib.pyplot as _plt
+        _plt.close("all")
+        with _w.catch_warnings():
+            _w.simplefilter("ignore")
+            _mpl.rcParams.update(_st.rc)
+get_ipython().run_line_magic("reset", "-f")
+"""
+
+
+class _Kernel:
+    def __init__(self, km, kc, n: int):
+        self.km, self.kc, self.n = km, kc, n
+        self.runs = 0
+
+
+class KernelPool:
+    """`size` warm kernels, started one at a time; `acquire()` → kernel, `release()` / `replace()`."""
+
+    def __init__(self, size: int, cwd: Path, data_dir: Path, kernel_name: str = "python3",
+                 startup_timeout: float = 120):
+        self.size = max(1, size)
+        self.cwd = str(cwd)
+        self.data_dir = str(data_dir)
+        self.kernel_name = kernel_name
+        self.startup_timeout = startup_timeout
+        self._free: asyncio.Queue[_Kernel] = asyncio.Queue()
+        self._start_lock = asyncio.Lock()
+        self._all: set[_Kernel] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self._count = 0
+        self._failed: BaseException | None = None
+        self._ipc: str | None = None
+
+    async def start(self) -> None:
+        """Launch every kernel (one launch at a time; warm-ups overlap); return when one is ready.
+
+        Raises KernelUnavailable when no kernel can be started at all.
+        """
+        for _ in range(self.size):
+            self._spawn(self._add_one())
+        while self._free.empty():
+            if not self._tasks:
+                raise KernelUnavailable(f"no Jupyter kernel could be started: {self._failed}")
+            await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _add_one(self) -> None:
+        try:
+            self._free.put_nowait(await self._start_one())
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # a smaller pool still works
+            self._failed = err
+
+    async def _start_one(self) -> _Kernel:
+        from jupyter_client.manager import AsyncKernelManager
+
+        async with self._start_lock:  # one start at a time
+            n = self._count + 1
+            try:
+                # IPC sockets in a private directory: no TCP ports to race for, nothing on the network.
+                km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                        ip=os.path.join(self._ipc_dir(), f"k{n}"))
+                await km.start_kernel(cwd=self.cwd)
+            except Exception:
+                km = AsyncKernelManager(kernel_name=self.kernel_name)
+                await km.start_kernel(cwd=self.cwd)
+            kc = km.client()
+            kc.start_channels()
+            try:
+                await kc.wait_for_ready(timeout=self.startup_timeout)
+            except Exception:
+                kc.stop_channels()
+                await km.shutdown_kernel(now=True)
+                raise
+            kc.allow_stdin = False
+            self._count += 1
+            k = _Kernel(km, kc, self._count)
+            self._all.add(k)
+        # Warm up outside the lock, so the next kernel starts meanwhile.
+        code = WARMUP_CODE.format(data_dir=self.data_dir, cwd=self.cwd, state=_STATE_MODULE)
+        with contextlib.suppress(Exception):
+            await kc.execute_interactive(code, silent=True, store_history=False, timeout=300,
+                                         output_hook=lambda msg: None)
+        return k
+
+    def _ipc_dir(self) -> str:
+        if self._ipc is None:
+            import tempfile
+
+            self._ipc = tempfile.mkdtemp(prefix="nrmc-kernels-")
+        return self._ipc
+
+    async def acquire(self) -> _Kernel:
+        while True:
+            try:
+                return await asyncio.wait_for(self._free.get(), timeout=1.0)
+            except asyncio.TimeoutError:
+                if not self._all and not self._tasks:
+                    raise KernelUnavailable(f"no Jupyter kernel could be started: {self._failed}")
+
+    async def reset(self, k: _Kernel) -> None:
+        await k.kc.execute_interactive(RESET_CODE.format(state=_STATE_MODULE), silent=True,
+                                       store_history=False, timeout=60, output_hook=lambda msg: None)
+
+    def release(self, k: _Kernel) -> None:
+        self._free.put_nowait(k)
+
+    def replace(self, k: _Kernel) -> None:
+        """Throw a kernel away (failed run, dead kernel) and start a fresh one in the background."""
+
+        async def swap():
+            await self._stop(k)
+            await self._add_one()
+
+        self._spawn(swap())
+
+    async def _stop(self, k: _Kernel) -> None:
+        self._all.discard(k)
+        with contextlib.suppress(Exception):
+            k.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            await k.km.shutdown_kernel(now=True)
+
+    async def close(self) -> None:
+        for t in list(self._tasks):
+            t.cancel()
+        for t in list(self._tasks):
+            with contextlib.suppress(BaseException):
+                await t
+        await asyncio.gather(*(self._stop(k) for k in list(self._all)), return_exceptions=True)
+        if self._ipc:
+            import shutil
+
+            shutil.rmtree(self._ipc, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running one notebook
+# ---------------------------------------------------------------------------------------------
+
+def prepare_notebook(notebook: Path, params: dict, build_meta: dict | None = None):
+    """The notebook at `notebook` with papermill's parameters cell injected (and `metadata.nrmc_build`)."""
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = load_notebook_node(str(notebook))
+    nb = parameterize_notebook(nb, params, report_mode=False, kernel_name="python3", language="python")
+    if build_meta is not None:
+        nb.metadata["nrmc_build"] = build_meta
+    return nb
+
+
+def source_cell(nb, index: int) -> int:
+    """1-based number of cell `index` in the notebook as its author sees it (without papermill's injected cell)."""
+    injected = sum(1 for c in nb.cells[:index] if "injected-parameters" in c.get("metadata", {}).get("tags", []))
+    return index + 1 - injected
+
+
+async def execute_notebook(pool: KernelPool, nb, cwd: Path, timeout: float,
+                           on_acquire: Callable[[], None] | None = None) -> tuple[Any, int | None, str | None]:
+    """Run every cell on a warm kernel. Returns (nb, failing cell (1-based) or None, error or None)."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    k = await pool.acquire()
+    if on_acquire:
+        on_acquire()
+    healthy = False
+    index = 0
+    try:
+        await pool.reset(k)
+        client = NotebookClient(nb, km=k.km, kernel_name=pool.kernel_name, timeout=timeout,
+                                allow_errors=False, record_timing=False,
+                                resources={"metadata": {"path": str(cwd)}})
+        client.kc = k.kc
+        client.reset_execution_trackers()
+        for index, cell in enumerate(nb.cells):
+            await client.async_execute_cell(cell, index)
+        healthy = True
+        k.runs += 1
+        return nb, None, None
+    except CellExecutionError as err:
+        return nb, source_cell(nb, index), f"{err.ename}: {err.evalue}".strip()
+    except CellTimeoutError:
+        return nb, source_cell(nb, index), f"TimeoutError: cell ran longer than {timeout:.0f}s"
+    except DeadKernelError:
+        return nb, source_cell(nb, index), "DeadKernelError: the kernel died while running this cell"
+    except asyncio.CancelledError:
+        raise
+    except Exception as err:  # noqa: BLE001 - reported per scope
+        return nb, source_cell(nb, index) if index else None, f"{type(err).__name__}: {err}"
+    finally:
+        if healthy:
+            pool.release(k)
+        else:
+            pool.replace(k)
