@@ -1,97 +1,113 @@
-"""The front page of an output directory (`index.html`): every scope with its links and status."""
+"""The front page of an output directory, per language: which briefings exist, current or not.
+
+The build calls `write_indexes` at its end. Each briefing's entry is computed from its state file
+(nrmc.state) and its digest today: an output is linked only when it is current (built from today's
+inputs and intact); an older output is listed separately as stale. The page itself is rendered by
+`nrmc.frontpage.render_frontpage` and written only when its content changed.
+"""
 from __future__ import annotations
 
-import html
-from datetime import datetime
+import hashlib
+import json
+from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from nrmc import __version__
-from nrmc.state import read_state, write_atomic
-
-FORMATS = ("html", "pdf")
-
-
-def render_index(out: Path, scopes: Sequence, formats: Sequence[str] = FORMATS, lang: str = "zh") -> str:
-    """reports/index.html: every scope with links, as-of date, build time and status (all escaped)."""
-    e = html.escape
-    rows = []
-    n_ok = n_failed = n_missing = 0
-    for scope in scopes:
-        st = read_state(out, scope.slug)
-        links = []
-        for fmt in FORMATS:
-            if (out / f"{scope.slug}.{fmt}").exists():
-                links.append(f'<a href="{e(scope.slug)}.{fmt}">{fmt.upper()}</a>')
-        status = st.get("status")
-        if status == "ok":
-            n_ok += 1
-            status_html = '<span class="ok">ok</span>'
-        elif status == "failed":
-            n_failed += 1
-            err = st.get("error") or ""
-            cell = st.get("cell")
-            kept = " (previous report kept)" if links else ""
-            status_html = (f'<span class="failed">failed{e(kept)}</span>'
-                           f'<div class="err">{e(("cell " + str(cell) + ": ") if cell else "")}{e(err[:300])}</div>')
-        else:
-            n_missing += 1
-            status_html = '<span class="missing">not built</span>'
-        report = st.get("report") or {}
-        rows.append(
-            "<tr>"
-            f'<td class="name">{e(scope.name_zh)}<br><small>{e(scope.name_en)}</small></td>'
-            f"<td><code>{e(scope.slug)}</code></td>"
-            f'<td class="links">{" · ".join(links) or "—"}</td>'
-            f"<td>{e(report.get('as_of') or '—')}</td>"
-            f"<td>{e(report.get('built_at') or '—')}</td>"
-            f"<td>{status_html}</td>"
-            "</tr>")
-    generated = datetime.now().strftime("%Y-%m-%d")
-    return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>国家区域医疗中心简报 · NRMC briefings</title>
-<style>
-body {{ font-family: "Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif; color: #1d2430; max-width: 64rem; margin: 0 auto; padding: 1.5rem; }}
-h1 {{ border-bottom: 3px solid #0b5fa5; padding-bottom: .5rem; }}
-table {{ border-collapse: collapse; width: 100%; font-size: .92rem; }}
-th, td {{ border-bottom: 1px solid #d5dae1; padding: .35rem .6rem; text-align: left; vertical-align: top; }}
-thead th {{ background: #f3f6f9; border-bottom: 2px solid #1d2430; }}
-.ok {{ color: #17753a; font-weight: 600; }} .failed {{ color: #b3261e; font-weight: 600; }} .missing {{ color: #5b6472; }}
-.err {{ color: #5b6472; font-size: .8rem; max-width: 28rem; }}
-small {{ color: #5b6472; }} a {{ color: #0b5fa5; }}
-.table-wrap {{ overflow-x: auto; max-width: 100%; }}
-@media (max-width: 30rem) {{ body {{ padding: 1rem .8rem; }} }}
-</style></head>
-<body>
-<main>
-<h1>国家区域医疗中心简报 <small>NRMC briefings</small></h1>
-<p>{n_ok} ok · {n_failed} failed · {n_missing} not built · index generated {e(generated)} by nrmc {e(__version__)}</p>
-<div class="table-wrap" tabindex="0" role="region" aria-label="简报列表 Briefings">
-<table><thead><tr><th>范围 Scope</th><th>slug</th><th>报告 Report</th><th>数据截至 As of</th><th>生成 Built</th><th>状态 Status</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table>
-</div>
-</main>
-</body></html>
-"""
+from nrmc.layout import LANGS, STATE_DIR, Layout
+from nrmc.state import current_outputs, existing_outputs, package_digest, read_state, write_atomic
 
 
-def write_index(out: Path, scopes: Sequence, formats: Sequence[str] = FORMATS) -> Path:
-    page = render_index(out, scopes, formats)
-    path = out / "index.html"
-    # The generation date changes daily; compare without it so a no-op build writes nothing.
+def display_order(scopes: Iterable) -> list:
+    """National first, then the provinces in code order."""
+    scopes = list(scopes)
+    national = [s for s in scopes if s.kind == "national"]
+    provinces = sorted((s for s in scopes if s.kind != "national"), key=lambda s: (s.code or "", s.slug))
+    return national + provinces
+
+
+def _json_safe(value):
     try:
-        old = path.read_text(encoding="utf-8")
-    except OSError:
-        old = None
-    if old is None or _strip_generated(old) != _strip_generated(page):
-        write_atomic(path, page)
-    return path
+        return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+    except (TypeError, ValueError):
+        return {}
 
 
-def _strip_generated(page: str) -> str:
-    import re
+def entry_for(scope, layout: Layout, digest: str | None, other: Layout | None = None,
+              other_digest: str | None = None) -> dict:
+    """One briefing's entry for the front page of `layout.lang` (see nrmc.frontpage)."""
+    st = read_state(layout, scope.slug)
+    current = {f: p for f, p in current_outputs(layout, scope.slug, digest, st).items() if f != "ipynb"} if digest else {}
+    existing = existing_outputs(layout, scope.slug)
+    if st.get("status") == "failed":
+        status = "failed"
+    elif st.get("status") == "ok" and st.get("digest") == digest and current:
+        status = "ok"
+    elif existing:
+        status = "stale"
+    else:
+        status = "not_built"
+    other_links = {}
+    if other is not None and other_digest:
+        other_links = {f: layout.href(p) for f, p in current_outputs(other, scope.slug, other_digest).items()
+                       if f != "ipynb"}
+    report = st.get("report") or {}
+    failed = status == "failed"
+    return {
+        "slug": scope.slug, "kind": scope.kind, "code": getattr(scope, "code", "") or "",
+        "name_zh": scope.name_zh, "name_en": scope.name_en,
+        "status": status,
+        "links": {f: layout.href(p) for f, p in current.items()},
+        "other_lang_links": other_links,
+        "stale_links": {f: layout.href(p) for f, p in existing.items() if f not in current},
+        "meta": _json_safe(report.get("meta") or {}),
+        "error": st.get("error") if failed else None,
+        "cell": st.get("cell") if failed else None,
+        "built_at": report.get("built_at"),
+    }
 
-    return re.sub(r"index generated \S+", "", page)
+
+def entries_for(out_root: Path, lang: str, scopes: Sequence, digests: dict[str, dict[str, str]]) -> list[dict]:
+    """Entries of every scope for the front page of `lang`; `digests[lang][slug]` is today's digest."""
+    layout = Layout(Path(out_root), lang)
+    other_lang = next((x for x in LANGS if x != lang), None)
+    other = Layout(Path(out_root), other_lang) if other_lang else None
+    return [entry_for(s, layout, digests.get(lang, {}).get(s.slug), other,
+                      digests.get(other_lang, {}).get(s.slug)) for s in display_order(scopes)]
+
+
+def build_info(entries: list[dict], langs_built: Sequence[str]) -> dict:
+    return {
+        "version": __version__,
+        "generated": date.today().isoformat(),
+        "n_ok": sum(e["status"] == "ok" for e in entries),
+        "n_failed": sum(e["status"] == "failed" for e in entries),
+        "n_not_built": sum(e["status"] == "not_built" for e in entries),
+        "n_stale": sum(e["status"] == "stale" for e in entries),
+        "langs_built": list(langs_built),
+    }
+
+
+def write_index(out_root: Path, lang: str, scopes: Sequence, digests: dict[str, dict[str, str]], *,
+                data_dir: Path, langs_built: Sequence[str]) -> Path:
+    """Render and write `index.html` of `lang`, only when what it shows changed (not for a new date)."""
+    from nrmc.frontpage import render_frontpage
+
+    layout = Layout(Path(out_root), lang)
+    entries = entries_for(out_root, lang, scopes, digests)
+    info = build_info(entries, langs_built)
+    key = hashlib.sha256(json.dumps([entries, {k: v for k, v in info.items() if k != "generated"},
+                                     package_digest()], sort_keys=True, ensure_ascii=False,
+                                    default=str).encode()).hexdigest()
+    record = Path(out_root) / STATE_DIR / f"index-{lang}.json"
+    try:
+        old = json.loads(record.read_text(encoding="utf-8"))
+        current = hashlib.sha256(layout.index.read_bytes()).hexdigest()
+        if old.get("key") == key and old.get("sha256") == current:
+            return layout.index
+    except (OSError, ValueError, AttributeError):
+        pass
+    page = render_frontpage(lang, entries, data_dir=Path(data_dir), build_info=info)
+    write_atomic(layout.index, page)
+    write_atomic(record, json.dumps({"key": key, "sha256": hashlib.sha256(page.encode("utf-8")).hexdigest()}))
+    return layout.index

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -88,6 +89,7 @@ class KernelPool:
         self._count = 0
         self._failed: BaseException | None = None
         self._ipc: str | None = None
+        self._logs: list = []
 
     async def start(self) -> None:
         """Launch every kernel (one launch at a time; warm-ups overlap); return when one is ready.
@@ -123,10 +125,10 @@ class KernelPool:
                 # IPC sockets in a private directory: no TCP ports to race for, nothing on the network.
                 km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
                                         ip=os.path.join(self._ipc_dir(), f"k{n}"))
-                await km.start_kernel(cwd=self.cwd)
+                await km.start_kernel(cwd=self.cwd, **self._log(n))
             except Exception:
                 km = AsyncKernelManager(kernel_name=self.kernel_name)
-                await km.start_kernel(cwd=self.cwd)
+                await km.start_kernel(cwd=self.cwd, **self._log(n))
             kc = km.client()
             kc.start_channels()
             try:
@@ -137,7 +139,7 @@ class KernelPool:
                 raise
             kc.allow_stdin = False
             self._count += 1
-            k = _Kernel(km, kc, self._count)
+            k = _Kernel(km, kc, n)
             self._all.add(k)
         # Warm up outside the lock, so the next kernel starts meanwhile.
         code = WARMUP_CODE.format(data_dir=self.data_dir, cwd=self.cwd, state=_STATE_MODULE)
@@ -145,6 +147,19 @@ class KernelPool:
             await kc.execute_interactive(code, silent=True, store_history=False, timeout=300,
                                          output_hook=lambda msg: None)
         return k
+
+    def _log(self, n: int) -> dict:
+        """The kernel's own stdout and stderr go to a file, not to the user's terminal (no "Parent
+        appears to have exited" or ZMQ messages after the summary); `log_tail` reads it."""
+        f = open(os.path.join(self._ipc_dir(), f"k{n}.log"), "ab")  # noqa: SIM115 - closed in close()
+        self._logs.append(f)
+        return {"stdout": f, "stderr": f}
+
+    def log_tail(self, k: "_Kernel", lines: int = 5) -> str:
+        with contextlib.suppress(OSError):
+            with open(os.path.join(self._ipc_dir(), f"k{k.n}.log"), "rb") as f:
+                return "\n".join(f.read().decode("utf-8", "replace").strip().splitlines()[-lines:])
+        return ""
 
     def _ipc_dir(self) -> str:
         if self._ipc is None:
@@ -178,6 +193,7 @@ class KernelPool:
         self._spawn(swap())
 
     async def _stop(self, k: _Kernel) -> None:
+        """Stop a kernel and wait until its process has exited (its sockets go with it)."""
         self._all.discard(k)
         with contextlib.suppress(Exception):
             k.kc.stop_channels()
@@ -191,6 +207,9 @@ class KernelPool:
             with contextlib.suppress(BaseException):
                 await t
         await asyncio.gather(*(self._stop(k) for k in list(self._all)), return_exceptions=True)
+        for f in self._logs:
+            with contextlib.suppress(OSError):
+                f.close()
         if self._ipc:
             import shutil
 
@@ -202,12 +221,16 @@ class KernelPool:
 # ---------------------------------------------------------------------------------------------
 
 def prepare_notebook(notebook: Path, params: dict, build_meta: dict | None = None):
-    """The notebook at `notebook` with papermill's parameters cell injected (and `metadata.nrmc_build`)."""
+    """The notebook at `notebook` with papermill's parameters cell injected and papermill's
+    metadata (input path, parameters), plus `metadata.nrmc_build` when given."""
+    from papermill.execute import prepare_notebook_metadata, remove_error_markers
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     nb = load_notebook_node(str(notebook))
     nb = parameterize_notebook(nb, params, report_mode=False, kernel_name="python3", language="python")
+    nb = prepare_notebook_metadata(nb, str(notebook), None)
+    nb = remove_error_markers(nb)
     if build_meta is not None:
         nb.metadata["nrmc_build"] = build_meta
     return nb
@@ -219,41 +242,119 @@ def source_cell(nb, index: int) -> int:
     return index + 1 - injected
 
 
-async def execute_notebook(pool: KernelPool, nb, cwd: Path, timeout: float,
-                           on_acquire: Callable[[], None] | None = None) -> tuple[Any, int | None, str | None]:
-    """Run every cell on a warm kernel. Returns (nb, failing cell (1-based) or None, error or None)."""
+@dataclass
+class Execution:
+    """The executed notebook, and where and why it failed (cell is 1-based, as its author counts)."""
+
+    nb: Any
+    cell: int | None = None
+    error: str | None = None
+    traceback: str = ""
+
+
+def _mark_error(nb, index: int) -> None:
+    """Papermill's error marker cells: a note at the top and an anchor before the failing cell."""
+    import nbformat
+    from papermill.execute import ERROR_ANCHOR_MSG, ERROR_MARKER_TAG, ERROR_MESSAGE_TEMPLATE
+
+    count = nb.cells[index].get("execution_count")
+    top = nbformat.v4.new_markdown_cell(ERROR_MESSAGE_TEMPLATE % str(count))
+    top.metadata["tags"] = [ERROR_MARKER_TAG]
+    anchor = nbformat.v4.new_markdown_cell(ERROR_ANCHOR_MSG)
+    anchor.metadata["tags"] = [ERROR_MARKER_TAG]
+    nb.cells.insert(index, anchor)
+    nb.cells.insert(0, top)
+
+
+def _plain(lines) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(lines or []))
+
+
+async def execute_notebook(pool: KernelPool, nb, cwd: Path, timeout: float, *,
+                           on_acquire: Callable[[], None] | None = None,
+                           on_long_cell: Callable[[int, float], None] | None = None,
+                           long_after: float = 60.0) -> Execution:
+    """Run every cell on a warm kernel, recording papermill's metadata (start and end time,
+    duration and exception, for the notebook and each cell) as `papermill` would.
+
+    A cell running longer than `long_after` seconds is reported through `on_long_cell(cell, seconds)`
+    (then again each time that long again passes); one running longer than `timeout` fails.
+    """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from papermill.engines import NotebookExecutionManager
 
     k = await pool.acquire()
     if on_acquire:
         on_acquire()
     healthy = False
     index = 0
+    manager = NotebookExecutionManager(nb, output_path=None, progress_bar=False, autosave_cell_every=0)
+    manager.notebook_start()
+    result = Execution(nb)
     try:
         await pool.reset(k)
         client = NotebookClient(nb, km=k.km, kernel_name=pool.kernel_name, timeout=timeout,
-                                allow_errors=False, record_timing=False,
+                                allow_errors=False, record_timing=True,
                                 resources={"metadata": {"path": str(cwd)}})
         client.kc = k.kc
         client.reset_execution_trackers()
         for index, cell in enumerate(nb.cells):
-            await client.async_execute_cell(cell, index)
+            manager.cell_start(cell, index)
+            try:
+                await _with_notice(client.async_execute_cell(cell, index), source_cell(nb, index),
+                                   on_long_cell, long_after)
+            except Exception:
+                manager.cell_exception(cell, index)
+                raise
+            finally:
+                manager.cell_complete(cell, index)
         healthy = True
         k.runs += 1
-        return nb, None, None
     except CellExecutionError as err:
-        return nb, source_cell(nb, index), f"{err.ename}: {err.evalue}".strip()
+        result.cell, result.error = source_cell(nb, index), f"{err.ename}: {err.evalue}".strip()
+        outputs = [o for o in nb.cells[index].get("outputs", []) if o.get("output_type") == "error"]
+        result.traceback = _plain(outputs[-1].get("traceback")) if outputs else ""
     except CellTimeoutError:
-        return nb, source_cell(nb, index), f"TimeoutError: cell ran longer than {timeout:.0f}s"
+        result.cell, result.error = source_cell(nb, index), f"TimeoutError: cell ran longer than {timeout:.0f}s (--timeout)"
     except DeadKernelError:
-        return nb, source_cell(nb, index), "DeadKernelError: the kernel died while running this cell"
+        tail = pool.log_tail(k)
+        result.cell = source_cell(nb, index)
+        result.error = "DeadKernelError: the kernel died while running this cell" + (f" ({tail.splitlines()[-1]})" if tail else "")
     except asyncio.CancelledError:
         raise
     except Exception as err:  # noqa: BLE001 - reported per scope
-        return nb, source_cell(nb, index) if index else None, f"{type(err).__name__}: {err}"
+        result.cell, result.error = (source_cell(nb, index) if index else None), f"{type(err).__name__}: {err}"
     finally:
+        manager.notebook_complete()
         if healthy:
             pool.release(k)
         else:
             pool.replace(k)
+    if result.error:
+        nb.metadata.papermill["exception"] = True
+        with contextlib.suppress(Exception):
+            _mark_error(nb, index)
+    return result
+
+
+async def _with_notice(coro, cell: int, on_long_cell, long_after: float):
+    """Await `coro`; every `long_after` seconds it is still running, call on_long_cell(cell, seconds)."""
+    if on_long_cell is None or long_after <= 0:
+        return await coro
+    task = asyncio.ensure_future(coro)
+    waited = 0.0
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=long_after)
+            if done:
+                return task.result()
+            waited += long_after
+            on_long_cell(cell, waited)
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
