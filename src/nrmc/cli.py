@@ -165,7 +165,13 @@ def validate(data_dir):
     """Check the dataset; exit 1 with file, row, column and reason when it is not valid."""
     from nrmc.data import validate_report
 
-    text, ok = validate_report(Path(data_dir).resolve() if data_dir else None)
+    try:
+        text, ok = validate_report(Path(data_dir).resolve() if data_dir else None)
+    except OSError as err:
+        what = err.filename or data_dir or "the data directory"
+        why = "it is a folder, not a file" if isinstance(err, IsADirectoryError) else (err.strerror or str(err))
+        click.echo(f"nrmc validate: cannot read {what}: {why}", err=True)
+        sys.exit(1)
     click.echo(text)
     sys.exit(0 if ok else 1)
 

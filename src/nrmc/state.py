@@ -81,14 +81,26 @@ def package_digest() -> str:
     return h.hexdigest()
 
 
-def read_data(data_dir: Path, skip_dirs: Iterable[Path] = ()) -> tuple[dict[str, bytes], str]:
-    """Every file of the data directory (relative path → bytes) and their digest, read once."""
-    files: dict[str, bytes] = {}
+def read_data(data_dir: Path, skip_dirs: Iterable[Path] = ()) -> tuple[dict[str, bytes | None], str]:
+    """Every file of the data directory (relative path → bytes; folders → None, so that a folder
+    where a data file should be stays a folder) and their digest, read once."""
+    data_dir = Path(data_dir)
+    skip = {Path(p).resolve() for p in skip_dirs}
+    files: dict[str, bytes | None] = {}
     h = hashlib.sha256(b"data\0")
-    for p in _walk_files(Path(data_dir), skip_dirs):
-        rel = p.relative_to(data_dir).as_posix()
-        files[rel] = p.read_bytes()
-        h.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
+    for dirpath, dirnames, filenames in os.walk(data_dir):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not _skip_name(d) and (here / d).resolve() not in skip)
+        for d in dirnames:
+            rel = (here / d).relative_to(data_dir).as_posix()
+            files[rel] = None
+            h.update(b"dir\0" + rel.encode() + b"\0")
+        for fn in sorted(filenames):
+            if _skip_name(fn):
+                continue
+            rel = (here / fn).relative_to(data_dir).as_posix()
+            files[rel] = (here / fn).read_bytes()
+            h.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
     return files, h.hexdigest()
 
 
@@ -111,8 +123,11 @@ def snapshot_data(data_dir: Path, out_root: Path, skip_dirs: Iterable[Path] = ()
         try:
             for rel, data in files.items():
                 p = tmp / rel
-                p.parent.mkdir(parents=True, exist_ok=True)
-                p.write_bytes(data)
+                if data is None:
+                    p.mkdir(parents=True, exist_ok=True)
+                else:
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                    p.write_bytes(data)
             tmp.mkdir(parents=True, exist_ok=True)  # an empty data directory
             os.replace(tmp, dest)
         except BaseException:
