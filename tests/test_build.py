@@ -464,3 +464,76 @@ def test_summary_text_names_failures():
     assert "0 built, 1 skipped as unchanged, 1 failed" in text
     assert "anhui (安徽省, zh) FAILED cell 3: RuntimeError: boom" in text
     assert not s.ok
+
+
+# ---------------------------------------------------------------------------------------------
+# Limits and time
+# ---------------------------------------------------------------------------------------------
+
+def test_jobs_are_capped_to_the_cores_and_said_so():
+    from nrmc.limits import plan_parallelism
+
+    jobs, pages, note = plan_parallelism(1000, 64, cores=2, memory_mb=20_000)
+    assert (jobs, pages) == (2, 2)
+    assert note == "--jobs 1000 capped to 2: this machine has 2 cores."
+    assert plan_parallelism(None, 64, cores=4, memory_mb=20_000) == (4, 4, None)  # default: the cores
+    assert plan_parallelism(2, 64, cores=4, memory_mb=20_000) == (2, 2, None)
+    assert plan_parallelism(None, 1, cores=4, memory_mb=20_000)[:2] == (1, 1)  # no idle kernels
+    assert plan_parallelism(4, 64, cores=4, memory_mb=None, pdf=False) == (4, 0, None)
+
+
+def test_jobs_are_capped_to_the_memory_and_said_so():
+    from nrmc.limits import plan_parallelism
+
+    jobs, pages, note = plan_parallelism(16, 64, cores=16, memory_mb=1600)
+    assert jobs == pages == 2
+    assert "capped to 2" in note and "1.6 GiB of memory available" in note
+
+
+def test_build_passes_the_capped_jobs_and_tells_the_user(tmp_path, monkeypatch, no_preflight):
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data)
+    seen = {}
+
+    def run(todo, out, snap, **kw):
+        seen.update(kw)
+        return fake_run()(todo, out, snap, **kw)
+
+    monkeypatch.setattr(b, "_run_jobs", run)
+    messages = []
+    b.build(["anhui", "national"], tmp_path / "r", data_dir=data, notebooks_dir=STUBS, jobs=1000,
+            on_message=messages.append)
+    from nrmc.limits import usable_cores
+
+    assert seen["jobs"] <= usable_cores() and seen["pages"] == seen["jobs"]
+    assert any(m.startswith("--jobs 1000 capped to") for m in messages)
+
+
+def test_long_cells_are_reported_well_before_the_timeout():
+    assert b.long_cell_after(300) == 60
+    assert b.long_cell_after(8) == 2
+    assert b.DEFAULT_TIMEOUT >= 120
+
+
+@pytest.mark.parametrize("value,expected", [
+    (2023, "2023-12-31"), ("2023", "2023-12-31"), (" 2024-02 ", "2024-02-29"), ("2023-06-15", "2023-06-15"),
+    ("2023/06/15", "2023-06-15"), (None, None), ("", None), ("None", None)])
+def test_as_of_is_normalised_to_an_iso_date(value, expected):
+    assert parameters.normalize_as_of(value) == expected
+
+
+@pytest.mark.parametrize("value", ["last year", "2023-13", "2023-02-30", True, 20231, "2023-1-1-1"])
+def test_a_bad_as_of_is_a_clear_parameter_error(value):
+    with pytest.raises(parameters.ParameterError, match="is not a date"):
+        parameters.normalize_as_of(value)
+
+
+def test_as_of_reaches_the_notebooks_as_an_iso_string(data_dir):
+    nat = resolve_scope("national", data_dir)
+    assert parameters.parameters_for(nat, lang="zh", as_of=2023)["as_of"] == "2023-12-31"
+
+
+def test_as_of_before_the_first_data_is_refused_before_anything_runs(tmp_path):
+    with pytest.raises(b.BuildError, match="before the first dated fact in the data"):
+        b.preflight(MINIMAL, ("html",), as_of="1990-12-31")
+    b.preflight(MINIMAL, ("html",), as_of="2030-12-31")  # later than the data: everything was known

@@ -207,6 +207,23 @@ def test_two_builds_at_once_do_not_corrupt_each_other(built):
     assert not [p for p in out.rglob("*") if p.name.startswith(".nrmc-tmp.")]
 
 
+def test_a_slow_cell_is_reported_and_a_hanging_one_stops_at_the_timeout(built):
+    out, data = built["out"], built["data"]
+    args = ("build", "anhui", "--force", "--lang", "zh", "--format", "html", "--out", out, "--data", data,
+            "--notebooks", STUBS)
+    (data / "SLEEP_anhui").write_text("4")
+    try:
+        r = nrmc(*args, "--timeout", "8")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "anhui (安徽省, zh): cell 3 has been running for 2s (stops at --timeout 8s)" in r.stderr
+        (data / "SLEEP_anhui").write_text("60")
+        r = nrmc(*args, "--timeout", "3")
+    finally:
+        (data / "SLEEP_anhui").unlink()
+    assert r.returncode == 1
+    assert "anhui (安徽省, zh) FAILED cell 3: TimeoutError: cell ran longer than 3s (--timeout)" in r.stdout
+
+
 KERNEL_NOISE = ("ipc path", "Parent appears to have exited", "Traceback", "zmq", "DeadKernelError")
 
 

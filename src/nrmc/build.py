@@ -40,6 +40,11 @@ from nrmc.state import (Commit, DataSnapshot, build_lock, common_digest, current
 DEFAULT_TIMEOUT = 300.0
 
 
+def long_cell_after(timeout: float) -> float:
+    """Seconds after which a running cell is reported (then again each time as long passes)."""
+    return min(60.0, max(1.0, timeout / 4))
+
+
 class BuildError(RuntimeError):
     """A problem that stops the whole build (bad arguments, no kernel, no browser)."""
 
@@ -517,7 +522,7 @@ async def _run_jobs_async(todo: list[_Job], out: Path, snap: DataSnapshot, *, fo
 
             async with phase(tag, "execute"):
                 res = await execute_notebook(pool, nb, cwd, timeout, on_acquire=on_acquire,
-                                             on_long_cell=on_long_cell)
+                                             on_long_cell=on_long_cell, long_after=long_cell_after(timeout))
             nb = res.nb
             t = acquired.get("t", t)
             if res.error:
