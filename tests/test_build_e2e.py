@@ -71,6 +71,18 @@ def test_outputs_are_written_for_both_languages_side_by_side(built):
     assert "[1/4]" in built["result"].stderr and "\r" not in built["result"].stderr
 
 
+def test_executed_notebooks_carry_papermills_metadata(built):
+    nb = json.loads((built["out"] / "notebooks" / "anhui.ipynb").read_text(encoding="utf-8"))
+    pm = nb["metadata"]["papermill"]
+    assert pm["start_time"] and pm["end_time"] and pm["duration"] > 0
+    assert pm["exception"] in (None, False)
+    assert pm["parameters"]["province"] == "anhui" and pm["input_path"].endswith("province.ipynb")
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c["metadata"]["papermill"]["status"] == "completed" for c in code)
+    assert all(c["metadata"]["papermill"]["duration"] is not None for c in code)
+    assert all(c["metadata"]["execution"].get("iopub.status.idle") for c in code)
+
+
 def test_the_briefings_meta_is_kept_in_the_state(built):
     st = json.loads((built["out"] / ".state" / "zh" / "national.json").read_text(encoding="utf-8"))
     assert st["report"]["meta"] == {"as_of": "2025-11-30", "title": "全国国家区域医疗中心建设概览"}

@@ -45,6 +45,42 @@ def test_list_prints_31_provinces_and_national():
     assert any(line.startswith("anhui ") and "安徽省" in line for line in lines)
 
 
+def test_list_aligns_chinese_columns_by_display_width():
+    from wcwidth import wcswidth
+
+    from nrmc.regions import all_scopes
+
+    lines = run("list").output.strip().splitlines()
+    columns = set()
+    for line, scope in zip(lines, all_scopes()):
+        line = line.expandtabs()
+        columns.add((wcswidth(line[:line.index(scope.name_zh)]), wcswidth(line[:line.index(scope.name_en)])))
+    assert len(columns) == 1, columns  # every name starts in the same terminal column
+
+
+def test_init_copies_the_dataset_and_notebooks_for_editing(tmp_path):
+    from nrmc import resources
+
+    dest = tmp_path / "mine"
+    r = run("init", str(dest))
+    assert r.exit_code == 0, r.output
+    assert (dest / "provinces.csv").read_bytes() == (REPO / "data" / "provinces.csv").read_bytes()
+    assert (dest / "notebooks" / "province.ipynb").exists() and (dest / "notebooks" / "national.ipynb").exists()
+    assert f"--data {dest}" in r.output
+    assert resources.notebooks_dir(dest) == dest / "notebooks"  # a build with --data DEST uses these
+    (dest / "metrics.csv").write_text("edited", encoding="utf-8")
+    r = CliRunner().invoke(main, ["init", str(dest)])
+    assert r.exit_code == 1 and "already exist" in r.output
+    assert (dest / "metrics.csv").read_text(encoding="utf-8") == "edited"  # nothing overwritten
+
+
+def test_nrmc_data_points_the_build_at_a_copy(tmp_path, monkeypatch):
+    from nrmc import regions
+
+    monkeypatch.setenv("NRMC_DATA", str(tmp_path))
+    assert regions.default_data_dir() == tmp_path.resolve()
+
+
 def test_help_names_the_commands():
     r = run("--help")
     for cmd in ("build", "list", "validate"):

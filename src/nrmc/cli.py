@@ -1,4 +1,4 @@
-"""Command line: `nrmc build`, `nrmc list`, `nrmc validate` (also `python -m nrmc`)."""
+"""Command line: `nrmc build`, `nrmc list`, `nrmc validate`, `nrmc init` (also `python -m nrmc`)."""
 from __future__ import annotations
 
 import os
@@ -149,18 +149,62 @@ def build(scopes, out_dir, formats, langs, jobs, timeout, as_of, force, data_dir
     sys.exit(0 if summary.ok else 1)
 
 
+def _pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (a Chinese character takes two)."""
+    from wcwidth import wcswidth
+
+    return text + " " * max(0, width - max(0, wcswidth(text)))
+
+
+_DATA_HELP = "Data folder (default: $NRMC_DATA, else the dataset that comes with nrmc)."
+
+
 @main.command("list")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None)
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, help=_DATA_HELP)
 def list_(data_dir):
     """Print every scope: slug, Chinese and English name, code."""
+    from wcwidth import wcswidth
+
     from nrmc.regions import all_scopes
 
-    for s in all_scopes(Path(data_dir).resolve() if data_dir else None):
-        click.echo(f"{s.slug:<16} {s.name_zh:<10}\t{s.name_en:<20}\t{s.code or '-'}")
+    try:
+        scopes = all_scopes(Path(data_dir).resolve() if data_dir else None)
+    except OSError as err:
+        click.echo(f"nrmc list: cannot read the province table: {err}", err=True)
+        sys.exit(1)
+    rows = [(s.slug, s.name_zh, s.name_en, s.code or "-") for s in scopes]
+    widths = [max(max(0, wcswidth(r[i])) for r in rows) for i in range(3)]
+    for r in rows:
+        click.echo("  ".join(_pad(r[i], widths[i]) for i in range(3)) + "  " + r[3])
 
 
 @main.command()
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None)
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite files that already exist in DEST.")
+def init(dest, force):
+    """Copy the dataset and the notebooks into DEST for editing.
+
+    DEST gets the CSV files and DEST/notebooks/ the briefing notebooks; then build from your copy
+    with `nrmc build --data DEST` (or set NRMC_DATA=DEST).
+    """
+    from nrmc.resources import init as copy_into
+
+    try:
+        written = copy_into(Path(dest), force=force)
+    except (FileExistsError, FileNotFoundError) as err:
+        click.echo(f"nrmc init: {err}", err=True)
+        sys.exit(1)
+    except OSError as err:
+        click.echo(f"nrmc init: cannot write to {dest}: {err.strerror or err}", err=True)
+        sys.exit(1)
+    d = Path(dest).resolve()
+    click.echo(f"Copied {len(written)} files into {d} (the dataset, and notebooks/).\n"
+               f"Edit the CSV files, check them with `nrmc validate --data {d}`, then build with\n"
+               f"  nrmc build --data {d}        (or: export NRMC_DATA={d})")
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, help=_DATA_HELP)
 def validate(data_dir):
     """Check the dataset; exit 1 with file, row, column and reason when it is not valid."""
     from nrmc.data import validate_report
