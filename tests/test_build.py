@@ -454,7 +454,8 @@ def test_a_language_built_from_old_data_is_not_linked_as_current(tmp_path, monke
     zh = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
     en = (tmp_path / "r" / "en" / "index.html").read_text(encoding="utf-8")
     assert 'href="en/anhui.html"' not in zh
-    assert "out of date" in en and 'href="anhui.html"' not in en
+    assert '<a href="anhui.html">' not in en  # not linked as current…
+    assert 'class="stale" href="anhui.html"' in en  # …only as out of date
 
 
 def test_summary_text_names_failures():
