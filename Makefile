@@ -1,14 +1,15 @@
 # Two commands do everything on a fresh Debian 12 machine with Python 3.11:
-#   make reports   build every briefing (HTML + PDF) into reports/
+#   make reports   build every briefing (HTML + PDF, Chinese and English) into reports/
 #   make test      run the tests (including a real end-to-end build)
 # Both set up what they need on first use and do nothing extra the second time.
+#   make test-fast the tests that need no real kernel or browser (under 2 minutes)
 
 VENV    := .venv
 STAMP   := $(VENV)/.nrmc-installed
 SCOPES  ?=
 ARGS    ?=
 
-.PHONY: setup setup-system setup-test-system reports test bench screenshot clean-reports
+.PHONY: setup setup-system setup-test-system reports test test-fast bench screenshot clean-reports constraints
 
 setup: setup-system $(STAMP)
 
@@ -18,8 +19,8 @@ setup-system:
 setup-test-system:
 	@scripts/setup-system.sh chromium fonts-noto-cjk poppler-utils
 
-# Reinstall the package only when pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml
+# Reinstall the package only when its requirements changed since the last install.
+$(STAMP): pyproject.toml constraints.txt setup.py
 	@scripts/setup-venv.sh $(STAMP)
 
 reports: setup
@@ -28,6 +29,15 @@ reports: setup
 test: setup-test-system $(STAMP)
 	@if ls tests/test_browser*.py >/dev/null 2>&1 && [ -x scripts/browser_deps.sh ]; then scripts/browser_deps.sh; fi
 	$(VENV)/bin/pytest $(ARGS)
+
+# Everything that needs no Jupyter kernel and no browser.
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -m "not e2e" $(ARGS)
+
+# Re-pin constraints.txt to what is installed now (after changing the ranges in pyproject.toml).
+constraints: $(STAMP)
+	@{ sed -n '1,3p' constraints.txt; $(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt.new
+	@mv constraints.txt.new constraints.txt
 
 # Timings against the do-it-yourself loop (about 20 min; prints a table, never part of the tests).
 bench: setup-test-system $(STAMP)
@@ -39,4 +49,4 @@ screenshot: reports
 	  --screenshot=docs/img/briefing-anhui.png file://$(CURDIR)/reports/anhui.html
 
 clean-reports:
-	rm -rf reports/*.html reports/*.pdf reports/notebooks reports/.state
+	rm -rf reports/*.html reports/*.pdf reports/notebooks reports/en reports/.state

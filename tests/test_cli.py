@@ -45,13 +45,49 @@ def test_list_prints_31_provinces_and_national():
     assert any(line.startswith("anhui ") and "安徽省" in line for line in lines)
 
 
+def test_list_aligns_chinese_columns_by_display_width():
+    from wcwidth import wcswidth
+
+    from nrmc.regions import all_scopes
+
+    lines = run("list").output.strip().splitlines()
+    columns = set()
+    for line, scope in zip(lines, all_scopes()):
+        line = line.expandtabs()
+        columns.add((wcswidth(line[:line.index(scope.name_zh)]), wcswidth(line[:line.index(scope.name_en)])))
+    assert len(columns) == 1, columns  # every name starts in the same terminal column
+
+
+def test_init_copies_the_dataset_and_notebooks_for_editing(tmp_path):
+    from nrmc import resources
+
+    dest = tmp_path / "mine"
+    r = run("init", str(dest))
+    assert r.exit_code == 0, r.output
+    assert (dest / "provinces.csv").read_bytes() == (REPO / "data" / "provinces.csv").read_bytes()
+    assert (dest / "notebooks" / "province.ipynb").exists() and (dest / "notebooks" / "national.ipynb").exists()
+    assert f"--data {dest}" in r.output
+    assert resources.notebooks_dir(dest) == dest / "notebooks"  # a build with --data DEST uses these
+    (dest / "metrics.csv").write_text("edited", encoding="utf-8")
+    r = CliRunner().invoke(main, ["init", str(dest)])
+    assert r.exit_code == 1 and "already exist" in r.output
+    assert (dest / "metrics.csv").read_text(encoding="utf-8") == "edited"  # nothing overwritten
+
+
+def test_nrmc_data_points_the_build_at_a_copy(tmp_path, monkeypatch):
+    from nrmc import regions
+
+    monkeypatch.setenv("NRMC_DATA", str(tmp_path))
+    assert regions.default_data_dir() == tmp_path.resolve()
+
+
 def test_help_names_the_commands():
     r = run("--help")
     for cmd in ("build", "list", "validate"):
         assert cmd in r.output
     r = run("build", "--help")
-    for opt in ("--out", "--format", "--lang", "--jobs", "--force", "--data"):
-        assert opt in r.output
+    for opt in ("--out", "--format", "--lang", "--jobs", "--force", "--data", "--notebooks", "--as-of", "--timeout"):
+        assert opt in r.output, opt
 
 
 def test_python_dash_m_and_console_script():
@@ -61,3 +97,31 @@ def test_python_dash_m_and_console_script():
     if exe.exists():
         r = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and "nrmc" in r.stdout
+
+
+def test_build_options_reach_the_build_normalised(monkeypatch, tmp_path):
+    from nrmc import build as b
+
+    seen = {}
+
+    def fake_build(scopes, out_dir, **kw):
+        seen.update(kw, scopes=[s.slug for s in scopes], out=out_dir)
+        return b.BuildSummary([], 0.0, Path(out_dir))
+
+    monkeypatch.setattr(b, "build", fake_build)
+    r = CliRunner().invoke(main, ["build", "皖", "--lang", "zh,en", "--as-of", "2023", "--timeout", "30",
+                                  "--out", str(tmp_path / "r")])
+    assert r.exit_code == 0, r.output
+    assert seen["scopes"] == ["anhui"] and seen["langs"] == ("zh", "en")
+    assert seen["as_of"] == "2023-12-31" and seen["timeout"] == 30
+    CliRunner().invoke(main, ["build", "anhui", "--out", str(tmp_path / "r")])
+    assert seen["langs"] == ("zh", "en")  # both by default
+    CliRunner().invoke(main, ["build", "anhui", "--lang", "en", "--as-of", "2024-02", "--out", str(tmp_path / "r")])
+    assert seen["langs"] == ("en",) and seen["as_of"] == "2024-02-29"
+
+
+def test_bad_as_of_is_a_usage_error_that_says_what_is_accepted(tmp_path):
+    r = run("build", "anhui", "--as-of", "last year", "--out", str(tmp_path / "r"))
+    assert r.exit_code == 2
+    assert "as_of 'last year' is not a date" in r.output and "2023-12-31" in r.output
+    assert not (tmp_path / "r").exists()

@@ -133,3 +133,16 @@ def test_missing_cjk_font_is_a_clear_error(monkeypatch):
 def test_footer_template_escapes_title():
     t = export.footer_template("<i>x</i>", "zh")
     assert "&lt;i&gt;" in t and "pageNumber" in t and "totalPages" in t
+
+
+def test_header_works_with_any_extra_meta_keys_and_keeps_them_all():
+    """The briefing's meta output may carry anything (counts, data window, nested values)."""
+    nb = executed_notebook()
+    extra = {"as_of": "2025-11-30", "n_centres": 7, "window": {"from": "2019-01", "to": "2025-11"},
+             "scope": {"not": "a name"}, "title": None, "notes": ["a", "b"]}
+    nb.cells[1].outputs[3] = new_output("display_data", data={export.META_MIMETYPE: extra})
+    page, resources = to_html(nb)
+    assert resources["nrmc_meta"] == extra
+    assert resources["nrmc"]["as_of"] == "2025-11-30"
+    assert resources["nrmc"]["title"] == "安徽省国家区域医疗中心简报"  # None and dicts never become header text
+    assert "n_centres" not in page and "2019-01" not in page

@@ -17,6 +17,8 @@ import nbformat
 import pytest
 
 from nrmc import coverage
+
+ROOT = Path(__file__).resolve().parents[1]
 from nrmc.render import META_MIME
 
 pytestmark = pytest.mark.e2e
@@ -104,3 +106,20 @@ def test_national_briefing_figures(reports, ds):
     m = coverage.origin_host_matrix(ds)
     assert f"{m.sum(axis=1).idxmax()}的医院输出了{m.sum(axis=1).max()}个中心" in text
     assert "省级区域医疗中心" in text and "十堰市太和医院" in text
+
+
+def test_a_misspelt_province_in_a_papermill_run_says_did_you_mean_first(tmp_path):
+    """papermill notebooks/province.ipynb out.ipynb -p province 贵洲: the message, not a long traceback."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    with pytest.raises(PapermillExecutionError) as info:
+        pm.execute_notebook(str(ROOT / "notebooks" / "province.ipynb"), str(tmp_path / "out.ipynb"),
+                            parameters={"province": "贵洲"}, progress_bar=False, kernel_name="python3")
+    err = info.value
+    assert err.ename == "UnknownProvinceError"
+    assert err.traceback[0].startswith("UnknownProvinceError: Unknown province: '贵洲'.")
+    assert err.traceback[1] == "Did you mean 贵州 (贵州省, guizhou)?"
+    assert not [line for line in err.traceback if "Traceback" in line or 'File "' in line]
+    shown = str(err)
+    assert shown.index("Did you mean 贵州") < 200

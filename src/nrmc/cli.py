@@ -1,4 +1,4 @@
-"""Command line: `nrmc build`, `nrmc list`, `nrmc validate` (also `python -m nrmc`)."""
+"""Command line: `nrmc build`, `nrmc list`, `nrmc validate`, `nrmc init` (also `python -m nrmc`)."""
 from __future__ import annotations
 
 import os
@@ -33,23 +33,50 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
     return items
 
 
+def _langs(ctx, param, value: str) -> tuple[str, ...]:
+    from nrmc.build import BuildError, parse_langs
+
+    try:
+        return parse_langs(value)
+    except BuildError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+def _as_of(ctx, param, value):
+    from nrmc.parameters import ParameterError, normalize_as_of
+
+    try:
+        return normalize_as_of(value)
+    except ParameterError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+def _echo_err(text: str) -> None:
+    click.echo(text, err=True)
+
+
 @main.command()
 @click.argument("scopes", nargs=-1, metavar="[SCOPE]...")
 @click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False),
-              help="Directory for the briefings, the executed notebooks and index.html.")
+              help="Folder for the briefings (zh at its top, en in en/), the executed notebooks and index.html.")
 @click.option("--format", "formats", default="html,pdf", show_default=True, callback=_formats,
               help="Comma-separated: html, pdf.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option("--lang", "langs", default="zh,en", show_default=True, callback=_langs, metavar="zh|en|zh,en",
+              help="Language(s) of the briefings.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Notebooks run side by side (default: number of cores).")
+              help="Notebooks run side by side (default: number of cores; capped to what the machine can carry).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+              help="Longest a single notebook cell may run before its briefing fails  [default: 300].")
+@click.option("--as-of", "as_of", default=None, callback=_as_of, metavar="DATE",
+              help="Only what was known by this date: a year (2023), a month (2023-06) or a day (2023-12-31).")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
 @click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
-              help="Data directory (default: $NRMC_DATA or the repository's data/).")
-@click.option("--notebooks", "notebooks_dir", type=click.Path(file_okay=False), default=None, hidden=True,
-              help="Directory holding province.ipynb and national.ipynb.")
-@click.option("--as-of", "as_of", default=None, hidden=True, help="Pass an as_of date to the notebooks.")
-def build(scopes, out_dir, formats, lang, jobs, force, data_dir, notebooks_dir, as_of):
-    """Build briefings as HTML and PDF.
+              help="Data folder (default: $NRMC_DATA, else the dataset that comes with nrmc).")
+@click.option("--notebooks", "notebooks_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder holding province.ipynb and national.ipynb (default: DATA/notebooks when it has "
+                   "them, else the notebooks that come with nrmc).")
+def build(scopes, out_dir, formats, langs, jobs, timeout, as_of, force, data_dir, notebooks_dir):
+    """Build briefings as HTML and PDF, in Chinese and English.
 
     SCOPE is a province in any form (安徽, 皖, anhui, Anhui, 340000, CN-AH) or `national`;
     none means all 31 provinces and the national overview.
@@ -62,13 +89,13 @@ def build(scopes, out_dir, formats, lang, jobs, force, data_dir, notebooks_dir, 
 
     # Resolve names first: an unknown one stops everything before anything is built.
     try:
-        data = Path(data_dir).resolve() if data_dir else None
+        data = Path(data_dir).expanduser().resolve() if data_dir else b.default_data_dir()
         selected = b.resolve_scopes(scopes or None, data)
     except UnknownProvinceError as err:
-        click.echo(f"nrmc build: {err}", err=True)
+        _echo_err(f"nrmc build: {err}")
         sys.exit(EXIT_USAGE)
     except OSError as err:
-        click.echo(f"nrmc build: cannot read the province table: {err}", err=True)
+        _echo_err(f"nrmc build: cannot read the province table: {err}")
         sys.exit(EXIT_USAGE)
 
     # SIGTERM behaves like Ctrl-C: kernels and the browser are shut down, temp files removed.
@@ -82,62 +109,113 @@ def build(scopes, out_dir, formats, lang, jobs, force, data_dir, notebooks_dir, 
     if interactive:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(selected), unit="briefing", dynamic_ncols=True, file=sys.stderr)
+        bar = tqdm(total=len(selected) * len(langs), unit="briefing", dynamic_ncols=True, file=sys.stderr)
 
     def on_result(r, done, total):
         line = f"[{done}/{total}] {r.describe()}"
         if bar is not None:
             if r.status == "failed":
                 bar.write(line, file=sys.stderr)
-            bar.set_postfix_str(r.slug)
+            bar.set_postfix_str(f"{r.slug} {r.lang}")
             bar.update(1)
         else:
-            click.echo(line, err=True)
+            _echo_err(line)
 
     def on_message(text):
         if bar is not None:
             bar.write(text, file=sys.stderr)
         else:
-            click.echo(text, err=True)
+            _echo_err(text)
+
+    def close_bar():
+        if bar is not None:
+            bar.close()
 
     try:
-        summary = b.build(selected, out_dir, formats=formats, lang=lang, jobs=jobs, force=force,
-                          data_dir=data_dir, notebooks_dir=notebooks_dir, as_of=as_of,
-                          on_result=on_result, on_message=on_message)
+        summary = b.build(selected, out_dir, formats=formats, langs=langs, jobs=jobs, force=force,
+                          data_dir=data, notebooks_dir=notebooks_dir, as_of=as_of,
+                          timeout=timeout or b.DEFAULT_TIMEOUT, on_result=on_result, on_message=on_message)
     except b.BuildError as err:
-        if bar is not None:
-            bar.close()
-        click.echo(f"nrmc build: {err}", err=True)
+        close_bar()
+        _echo_err(f"nrmc build: {err}")
         sys.exit(1)
     except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
-        click.echo("nrmc build: interrupted; finished reports were kept, nothing half-written was left.", err=True)
+        close_bar()
+        _echo_err("nrmc build: interrupted; finished briefings were kept, nothing half-written was left.")
         sys.exit(130)
-    if bar is not None:
-        bar.close()
+    close_bar()
     summary.seconds = max(summary.seconds, time.monotonic() - t0)
     click.echo(summary.text())
     sys.exit(0 if summary.ok else 1)
 
 
+def _pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (a Chinese character takes two)."""
+    from wcwidth import wcswidth
+
+    return text + " " * max(0, width - max(0, wcswidth(text)))
+
+
+_DATA_HELP = "Data folder (default: $NRMC_DATA, else the dataset that comes with nrmc)."
+
+
 @main.command("list")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None)
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, help=_DATA_HELP)
 def list_(data_dir):
     """Print every scope: slug, Chinese and English name, code."""
+    from wcwidth import wcswidth
+
     from nrmc.regions import all_scopes
 
-    for s in all_scopes(Path(data_dir).resolve() if data_dir else None):
-        click.echo(f"{s.slug:<16} {s.name_zh:<10}\t{s.name_en:<20}\t{s.code or '-'}")
+    try:
+        scopes = all_scopes(Path(data_dir).resolve() if data_dir else None)
+    except OSError as err:
+        click.echo(f"nrmc list: cannot read the province table: {err}", err=True)
+        sys.exit(1)
+    rows = [(s.slug, s.name_zh, s.name_en, s.code or "-") for s in scopes]
+    widths = [max(max(0, wcswidth(r[i])) for r in rows) for i in range(3)]
+    for r in rows:
+        click.echo("  ".join(_pad(r[i], widths[i]) for i in range(3)) + "  " + r[3])
 
 
 @main.command()
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None)
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite files that already exist in DEST.")
+def init(dest, force):
+    """Copy the dataset and the notebooks into DEST for editing.
+
+    DEST gets the CSV files and DEST/notebooks/ the briefing notebooks; then build from your copy
+    with `nrmc build --data DEST` (or set NRMC_DATA=DEST).
+    """
+    from nrmc.resources import init as copy_into
+
+    try:
+        written = copy_into(Path(dest), force=force)
+    except (FileExistsError, FileNotFoundError) as err:
+        click.echo(f"nrmc init: {err}", err=True)
+        sys.exit(1)
+    except OSError as err:
+        click.echo(f"nrmc init: cannot write to {dest}: {err.strerror or err}", err=True)
+        sys.exit(1)
+    d = Path(dest).resolve()
+    click.echo(f"Copied {len(written)} files into {d} (the dataset, and notebooks/).\n"
+               f"Edit the CSV files, check them with `nrmc validate --data {d}`, then build with\n"
+               f"  nrmc build --data {d}        (or: export NRMC_DATA={d})")
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, help=_DATA_HELP)
 def validate(data_dir):
     """Check the dataset; exit 1 with file, row, column and reason when it is not valid."""
     from nrmc.data import validate_report
 
-    text, ok = validate_report(Path(data_dir).resolve() if data_dir else None)
+    try:
+        text, ok = validate_report(Path(data_dir).resolve() if data_dir else None)
+    except OSError as err:
+        what = err.filename or data_dir or "the data directory"
+        why = "it is a folder, not a file" if isinstance(err, IsADirectoryError) else (err.strerror or str(err))
+        click.echo(f"nrmc validate: cannot read {what}: {why}", err=True)
+        sys.exit(1)
     click.echo(text)
     sys.exit(0 if ok else 1)
 

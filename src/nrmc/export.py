@@ -400,6 +400,7 @@ class BriefingHTMLExporter(HTMLExporter):
         header = briefing_header(nb, runtime)
         resources = dict(resources or {})
         resources["nrmc"] = header
+        resources["nrmc_meta"] = runtime  # everything the briefing emitted, for the build's state
         resources["nrmc_css"] = self._css()
         page, resources = super().from_notebook_node(nb, resources, **kw)
         page = add_contents(page, header["labels"]["contents"])

@@ -46,7 +46,7 @@ ul.briefings li.national { background: var(--band); padding-left: .5rem; }
 .small { color: var(--muted); font-size: .78rem; display: block; }
 .formats a { margin-right: .5rem; font-size: .9rem; }
 .status-failed { color: #b3261e; font-weight: 600; }
-.status-missing, .status-stale { color: var(--muted); }
+.status-missing, .status-stale, a.stale { color: var(--muted); }
 footer { margin-top: 2rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: .8rem; padding-top: .5rem; }
 footer details { margin-top: .3rem; }
 .empty { color: var(--muted); }
@@ -80,7 +80,7 @@ WORDS = {
            "map": "点击省份打开其简报", "html": "网页", "pdf": "PDF", "centres": "中心", "window": "数据时间",
            "failed": "上次生成失败", "kept": "保留上一版", "not_built": "尚未生成", "stale": "数据已更新，待重新生成",
            "status": "生成状态", "ok": "成功", "generated": "生成于", "errors": "失败详情", "national": "全国概览",
-           "figures": "全国要点"},
+           "figures": "全国要点", "old": "旧版"},
     "en": {"kicker": "National Regional Medical Centres", "title": "National Regional Medical Centres briefings",
            "other": "中文", "other_lang": "zh-CN",
            "lead": "A briefing for China and for each of the 31 provinces; every figure is dated and sourced. Find one by name, abbreviation, pinyin or code.",
@@ -88,7 +88,7 @@ WORDS = {
            "map": "Click a province to open its briefing", "html": "Web page", "pdf": "PDF", "centres": "centres",
            "window": "Data", "failed": "last build failed", "kept": "previous version kept", "not_built": "not built yet",
            "stale": "data changed, not rebuilt yet", "status": "Build status", "ok": "ok", "generated": "generated",
-           "errors": "failures", "national": "National overview", "figures": "China at a glance"},
+           "errors": "failures", "national": "National overview", "figures": "China at a glance", "old": "out of date"},
 }
 
 
@@ -149,6 +149,10 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
         name_html = Markup('<a href="{}">{}</a>').format(main, name) if main else Markup(escape(name))
         alt_html = Markup('<span class="alt" lang="{}">{}</span>').format("en" if zh else "zh-CN", alt) if alt and alt != name else Markup("")
         fmts = Markup(" ").join(Markup('<a href="{}">{}</a>').format(href, w.get(fmt, fmt.upper())) for fmt, href in links.items())
+        stale = e.get("stale_links") or {}
+        if stale:  # outputs of an older build: reachable, never shown as current
+            fmts += Markup(" ").join(Markup(' <a class="stale" href="{}">{}（{}）</a>' if zh else ' <a class="stale" href="{}">{} ({})</a>').format(
+                href, w.get(fmt, fmt.upper()), w["old"]) for fmt, href in stale.items())
         status = e.get("status") or "not_built"
         st_html = Markup("")
         if status == "failed":
@@ -173,7 +177,7 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
         href = "en/index.html" if zh else "../index.html"
         other = Markup('<nav class="lang" aria-label="{}"><a href="{}" hreflang="{}" lang="{}">{}</a></nav>').format(
             "Language" if not zh else "语言", href, w["other_lang"], w["other_lang"], w["other"])
-    n_ok, n_failed, n_nb = info.get("n_ok", 0), info.get("n_failed", 0), info.get("n_not_built", 0)
+    n_ok, n_failed, n_nb = info.get("n_ok", 0), info.get("n_failed", 0), info.get("n_not_built", 0) + info.get("n_stale", 0)
     status_line = (f"{w['status']}：{w['ok']} {n_ok} · {w['failed']} {n_failed} · {w['not_built']} {n_nb} · {w['generated']} {info.get('generated', '')} · nrmc {info.get('version', '')}"
                    if zh else f"{w['status']}: {n_ok} {w['ok']} · {n_failed} failed · {n_nb} {w['not_built']} · {w['generated']} {info.get('generated', '')} · nrmc {info.get('version', '')}")
     fail_html = Markup("<details><summary>{}</summary><ul>{}</ul></details>").format(w["errors"], Markup("").join(failures)) if failures else Markup("")

@@ -43,6 +43,10 @@ class UnknownProvinceError(ValueError):
         )
         super().__init__("\n".join(lines))
 
+    def _render_traceback_(self) -> list[str]:
+        """IPython (and so a papermill run) shows this instead of a traceback: the message first."""
+        return f"{type(self).__name__}: {self}".splitlines()
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -63,11 +67,11 @@ NATIONAL_SCOPE = Scope(kind=NATIONAL, slug=NATIONAL, code="", name_zh="全国", 
 
 
 def default_data_dir() -> Path:
-    """The data directory: $NRMC_DATA if set, else the repository's data/."""
-    env = os.environ.get("NRMC_DATA")
-    if env:
-        return Path(env).expanduser().resolve()
-    return Path(__file__).resolve().parents[2] / "data"
+    """The data directory: $NRMC_DATA if set, else the dataset that comes with nrmc (the
+    checkout's data/, or the copy inside an installed package: see nrmc.resources)."""
+    from nrmc.resources import data_dir
+
+    return data_dir()
 
 
 def _norm(text: str) -> str:

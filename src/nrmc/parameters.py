@@ -1,0 +1,78 @@
+"""Papermill parameters of a briefing, and which notebook builds which scope.
+
+Parameters reach the notebooks normalised: `as_of` is always an ISO date string (or absent), so a
+notebook never sees a year as an int or a month without its day.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+import re
+from pathlib import Path
+from typing import Any
+
+NOTEBOOKS = {"province": "province.ipynb", "national": "national.ipynb"}
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?$")
+
+
+class ParameterError(ValueError):
+    """A parameter that no briefing can be built for; the message says what is accepted."""
+
+
+def normalize_as_of(value: Any) -> str | None:
+    """`as_of` as an ISO date: a year (2023 or "2023") is the end of that year, a month
+    ("2023-06") the end of that month, a date stays itself. None or "" means no cut-off.
+
+    >>> normalize_as_of(2023), normalize_as_of("2024-02"), normalize_as_of("2024-03-05")
+    ('2023-12-31', '2024-02-29', '2024-03-05')
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ParameterError(f"as_of {value!r} is not a date: use a year (2023) or a date (2023-12-31)")
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        value = str(value)
+    if hasattr(value, "isoformat") and callable(value.isoformat):  # pandas.Timestamp, numpy datetime
+        try:
+            return str(value.isoformat())[:10]
+        except (TypeError, ValueError):
+            pass
+    text = str(value).strip()
+    if not text or text.lower() in ("none", "null"):
+        return None
+    m = _PARTIAL_DATE.match(text)
+    if m:
+        year = int(m.group(1))
+        month = int(m.group(2) or 12)
+        try:
+            if m.group(3):
+                return _dt.date(year, month, int(m.group(3))).isoformat()
+            if 1 <= month <= 12 and year >= 1:
+                return _dt.date(year, month, calendar.monthrange(year, month)[1]).isoformat()
+        except ValueError:
+            pass
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    raise ParameterError(f"as_of {shown!r} is not a date: use a year (2023), a month (2023-06) "
+                         f"or a day (2023-12-31)")
+
+
+def notebook_for(scope, notebooks_dir: Path) -> Path:
+    return Path(notebooks_dir) / NOTEBOOKS["national" if scope.kind == "national" else "province"]
+
+
+def parameters_for(scope, *, lang: str, data_dir: Path | str | None = None, as_of: Any = None) -> dict:
+    """Papermill parameters for a scope: `province` (the slug) for provinces, then lang, data_dir, as_of."""
+    params: dict[str, Any] = {}
+    if scope.kind != "national":
+        params["province"] = scope.slug
+    params["lang"] = lang
+    if data_dir is not None:
+        params["data_dir"] = str(data_dir)
+    as_of = normalize_as_of(as_of)
+    if as_of:
+        params["as_of"] = as_of
+    return params

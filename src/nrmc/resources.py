@@ -1,0 +1,97 @@
+"""The dataset and notebooks the package ships with, and where a build finds them.
+
+Run from a checkout, the checkout's own `data/` and `notebooks/` are used (edit them, rebuild).
+Installed from a wheel or with `pip install <checkout>`, the copies inside the package are used
+(`nrmc/_bundled/data`, `nrmc/_bundled/notebooks`, put there at build time by the project's
+setup.py). `nrmc init DIR` copies both into DIR for editing; `--data DIR` or `NRMC_DATA=DIR` then
+uses that copy, and its `DIR/notebooks/` when it holds the briefing notebooks.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from importlib import resources
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BUNDLE = "_bundled"
+BRIEFING_NOTEBOOKS = ("province.ipynb", "national.ipynb")
+
+
+def _checkout() -> Path | None:
+    """The repository this package runs from (an editable install or PYTHONPATH=src), if any."""
+    root = PACKAGE_DIR.parents[1]
+    if (root / "pyproject.toml").is_file() and (root / "data" / "provinces.csv").is_file():
+        return root
+    return None
+
+
+def _bundled(name: str) -> Path | None:
+    try:
+        p = Path(str(resources.files("nrmc") / BUNDLE / name))
+    except (ModuleNotFoundError, TypeError):
+        return None
+    return p if p.is_dir() else None
+
+
+def packaged_data_dir() -> Path:
+    """The dataset that comes with nrmc (the checkout's data/ when run from one)."""
+    root = _checkout()
+    if root is not None:
+        return root / "data"
+    bundled = _bundled("data")
+    if bundled is not None:
+        return bundled
+    raise FileNotFoundError("the nrmc package has no dataset: reinstall it (pip install nrmc) or pass --data DIR")
+
+
+def data_dir() -> Path:
+    """$NRMC_DATA if set, else the dataset that comes with nrmc."""
+    env = os.environ.get("NRMC_DATA")
+    if env:
+        return Path(env).expanduser().resolve()
+    return packaged_data_dir()
+
+
+def _has_notebooks(d: Path) -> bool:
+    return all((d / n).is_file() for n in BRIEFING_NOTEBOOKS)
+
+
+def packaged_notebooks_dir() -> Path:
+    root = _checkout()
+    if root is not None and _has_notebooks(root / "notebooks"):
+        return root / "notebooks"
+    bundled = _bundled("notebooks")
+    if bundled is not None:
+        return bundled
+    raise FileNotFoundError("the nrmc package has no notebooks: reinstall it or pass --notebooks DIR")
+
+
+def notebooks_dir(data: Path | None = None) -> Path:
+    """`<data>/notebooks` when that holds the briefing notebooks (a folder made by `nrmc init`),
+    else the notebooks that come with nrmc."""
+    if data is not None and _has_notebooks(Path(data) / "notebooks"):
+        return Path(data) / "notebooks"
+    return packaged_notebooks_dir()
+
+
+def init(dest: Path, *, force: bool = False) -> list[Path]:
+    """Copy the dataset (into DEST) and the notebooks (into DEST/notebooks) for editing.
+
+    Refuses to overwrite an existing file unless `force`. Returns the files written."""
+    dest = Path(dest).expanduser().resolve()
+    src_data, src_nb = packaged_data_dir(), packaged_notebooks_dir()
+    plan: list[tuple[Path, Path]] = []
+    for p in sorted(src_data.iterdir()):
+        if p.is_file() and not p.name.startswith("."):
+            plan.append((p, dest / p.name))
+    for p in sorted(src_nb.glob("*.ipynb")):
+        plan.append((p, dest / "notebooks" / p.name))
+    clash = [d for _, d in plan if d.exists()]
+    if clash and not force:
+        raise FileExistsError(f"{len(clash)} file(s) already exist in {dest} (e.g. {clash[0].name}); "
+                              f"nothing was copied. Use --force to overwrite them.")
+    for s, d in plan:
+        d.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(s, d)
+    return [d for _, d in plan]
