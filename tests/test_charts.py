@@ -357,3 +357,26 @@ def test_chart_text_is_at_least_10px_on_a_phone(tmp_path):
     assert result["min"] >= 10.0, f"smallest chart text {result['min']:.2f} px: {result['smallest']!r}"
     assert result["outside"] == []
     assert result["width"] <= 375
+
+
+def test_negative_values_and_empty_inputs_do_not_break(drawn):
+    neg = charts.hbar(["上升", "Falling", "—"], [12.5, -30.0, np.nan], value_texts=["+12.5%", "−30%", "—"],
+                      xlabel="Change in outflow (%)", reference=[("China −30%", -30.0)])
+    assert "−30%" in neg.texts
+    empty = [
+        charts.hbar([], [], value_texts=[], xlabel="x"),
+        charts.grouped_hbar([], {"a": [], "b": []}, value_texts={"a": [], "b": []}, xlabel="x"),
+        charts.scatter([], xlabel="x", ylabel="y"),
+        charts.scatter([{"label": "one", "x": 1, "y": np.nan, "value_text": "—"}], xlabel="x", ylabel="y"),
+        charts.lifecycle([{"label": "no events", "events": []}], lang="en", end="2025-01-01", stage_labels={}, stage_order=[]),
+        charts.step_total(["2023-01-01"], [71], ylabel="Projects", point_texts=["71"]),
+        charts.matrix(pd.DataFrame(), xlabel="x", ylabel="y"),
+        charts.tile_map(tiles("en").assign(value=np.nan, kind="unknown"), lang="en", legend_title="Named centres"),
+    ]
+    with matplotlib_rc():
+        for fig in drawn:
+            _, rec = charts._save(fig)
+            assert charts.text_overflow(fig, rec, rec.drawn) == []
+    for ch in [neg] + empty:
+        ET.fromstring(ch.svg)
+        assert ch.height_in > 0

@@ -483,9 +483,10 @@ def _fmt_num(v: float) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     if abs(v - round(v)) < 1e-9:
-        return f"{int(round(v)):,}"
-    s = f"{v:,.2f}".rstrip("0").rstrip(".")
-    return s
+        s = f"{int(round(v)):,}"
+    else:
+        s = f"{v:,.2f}".rstrip("0").rstrip(".")
+    return s.replace("-", "\u2212")  # a real minus sign
 
 
 # =============================================================================================
@@ -1207,8 +1208,10 @@ def _draw_tile_map(p: dict):
         _text(ax, x + tile_w / 2, y0, lab, fontsize=size, ha="center", va="top", multialignment="center",
               color=ink, zorder=z, gid=gid + "l", bbox=bg)
         if val:
+            miss = _missing(t["value_text"])
             _text(ax, x + tile_w / 2, y0 + lh + gap_v, val, fontsize=vsize, ha="center", va="top",
-                  multialignment="center", color=ink, zorder=z, gid=gid + "v", fontweight="bold", bbox=bg)
+                  multialignment="center", color=(MISSING_INK if ink == INK else ink) if miss else ink,
+                  zorder=z, gid=gid + "v", fontweight="normal" if miss else "bold", bbox=bg)
         meta_tiles.append((t["code"], ax, (x, yt, tile_w, th)))
 
     # legend: the ramp's classes, then each other kind present
@@ -1245,67 +1248,97 @@ def _draw_tile_map(p: dict):
 # =============================================================================================
 # Shared axes layout for bar-like charts
 # =============================================================================================
-def _x_ticks(xmax: float, nbins: int = 4) -> list[float]:
+def _x_ticks(xmin: float, xmax: float, nbins: int = 4) -> list[float]:
     loc = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], min_n_ticks=2)
-    return [t for t in loc.tick_values(0, xmax) if -1e-9 <= t <= xmax * (1 + 1e-9)]
+    span = xmax - xmin
+    return [0.0 if abs(t) < 1e-12 * max(span, 1) else float(t) for t in loc.tick_values(xmin, xmax)
+            if xmin - 1e-9 * span <= t <= xmax + 1e-9 * span]
 
 
-def _value_axis(widths_needed: list[tuple[float, float]], refs: list[float], avail: float):
-    """Choose xmax and ticks so that each bar of value v with a text of width tw after it fits in
-    the axes (v/xmax·A + 3 + tw ≤ A), leaving a right margin for the last tick label."""
+def _value_axis(needed: list[tuple[float, float]], refs: list[float], avail: float):
+    """The x range of a bar chart: every bar of value v with its text (width tw) after its end
+    (before it, for a negative v) fits in the axes, and so do the first and last tick labels.
+    Returns (axes width, xmin, xmax, ticks, right margin)."""
+    pos = [(v, tw) for v, tw in needed if v > 0]
+    neg = [(-v, tw) for v, tw in needed if v < 0]
+    P = max([v for v, _ in pos] + [r for r in refs if r > 0] + [0.0])
+    N = max([v for v, _ in neg] + [-r for r in refs if r < 0] + [0.0])
+    if P + N <= 0:
+        P = 1.0
     rm = 0.0
     for _ in range(4):
         A = avail - rm
-        xmax = 0.0
-        for v, tw in widths_needed:
-            room = A - 3.0 - tw
-            xmax = max(xmax, v * A / room if room > 1 else v * 4)
-        xmax = max([xmax] + [r * 1.04 for r in refs if r > 0] + [1e-9])
-        if xmax <= 1e-9:
-            xmax = 1.0
-        ticks = _x_ticks(xmax)
-        last = ticks[-1] if ticks else 0
-        need = max(0.0, _tw(_fmt_num(last)) / 2 - (A - last / xmax * A))
+        u = A / (P + N)  # points per unit, shrunk until every text fits
+        for _ in range(200):
+            z_lo = max([v * u + 3.0 + tw for v, tw in neg] + [N * u * 1.02])
+            z_hi = A - max([v * u + 3.0 + tw for v, tw in pos] + [P * u * 1.02])
+            if z_lo <= z_hi:
+                break
+            u *= 0.97
+        z = z_lo
+        xmin, xmax = -z / u, (A - z) / u
+        ticks = _x_ticks(xmin, xmax)
+        last = ticks[-1] if ticks else xmax
+        need = max(0.0, _tw(_fmt_num(last)) / 2 - (xmax - last) * u)
         if abs(need - rm) < 0.5:
-            return A, xmax, ticks, rm
+            return A, xmin, xmax, ticks, rm
         rm = need
-    return avail - rm, xmax, ticks, rm
+    return avail - rm, xmin, xmax, ticks, rm
 
 
 def _bar_axes(fig, frame, labels_wrapped: list[str], row_h: list[float], label_w: float, value_space):
     """Axes for horizontal bars: left label column, rows of the given heights (top to bottom)."""
-    total = sum(row_h)
+    total = max(sum(row_h), ROW_MIN)
     centers, y = [], 0.0
     for h in row_h:
         centers.append(y + h / 2)
         y += h
     left = PAD + label_w + 4.0
     avail = W_PT - PAD - left
-    A, xmax, ticks, rm = value_space(avail)
+    A, xmin, xmax, ticks, rm = value_space(avail)
     ax = frame.add(left, PAD + 2.0, A, total, frameless=False)
     ax.set_ylim(total, 0)
-    ax.set_xlim(0, xmax)
+    ax.set_xlim(xmin, xmax)
     ax.set_yticks(centers, labels_wrapped)
     for lab in ax.get_yticklabels():
         lab.set_linespacing(LINESPACING)
         lab.set_parse_math(False)
     ax.tick_params(axis="y", length=0, pad=4.0)
     ax.set_xticks(ticks, [_fmt_num(t) for t in ticks])
+    ax.spines["left"].set_visible(xmin >= 0)
     ax.spines["left"].set_color("#555555")
+    if xmin < 0:
+        ax.axvline(0, color="#555555", linewidth=0.6, zorder=2)
     ax.grid(axis="x", color="#e3e3e3", linewidth=0.6)
     ax.set_axisbelow(True)
     return ax, centers, A, xmax, rm
 
 
 def _xlabel(ax, frame, text: str, left: float, A: float, rm: float) -> float:
-    """Set a wrapped x label centred under the axes; returns its height."""
+    """Set the x label under the axes: centred on them when it fits, else slid left as far as the
+    figure allows, else wrapped and centred on the figure. Returns its height."""
     if not text:
         return 0.0
+    inner = W_PT - 2 * PAD
+    one = wrap(text, 1e9)
+    w = _maxw(one)
     centre = left + A / 2
-    width = 2 * min(centre - PAD, W_PT - PAD - centre)
-    t = wrap(text, width)
+    if w <= inner:
+        t = one
+        x = min(max(centre, PAD + w / 2), W_PT - PAD - w / 2)
+    else:
+        t = wrap(text, inner)
+        x = W_PT / 2
     ax.set_xlabel(t, linespacing=LINESPACING, parse_math=False)
+    ax.xaxis.label.set_x((x - left) / A)  # axes fraction; may lie outside [0, 1]
     return _box(t)[1]
+
+
+def _missing(t: str) -> bool:
+    return t.strip() in ("", "—", "–", "-", "NaN", "nan")
+
+
+MISSING_INK = "#6f6f6f"  # a grey, never bold "—": in a CJK font a black bold dash reads like 一
 
 
 def _below_axes(ax, frame, left, A, rm, xlabel_text) -> float:
@@ -1379,7 +1412,7 @@ def _draw_hbar(p: dict):
     vt = [t or "—" if v is None else t for v, t in zip(vals, p["value_texts"])]
     hl = p["highlight"]
     needed = [(v, _tw(t, FONT, "bold" if h else "normal") + (1.0 if h else 0.0))
-              for v, t, h in zip(vals, vt, hl) if v is not None and v > 0]
+              for v, t, h in zip(vals, vt, hl) if v is not None and v != 0]
     refs = [x for _, x in p["reference"]]
     ax, centers, A, xmax, rm = _bar_axes(fig, frame, wrapped, rows, label_w,
                                          lambda avail: _value_axis(needed, refs, avail))
@@ -1387,12 +1420,15 @@ def _draw_hbar(p: dict):
     for yc, v, t, h, hat in zip(centers, vals, vt, hl, p["hatched"]):
         if v is None:
             ax.annotate(t, (0, yc), xytext=(4.0, 0), textcoords="offset points", va="center", ha="left",
-                        fontsize=FONT, color=INK, annotation_clip=False, parse_math=False, fontfamily=_families())
+                        fontsize=FONT, color=MISSING_INK if _missing(t) else INK, annotation_clip=False,
+                        parse_math=False, fontfamily=_families())
             continue
         style = _patch_style("highlight" if h else "hatched" if hat else "solid")
         ax.barh(yc, v, height=BAR_H, **style)
-        ax.annotate(t, (v, yc), xytext=(3.0 + (1.0 if h else 0.0), 0), textcoords="offset points",
-                    va="center", ha="left", fontsize=FONT, color=INK, fontweight="bold" if h else "normal",
+        off = 3.0 + (1.0 if h else 0.0)
+        ax.annotate(t, (v, yc), xytext=(off if v >= 0 else -off, 0), textcoords="offset points",
+                    va="center", ha="left" if v >= 0 else "right", fontsize=FONT, color=INK,
+                    fontweight="bold" if h and not _missing(t) else "normal",
                     annotation_clip=False, parse_math=False, fontfamily=_families(), bbox=VALUE_BG, zorder=4)
     entries = [_Entry("patch", _patch_style(s), t) for s, t in p["legend"]]
     for (lab, x), ls in zip(p["reference"], REF_STYLES * 3):
@@ -1449,7 +1485,7 @@ def _draw_grouped_hbar(p: dict):
     needed = []
     for s in range(k):
         for v, t in zip(p["values"][s], p["value_texts"][s]):
-            if v is not None and v > 0:
+            if v is not None and v != 0:
                 needed.append((v, _tw(t or "—", MIN_FONT)))
     ax, centers, A, xmax, rm = _bar_axes(fig, frame, wrapped, rows, label_w,
                                          lambda avail: _value_axis(needed, [], avail))
@@ -1459,11 +1495,13 @@ def _draw_grouped_hbar(p: dict):
             y = yc - group / 2 + GBAR_PITCH * (s + 0.5)
             v, t = p["values"][s][i], p["value_texts"][s][i] or "—"
             if v is None:
-                ax.annotate("—", (0, y), xytext=(4.0, 0), textcoords="offset points", va="center", ha="left",
-                            fontsize=MIN_FONT, annotation_clip=False, parse_math=False, fontfamily=_families())
+                ax.annotate(t, (0, y), xytext=(4.0, 0), textcoords="offset points", va="center", ha="left",
+                            fontsize=MIN_FONT, color=MISSING_INK if _missing(t) else INK, annotation_clip=False,
+                            parse_math=False, fontfamily=_families())
                 continue
             ax.barh(y, v, height=GBAR_H, **SERIES_STYLES[s])
-            ax.annotate(t, (v, y), xytext=(3.0, 0), textcoords="offset points", va="center", ha="left",
+            ax.annotate(t, (v, y), xytext=(3.0 if v >= 0 else -3.0, 0), textcoords="offset points", va="center",
+                        ha="left" if v >= 0 else "right",
                         fontsize=MIN_FONT, annotation_clip=False, parse_math=False, fontfamily=_families(),
                         bbox=VALUE_BG, zorder=4)
     below = _below_axes(ax, frame, left, A, rm, p["xlabel"])
