@@ -1697,6 +1697,14 @@ def lifecycle(rows: Sequence[Any], *, lang: str, end: Any, stage_labels: Mapping
     return _finish(base, key, alt)
 
 
+def _year_ticks(x0: float, x1: float, width: float) -> list[int]:
+    """Whole years between x0 and x1, every 1, 2 or 5 years as the width allows."""
+    years = list(range(math.ceil(x0), math.floor(x1) + 1))
+    per_year = width / max(x1 - x0, 1e-9)
+    step = next((k for k in (1, 2, 5, 10) if per_year * k >= _tw("2020") + 8.0), 10)
+    return [y for y in years if y % step == 0] or years[:1]
+
+
 def _marker_path_size(marker: str) -> float:
     return STAGE_SIZES.get(marker, 6.5)
 
@@ -1713,13 +1721,26 @@ def _draw_lifecycle(p: dict):
     x0 = min(x0, min(firsts + [end]) - 0.25)
     x1 = max(lasts + [end]) + 0.25
     wrapped, label_w = _label_column([r["label"] for r in rows])
-    row_h = [max(18.0, _box(w)[1] + 5.0) for w in wrapped]
     left = PAD + label_w + 4.0
-    years = list(range(math.ceil(x0), math.floor(x1) + 1))
-    step = 1 if len(years) <= 7 else 2
-    ticks = [y for y in years if (y - years[0]) % step == 0]
+    ticks = _year_ticks(x0, x1, W_PT - PAD - left)
     rm = max(0.0, _tw(str(ticks[-1])) / 2 - (x1 - ticks[-1]) / (x1 - x0) * (W_PT - PAD - left)) if ticks else 0
     A = W_PT - PAD - left - rm - 1.0
+    pt_per_year = A / (x1 - x0)
+    # events closer than a marker on one row form a cluster, spread above and below the line
+    placed_rows = []
+    for r in rows:
+        evs, clusters = [], []
+        for d, stage, basis in r["events"]:
+            xv = _year(d)
+            if clusters and (xv - clusters[-1][-1][0]) * pt_per_year < 7.5:
+                clusters[-1].append((xv, stage, basis))
+            else:
+                clusters.append([(xv, stage, basis)])
+        for cl in clusters:
+            n = len(cl)
+            evs += [(xv, stage, basis, (k - (n - 1) / 2) * 7.0) for k, (xv, stage, basis) in enumerate(cl)]
+        placed_rows.append((evs, max((len(c) for c in clusters), default=1)))
+    row_h = [max(18.0, _box(w)[1] + 5.0, 7.0 * n + 8.0) for w, (_, n) in zip(wrapped, placed_rows)]
     ax = frame.add(left, PAD + 4.0, A, sum(row_h), frameless=False)
     total = sum(row_h)
     centers, y = [], 0.0
@@ -1736,24 +1757,14 @@ def _draw_lifecycle(p: dict):
     ax.grid(axis="x", color="#e9e9e9", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
-    pt_per_year = A / (x1 - x0)
     present = []
     bases = []
-    for yc, r in zip(centers, rows):
-        if not r["events"]:
+    for yc, r, (evs, _) in zip(centers, rows, placed_rows):
+        if not evs:
             continue
-        xa = _year(r["events"][0][0])
+        xa = evs[0][0]
         ax.plot([xa, end], [yc, yc], color="#9a9a9a", linewidth=0.9, zorder=2, solid_capstyle="butt")
-        last_px, shift = None, 0
-        for d, stage, basis in r["events"]:
-            xv = _year(d)
-            px = xv * pt_per_year
-            # events that would overlap share the row: alternate above and below the line
-            if last_px is not None and px - last_px < 7.0:
-                shift = -shift if shift else -4.0
-            else:
-                shift = 0
-            last_px = px
+        for xv, stage, basis, shift in evs:
             m = STAGE_MARKERS.get(stage, "o")
             size = _marker_path_size(m)
             filled = basis == "stated"
@@ -1829,10 +1840,8 @@ def _draw_step_total(p: dict):
     tick_w = max(_tw(_fmt_num(t)) for t in yticks)
     left = PAD + yl_h + 3.0 + tick_w + 2.0 + 3.0 + 1.0
     x0, x1 = min(xs) - 0.35, max(xs) + 0.35
-    years = list(range(math.ceil(x0), math.floor(x1) + 1))
-    step = 1 if len(years) <= 7 else 2
-    ticks = [y for y in years if (y - years[0]) % step == 0]
     A = W_PT - PAD - left - 2.0
+    ticks = _year_ticks(x0, x1, A)
     if ticks:
         over = _tw(str(ticks[-1])) / 2 - (x1 - ticks[-1]) / (x1 - x0) * A
         if over > 0:
