@@ -380,3 +380,17 @@ def test_negative_values_and_empty_inputs_do_not_break(drawn):
     for ch in [neg] + empty:
         ET.fromstring(ch.svg)
         assert ch.height_in > 0
+
+
+def test_unused_cache_entries_are_pruned(tmp_path):
+    import os
+    import time
+
+    make("step_total", "en")
+    make("step_total", "zh")
+    files = sorted((tmp_path / "cache").glob("*/*.json"))
+    assert len(files) == 2
+    old = time.time() - 40 * 86400
+    os.utime(files[0], (old, old))
+    assert charts.prune_cache() == 1
+    assert sorted((tmp_path / "cache").glob("*/*.json")) == files[1:]

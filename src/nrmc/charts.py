@@ -908,10 +908,20 @@ def _key(kind: str, params: dict) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+PRUNE_AFTER_DAYS = 30   # disk entries unused for this long are deleted (now and then, when writing)
+PRUNE_EVERY = 200       # writes between two prunings in one process
+_writes = 0
+
+
 def _disk_get(key: str) -> _Base | None:
     path = cache_dir() / key[:2] / f"{key}.json"
     try:
-        return _Base.from_json(path.read_text(encoding="utf-8"))
+        base = _Base.from_json(path.read_text(encoding="utf-8"))
+        try:
+            os.utime(path)  # recently used: kept by pruning
+        except OSError:
+            pass
+        return base
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:  # corrupt: ignore
@@ -936,6 +946,32 @@ def _disk_put(key: str, base: _Base) -> None:
             raise
     except OSError as err:  # read-only or full disk: charts still work, just slower
         log.debug("chart cache not written (%s): %s", d, err)
+        return
+    global _writes
+    _writes += 1
+    if _writes % PRUNE_EVERY == 1:
+        prune_cache()
+
+
+def prune_cache(max_age_days: float = PRUNE_AFTER_DAYS) -> int:
+    """Delete disk entries not used for `max_age_days` (and leftovers of interrupted writes older
+    than an hour). Returns how many files were removed; errors are ignored."""
+    import time
+
+    now = time.time()
+    removed = 0
+    try:
+        for path in cache_dir().glob("*/*.json"):
+            try:
+                age = now - path.stat().st_mtime
+                if age > max_age_days * 86400 or (path.name.startswith(".tmp-") and age > 3600):
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return removed
 
 
 def _get(kind: str, params: dict) -> tuple[str, _Base]:
