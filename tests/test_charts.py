@@ -187,6 +187,11 @@ def test_long_labels_wrap_in_both_languages():
     assert charts.wrap("Heilongjiang", 25, 7.5, pinyin_hyphen=False).split("\n") == ["Hei", "long", "jiang"]
     assert all(line.endswith("-") for line in charts.wrap("Heilongjiang", 25, 7.5).split("\n")[:-1])
     assert "…" not in charts.wrap("x" * 300, 20)
+    # pinyin syllables as written (no apostrophe: a consonant goes with the following vowel)
+    for word, parts in {"Hunan": ["Hu", "nan"], "Yunnan": ["Yun", "nan"], "Shaanxi": ["Shaan", "xi"],
+                        "Guangdong": ["Guang", "dong"], "Anhui": ["An", "hui"]}.items():
+        assert charts._pinyin_split(word) == parts
+    assert charts._pinyin_split("Mongolia") is None and charts._pinyin_split("Hospital") is None
 
 
 def test_ids_never_collide_between_charts():

@@ -17,6 +17,15 @@ Conventions:
   page's CSS can override the font; nothing from data is parsed (`text.parse_math = False`).
 - Rendering is memoized on the arguments, in memory and on disk (see `cache_dir()`); the tile map
   is rendered once and a highlighted province is drawn into the cached SVG string.
+
+The functions (every one also takes `alt=`; without it the alt text lists the data):
+    tile_map(tiles, *, lang, legend_title, legend_labels=None, highlight=None, links=None, bins=None)
+    hbar(labels, values, *, value_texts, xlabel, highlight=None, hatched=None, legend=None, reference=None)
+    grouped_hbar(categories, series, *, value_texts, xlabel)
+    scatter(points, *, xlabel, ylabel, legend=None)
+    lifecycle(rows, *, lang, end, stage_labels, stage_order, basis_labels=None)
+    step_total(dates, totals, *, ylabel, point_texts)
+    matrix(table, *, xlabel, ylabel)
 """
 from __future__ import annotations
 
@@ -194,8 +203,15 @@ class Chart:
     def __html__(self) -> str:  # MarkupSafe / Jinja2
         return self.svg
 
+    def _repr_html_(self) -> str:  # Jupyter shows the chart itself
+        return f'<div style="max-width:{self.width_in * 1.5:.2f}in">{self.svg}</div>'
+
     def __str__(self) -> str:
         return self.svg
+
+    def __repr__(self) -> str:
+        alt = self.alt if len(self.alt) <= 60 else self.alt[:57] + "..."
+        return f"Chart({self.width_in:g}x{self.height_in:.2f} in, {len(self.svg):,} chars, alt={alt!r})"
 
     def data_uri(self) -> str:
         """The SVG as a data: URI, for an <img src> (the alt text then goes on the <img>)."""
@@ -314,31 +330,37 @@ _PY_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "
 _PY_FINALS = ("iang", "iong", "uang", "ueng", "ang", "eng", "ing", "ong", "ian", "iao", "uai", "uan", "ai", "ei",
               "ao", "ou", "an", "en", "in", "un", "ia", "ie", "iu", "ua", "uo", "ui", "ue", "er", "a", "o", "e",
               "i", "u", "v", "ü")
-_PY_SYL = {i + f for i in _PY_INITIALS for f in _PY_FINALS}
+_PY_SYL = {i + f for i in _PY_INITIALS for f in _PY_FINALS} | {"shaan"}  # Shaanxi's official spelling
 
 
 def _pinyin_split(word: str) -> list[str] | None:
-    """Split a romanised Chinese name into syllables ('Heilongjiang' -> Hei, long, jiang), or None."""
+    """Split a romanised Chinese name into syllables ('Heilongjiang' -> Hei, long, jiang), or None.
+    Written pinyin puts an apostrophe before a syllable that starts with a vowel, so without one a
+    consonant goes with the vowel after it: Hu-nan, not Hun-an; Yun-nan; Shaan-xi."""
     w = word.lower()
     if not w.isalpha() or len(w) < 4:
         return None
 
     @functools.lru_cache(maxsize=None)
     def best(i: int):
+        """(vowel-initial syllables after the first, number of syllables, cuts) for w[i:]."""
         if i == len(w):
-            return ()
-        for j in range(min(len(w), i + 6), i + 1, -1):  # longest syllable first, 2+ letters
+            return (0, 0, ())
+        found = None
+        for j in range(min(len(w), i + 6), i + 1, -1):  # syllables of 2+ letters
             if w[i:j] in _PY_SYL:
                 rest = best(j)
                 if rest is not None:
-                    return (j,) + rest
-        return None
+                    cand = (rest[0] + (1 if i > 0 and w[i] in "aeiou" else 0), rest[1] + 1, (j,) + rest[2])
+                    if found is None or cand[:2] < found[:2]:
+                        found = cand
+        return found
 
-    cuts = best(0)
-    if not cuts or len(cuts) < 2:
+    res = best(0)
+    if not res or res[1] < 2:
         return None
     out, start = [], 0
-    for c in cuts:
+    for c in res[2]:
         out.append(word[start:c])
         start = c
     return out
