@@ -187,6 +187,11 @@ def test_long_labels_wrap_in_both_languages():
     assert charts.wrap("Heilongjiang", 25, 7.5, pinyin_hyphen=False).split("\n") == ["Hei", "long", "jiang"]
     assert all(line.endswith("-") for line in charts.wrap("Heilongjiang", 25, 7.5).split("\n")[:-1])
     assert "…" not in charts.wrap("x" * 300, 20)
+    # pinyin syllables as written (no apostrophe: a consonant goes with the following vowel)
+    for word, parts in {"Hunan": ["Hu", "nan"], "Yunnan": ["Yun", "nan"], "Shaanxi": ["Shaan", "xi"],
+                        "Guangdong": ["Guang", "dong"], "Anhui": ["An", "hui"]}.items():
+        assert charts._pinyin_split(word) == parts
+    assert charts._pinyin_split("Mongolia") is None and charts._pinyin_split("Hospital") is None
 
 
 def test_ids_never_collide_between_charts():
@@ -357,3 +362,40 @@ def test_chart_text_is_at_least_10px_on_a_phone(tmp_path):
     assert result["min"] >= 10.0, f"smallest chart text {result['min']:.2f} px: {result['smallest']!r}"
     assert result["outside"] == []
     assert result["width"] <= 375
+
+
+def test_negative_values_and_empty_inputs_do_not_break(drawn):
+    neg = charts.hbar(["上升", "Falling", "—"], [12.5, -30.0, np.nan], value_texts=["+12.5%", "−30%", "—"],
+                      xlabel="Change in outflow (%)", reference=[("China −30%", -30.0)])
+    assert "−30%" in neg.texts
+    empty = [
+        charts.hbar([], [], value_texts=[], xlabel="x"),
+        charts.grouped_hbar([], {"a": [], "b": []}, value_texts={"a": [], "b": []}, xlabel="x"),
+        charts.scatter([], xlabel="x", ylabel="y"),
+        charts.scatter([{"label": "one", "x": 1, "y": np.nan, "value_text": "—"}], xlabel="x", ylabel="y"),
+        charts.lifecycle([{"label": "no events", "events": []}], lang="en", end="2025-01-01", stage_labels={}, stage_order=[]),
+        charts.step_total(["2023-01-01"], [71], ylabel="Projects", point_texts=["71"]),
+        charts.matrix(pd.DataFrame(), xlabel="x", ylabel="y"),
+        charts.tile_map(tiles("en").assign(value=np.nan, kind="unknown"), lang="en", legend_title="Named centres"),
+    ]
+    with matplotlib_rc():
+        for fig in drawn:
+            _, rec = charts._save(fig)
+            assert charts.text_overflow(fig, rec, rec.drawn) == []
+    for ch in [neg] + empty:
+        ET.fromstring(ch.svg)
+        assert ch.height_in > 0
+
+
+def test_unused_cache_entries_are_pruned(tmp_path):
+    import os
+    import time
+
+    make("step_total", "en")
+    make("step_total", "zh")
+    files = sorted((tmp_path / "cache").glob("*/*.json"))
+    assert len(files) == 2
+    old = time.time() - 40 * 86400
+    os.utime(files[0], (old, old))
+    assert charts.prune_cache() == 1
+    assert sorted((tmp_path / "cache").glob("*/*.json")) == files[1:]

@@ -17,6 +17,15 @@ Conventions:
   page's CSS can override the font; nothing from data is parsed (`text.parse_math = False`).
 - Rendering is memoized on the arguments, in memory and on disk (see `cache_dir()`); the tile map
   is rendered once and a highlighted province is drawn into the cached SVG string.
+
+The functions (every one also takes `alt=`; without it the alt text lists the data):
+    tile_map(tiles, *, lang, legend_title, legend_labels=None, highlight=None, links=None, bins=None)
+    hbar(labels, values, *, value_texts, xlabel, highlight=None, hatched=None, legend=None, reference=None)
+    grouped_hbar(categories, series, *, value_texts, xlabel)
+    scatter(points, *, xlabel, ylabel, legend=None)
+    lifecycle(rows, *, lang, end, stage_labels, stage_order, basis_labels=None)
+    step_total(dates, totals, *, ylabel, point_texts)
+    matrix(table, *, xlabel, ylabel)
 """
 from __future__ import annotations
 
@@ -194,8 +203,15 @@ class Chart:
     def __html__(self) -> str:  # MarkupSafe / Jinja2
         return self.svg
 
+    def _repr_html_(self) -> str:  # Jupyter shows the chart itself
+        return f'<div style="max-width:{self.width_in * 1.5:.2f}in">{self.svg}</div>'
+
     def __str__(self) -> str:
         return self.svg
+
+    def __repr__(self) -> str:
+        alt = self.alt if len(self.alt) <= 60 else self.alt[:57] + "..."
+        return f"Chart({self.width_in:g}x{self.height_in:.2f} in, {len(self.svg):,} chars, alt={alt!r})"
 
     def data_uri(self) -> str:
         """The SVG as a data: URI, for an <img src> (the alt text then goes on the <img>)."""
@@ -314,31 +330,37 @@ _PY_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "
 _PY_FINALS = ("iang", "iong", "uang", "ueng", "ang", "eng", "ing", "ong", "ian", "iao", "uai", "uan", "ai", "ei",
               "ao", "ou", "an", "en", "in", "un", "ia", "ie", "iu", "ua", "uo", "ui", "ue", "er", "a", "o", "e",
               "i", "u", "v", "ü")
-_PY_SYL = {i + f for i in _PY_INITIALS for f in _PY_FINALS}
+_PY_SYL = {i + f for i in _PY_INITIALS for f in _PY_FINALS} | {"shaan"}  # Shaanxi's official spelling
 
 
 def _pinyin_split(word: str) -> list[str] | None:
-    """Split a romanised Chinese name into syllables ('Heilongjiang' -> Hei, long, jiang), or None."""
+    """Split a romanised Chinese name into syllables ('Heilongjiang' -> Hei, long, jiang), or None.
+    Written pinyin puts an apostrophe before a syllable that starts with a vowel, so without one a
+    consonant goes with the vowel after it: Hu-nan, not Hun-an; Yun-nan; Shaan-xi."""
     w = word.lower()
     if not w.isalpha() or len(w) < 4:
         return None
 
     @functools.lru_cache(maxsize=None)
     def best(i: int):
+        """(vowel-initial syllables after the first, number of syllables, cuts) for w[i:]."""
         if i == len(w):
-            return ()
-        for j in range(min(len(w), i + 6), i + 1, -1):  # longest syllable first, 2+ letters
+            return (0, 0, ())
+        found = None
+        for j in range(min(len(w), i + 6), i + 1, -1):  # syllables of 2+ letters
             if w[i:j] in _PY_SYL:
                 rest = best(j)
                 if rest is not None:
-                    return (j,) + rest
-        return None
+                    cand = (rest[0] + (1 if i > 0 and w[i] in "aeiou" else 0), rest[1] + 1, (j,) + rest[2])
+                    if found is None or cand[:2] < found[:2]:
+                        found = cand
+        return found
 
-    cuts = best(0)
-    if not cuts or len(cuts) < 2:
+    res = best(0)
+    if not res or res[1] < 2:
         return None
     out, start = [], 0
-    for c in cuts:
+    for c in res[2]:
         out.append(word[start:c])
         start = c
     return out
@@ -483,9 +505,10 @@ def _fmt_num(v: float) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     if abs(v - round(v)) < 1e-9:
-        return f"{int(round(v)):,}"
-    s = f"{v:,.2f}".rstrip("0").rstrip(".")
-    return s
+        s = f"{int(round(v)):,}"
+    else:
+        s = f"{v:,.2f}".rstrip("0").rstrip(".")
+    return s.replace("-", "\u2212")  # a real minus sign
 
 
 # =============================================================================================
@@ -907,10 +930,20 @@ def _key(kind: str, params: dict) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+PRUNE_AFTER_DAYS = 30   # disk entries unused for this long are deleted (now and then, when writing)
+PRUNE_EVERY = 200       # writes between two prunings in one process
+_writes = 0
+
+
 def _disk_get(key: str) -> _Base | None:
     path = cache_dir() / key[:2] / f"{key}.json"
     try:
-        return _Base.from_json(path.read_text(encoding="utf-8"))
+        base = _Base.from_json(path.read_text(encoding="utf-8"))
+        try:
+            os.utime(path)  # recently used: kept by pruning
+        except OSError:
+            pass
+        return base
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:  # corrupt: ignore
@@ -935,6 +968,32 @@ def _disk_put(key: str, base: _Base) -> None:
             raise
     except OSError as err:  # read-only or full disk: charts still work, just slower
         log.debug("chart cache not written (%s): %s", d, err)
+        return
+    global _writes
+    _writes += 1
+    if _writes % PRUNE_EVERY == 1:
+        prune_cache()
+
+
+def prune_cache(max_age_days: float = PRUNE_AFTER_DAYS) -> int:
+    """Delete disk entries not used for `max_age_days` (and leftovers of interrupted writes older
+    than an hour). Returns how many files were removed; errors are ignored."""
+    import time
+
+    now = time.time()
+    removed = 0
+    try:
+        for path in cache_dir().glob("*/*.json"):
+            try:
+                age = now - path.stat().st_mtime
+                if age > max_age_days * 86400 or (path.name.startswith(".tmp-") and age > 3600):
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue
+    except OSError:
+        pass
+    return removed
 
 
 def _get(kind: str, params: dict) -> tuple[str, _Base]:
@@ -1207,8 +1266,10 @@ def _draw_tile_map(p: dict):
         _text(ax, x + tile_w / 2, y0, lab, fontsize=size, ha="center", va="top", multialignment="center",
               color=ink, zorder=z, gid=gid + "l", bbox=bg)
         if val:
+            miss = _missing(t["value_text"])
             _text(ax, x + tile_w / 2, y0 + lh + gap_v, val, fontsize=vsize, ha="center", va="top",
-                  multialignment="center", color=ink, zorder=z, gid=gid + "v", fontweight="bold", bbox=bg)
+                  multialignment="center", color=(MISSING_INK if ink == INK else ink) if miss else ink,
+                  zorder=z, gid=gid + "v", fontweight="normal" if miss else "bold", bbox=bg)
         meta_tiles.append((t["code"], ax, (x, yt, tile_w, th)))
 
     # legend: the ramp's classes, then each other kind present
@@ -1245,67 +1306,97 @@ def _draw_tile_map(p: dict):
 # =============================================================================================
 # Shared axes layout for bar-like charts
 # =============================================================================================
-def _x_ticks(xmax: float, nbins: int = 4) -> list[float]:
+def _x_ticks(xmin: float, xmax: float, nbins: int = 4) -> list[float]:
     loc = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], min_n_ticks=2)
-    return [t for t in loc.tick_values(0, xmax) if -1e-9 <= t <= xmax * (1 + 1e-9)]
+    span = xmax - xmin
+    return [0.0 if abs(t) < 1e-12 * max(span, 1) else float(t) for t in loc.tick_values(xmin, xmax)
+            if xmin - 1e-9 * span <= t <= xmax + 1e-9 * span]
 
 
-def _value_axis(widths_needed: list[tuple[float, float]], refs: list[float], avail: float):
-    """Choose xmax and ticks so that each bar of value v with a text of width tw after it fits in
-    the axes (v/xmax·A + 3 + tw ≤ A), leaving a right margin for the last tick label."""
+def _value_axis(needed: list[tuple[float, float]], refs: list[float], avail: float):
+    """The x range of a bar chart: every bar of value v with its text (width tw) after its end
+    (before it, for a negative v) fits in the axes, and so do the first and last tick labels.
+    Returns (axes width, xmin, xmax, ticks, right margin)."""
+    pos = [(v, tw) for v, tw in needed if v > 0]
+    neg = [(-v, tw) for v, tw in needed if v < 0]
+    P = max([v for v, _ in pos] + [r for r in refs if r > 0] + [0.0])
+    N = max([v for v, _ in neg] + [-r for r in refs if r < 0] + [0.0])
+    if P + N <= 0:
+        P = 1.0
     rm = 0.0
     for _ in range(4):
         A = avail - rm
-        xmax = 0.0
-        for v, tw in widths_needed:
-            room = A - 3.0 - tw
-            xmax = max(xmax, v * A / room if room > 1 else v * 4)
-        xmax = max([xmax] + [r * 1.04 for r in refs if r > 0] + [1e-9])
-        if xmax <= 1e-9:
-            xmax = 1.0
-        ticks = _x_ticks(xmax)
-        last = ticks[-1] if ticks else 0
-        need = max(0.0, _tw(_fmt_num(last)) / 2 - (A - last / xmax * A))
+        u = A / (P + N)  # points per unit, shrunk until every text fits
+        for _ in range(200):
+            z_lo = max([v * u + 3.0 + tw for v, tw in neg] + [N * u * 1.02])
+            z_hi = A - max([v * u + 3.0 + tw for v, tw in pos] + [P * u * 1.02])
+            if z_lo <= z_hi:
+                break
+            u *= 0.97
+        z = z_lo
+        xmin, xmax = -z / u, (A - z) / u
+        ticks = _x_ticks(xmin, xmax)
+        last = ticks[-1] if ticks else xmax
+        need = max(0.0, _tw(_fmt_num(last)) / 2 - (xmax - last) * u)
         if abs(need - rm) < 0.5:
-            return A, xmax, ticks, rm
+            return A, xmin, xmax, ticks, rm
         rm = need
-    return avail - rm, xmax, ticks, rm
+    return avail - rm, xmin, xmax, ticks, rm
 
 
 def _bar_axes(fig, frame, labels_wrapped: list[str], row_h: list[float], label_w: float, value_space):
     """Axes for horizontal bars: left label column, rows of the given heights (top to bottom)."""
-    total = sum(row_h)
+    total = max(sum(row_h), ROW_MIN)
     centers, y = [], 0.0
     for h in row_h:
         centers.append(y + h / 2)
         y += h
     left = PAD + label_w + 4.0
     avail = W_PT - PAD - left
-    A, xmax, ticks, rm = value_space(avail)
+    A, xmin, xmax, ticks, rm = value_space(avail)
     ax = frame.add(left, PAD + 2.0, A, total, frameless=False)
     ax.set_ylim(total, 0)
-    ax.set_xlim(0, xmax)
+    ax.set_xlim(xmin, xmax)
     ax.set_yticks(centers, labels_wrapped)
     for lab in ax.get_yticklabels():
         lab.set_linespacing(LINESPACING)
         lab.set_parse_math(False)
     ax.tick_params(axis="y", length=0, pad=4.0)
     ax.set_xticks(ticks, [_fmt_num(t) for t in ticks])
+    ax.spines["left"].set_visible(xmin >= 0)
     ax.spines["left"].set_color("#555555")
+    if xmin < 0:
+        ax.axvline(0, color="#555555", linewidth=0.6, zorder=2)
     ax.grid(axis="x", color="#e3e3e3", linewidth=0.6)
     ax.set_axisbelow(True)
     return ax, centers, A, xmax, rm
 
 
 def _xlabel(ax, frame, text: str, left: float, A: float, rm: float) -> float:
-    """Set a wrapped x label centred under the axes; returns its height."""
+    """Set the x label under the axes: centred on them when it fits, else slid left as far as the
+    figure allows, else wrapped and centred on the figure. Returns its height."""
     if not text:
         return 0.0
+    inner = W_PT - 2 * PAD
+    one = wrap(text, 1e9)
+    w = _maxw(one)
     centre = left + A / 2
-    width = 2 * min(centre - PAD, W_PT - PAD - centre)
-    t = wrap(text, width)
+    if w <= inner:
+        t = one
+        x = min(max(centre, PAD + w / 2), W_PT - PAD - w / 2)
+    else:
+        t = wrap(text, inner)
+        x = W_PT / 2
     ax.set_xlabel(t, linespacing=LINESPACING, parse_math=False)
+    ax.xaxis.label.set_x((x - left) / A)  # axes fraction; may lie outside [0, 1]
     return _box(t)[1]
+
+
+def _missing(t: str) -> bool:
+    return t.strip() in ("", "—", "–", "-", "NaN", "nan")
+
+
+MISSING_INK = "#6f6f6f"  # a grey, never bold "—": in a CJK font a black bold dash reads like 一
 
 
 def _below_axes(ax, frame, left, A, rm, xlabel_text) -> float:
@@ -1379,7 +1470,7 @@ def _draw_hbar(p: dict):
     vt = [t or "—" if v is None else t for v, t in zip(vals, p["value_texts"])]
     hl = p["highlight"]
     needed = [(v, _tw(t, FONT, "bold" if h else "normal") + (1.0 if h else 0.0))
-              for v, t, h in zip(vals, vt, hl) if v is not None and v > 0]
+              for v, t, h in zip(vals, vt, hl) if v is not None and v != 0]
     refs = [x for _, x in p["reference"]]
     ax, centers, A, xmax, rm = _bar_axes(fig, frame, wrapped, rows, label_w,
                                          lambda avail: _value_axis(needed, refs, avail))
@@ -1387,12 +1478,15 @@ def _draw_hbar(p: dict):
     for yc, v, t, h, hat in zip(centers, vals, vt, hl, p["hatched"]):
         if v is None:
             ax.annotate(t, (0, yc), xytext=(4.0, 0), textcoords="offset points", va="center", ha="left",
-                        fontsize=FONT, color=INK, annotation_clip=False, parse_math=False, fontfamily=_families())
+                        fontsize=FONT, color=MISSING_INK if _missing(t) else INK, annotation_clip=False,
+                        parse_math=False, fontfamily=_families())
             continue
         style = _patch_style("highlight" if h else "hatched" if hat else "solid")
         ax.barh(yc, v, height=BAR_H, **style)
-        ax.annotate(t, (v, yc), xytext=(3.0 + (1.0 if h else 0.0), 0), textcoords="offset points",
-                    va="center", ha="left", fontsize=FONT, color=INK, fontweight="bold" if h else "normal",
+        off = 3.0 + (1.0 if h else 0.0)
+        ax.annotate(t, (v, yc), xytext=(off if v >= 0 else -off, 0), textcoords="offset points",
+                    va="center", ha="left" if v >= 0 else "right", fontsize=FONT, color=INK,
+                    fontweight="bold" if h and not _missing(t) else "normal",
                     annotation_clip=False, parse_math=False, fontfamily=_families(), bbox=VALUE_BG, zorder=4)
     entries = [_Entry("patch", _patch_style(s), t) for s, t in p["legend"]]
     for (lab, x), ls in zip(p["reference"], REF_STYLES * 3):
@@ -1449,7 +1543,7 @@ def _draw_grouped_hbar(p: dict):
     needed = []
     for s in range(k):
         for v, t in zip(p["values"][s], p["value_texts"][s]):
-            if v is not None and v > 0:
+            if v is not None and v != 0:
                 needed.append((v, _tw(t or "—", MIN_FONT)))
     ax, centers, A, xmax, rm = _bar_axes(fig, frame, wrapped, rows, label_w,
                                          lambda avail: _value_axis(needed, [], avail))
@@ -1459,11 +1553,13 @@ def _draw_grouped_hbar(p: dict):
             y = yc - group / 2 + GBAR_PITCH * (s + 0.5)
             v, t = p["values"][s][i], p["value_texts"][s][i] or "—"
             if v is None:
-                ax.annotate("—", (0, y), xytext=(4.0, 0), textcoords="offset points", va="center", ha="left",
-                            fontsize=MIN_FONT, annotation_clip=False, parse_math=False, fontfamily=_families())
+                ax.annotate(t, (0, y), xytext=(4.0, 0), textcoords="offset points", va="center", ha="left",
+                            fontsize=MIN_FONT, color=MISSING_INK if _missing(t) else INK, annotation_clip=False,
+                            parse_math=False, fontfamily=_families())
                 continue
             ax.barh(y, v, height=GBAR_H, **SERIES_STYLES[s])
-            ax.annotate(t, (v, y), xytext=(3.0, 0), textcoords="offset points", va="center", ha="left",
+            ax.annotate(t, (v, y), xytext=(3.0 if v >= 0 else -3.0, 0), textcoords="offset points", va="center",
+                        ha="left" if v >= 0 else "right",
                         fontsize=MIN_FONT, annotation_clip=False, parse_math=False, fontfamily=_families(),
                         bbox=VALUE_BG, zorder=4)
     below = _below_axes(ax, frame, left, A, rm, p["xlabel"])
@@ -1659,6 +1755,14 @@ def lifecycle(rows: Sequence[Any], *, lang: str, end: Any, stage_labels: Mapping
     return _finish(base, key, alt)
 
 
+def _year_ticks(x0: float, x1: float, width: float) -> list[int]:
+    """Whole years between x0 and x1, every 1, 2 or 5 years as the width allows."""
+    years = list(range(math.ceil(x0), math.floor(x1) + 1))
+    per_year = width / max(x1 - x0, 1e-9)
+    step = next((k for k in (1, 2, 5, 10) if per_year * k >= _tw("2020") + 8.0), 10)
+    return [y for y in years if y % step == 0] or years[:1]
+
+
 def _marker_path_size(marker: str) -> float:
     return STAGE_SIZES.get(marker, 6.5)
 
@@ -1675,13 +1779,26 @@ def _draw_lifecycle(p: dict):
     x0 = min(x0, min(firsts + [end]) - 0.25)
     x1 = max(lasts + [end]) + 0.25
     wrapped, label_w = _label_column([r["label"] for r in rows])
-    row_h = [max(18.0, _box(w)[1] + 5.0) for w in wrapped]
     left = PAD + label_w + 4.0
-    years = list(range(math.ceil(x0), math.floor(x1) + 1))
-    step = 1 if len(years) <= 7 else 2
-    ticks = [y for y in years if (y - years[0]) % step == 0]
+    ticks = _year_ticks(x0, x1, W_PT - PAD - left)
     rm = max(0.0, _tw(str(ticks[-1])) / 2 - (x1 - ticks[-1]) / (x1 - x0) * (W_PT - PAD - left)) if ticks else 0
     A = W_PT - PAD - left - rm - 1.0
+    pt_per_year = A / (x1 - x0)
+    # events closer than a marker on one row form a cluster, spread above and below the line
+    placed_rows = []
+    for r in rows:
+        evs, clusters = [], []
+        for d, stage, basis in r["events"]:
+            xv = _year(d)
+            if clusters and (xv - clusters[-1][-1][0]) * pt_per_year < 7.5:
+                clusters[-1].append((xv, stage, basis))
+            else:
+                clusters.append([(xv, stage, basis)])
+        for cl in clusters:
+            n = len(cl)
+            evs += [(xv, stage, basis, (k - (n - 1) / 2) * 7.0) for k, (xv, stage, basis) in enumerate(cl)]
+        placed_rows.append((evs, max((len(c) for c in clusters), default=1)))
+    row_h = [max(18.0, _box(w)[1] + 5.0, 7.0 * n + 8.0) for w, (_, n) in zip(wrapped, placed_rows)]
     ax = frame.add(left, PAD + 4.0, A, sum(row_h), frameless=False)
     total = sum(row_h)
     centers, y = [], 0.0
@@ -1698,24 +1815,14 @@ def _draw_lifecycle(p: dict):
     ax.grid(axis="x", color="#e9e9e9", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
-    pt_per_year = A / (x1 - x0)
     present = []
     bases = []
-    for yc, r in zip(centers, rows):
-        if not r["events"]:
+    for yc, r, (evs, _) in zip(centers, rows, placed_rows):
+        if not evs:
             continue
-        xa = _year(r["events"][0][0])
+        xa = evs[0][0]
         ax.plot([xa, end], [yc, yc], color="#9a9a9a", linewidth=0.9, zorder=2, solid_capstyle="butt")
-        last_px, shift = None, 0
-        for d, stage, basis in r["events"]:
-            xv = _year(d)
-            px = xv * pt_per_year
-            # events that would overlap share the row: alternate above and below the line
-            if last_px is not None and px - last_px < 7.0:
-                shift = -shift if shift else -4.0
-            else:
-                shift = 0
-            last_px = px
+        for xv, stage, basis, shift in evs:
             m = STAGE_MARKERS.get(stage, "o")
             size = _marker_path_size(m)
             filled = basis == "stated"
@@ -1791,10 +1898,8 @@ def _draw_step_total(p: dict):
     tick_w = max(_tw(_fmt_num(t)) for t in yticks)
     left = PAD + yl_h + 3.0 + tick_w + 2.0 + 3.0 + 1.0
     x0, x1 = min(xs) - 0.35, max(xs) + 0.35
-    years = list(range(math.ceil(x0), math.floor(x1) + 1))
-    step = 1 if len(years) <= 7 else 2
-    ticks = [y for y in years if (y - years[0]) % step == 0]
     A = W_PT - PAD - left - 2.0
+    ticks = _year_ticks(x0, x1, A)
     if ticks:
         over = _tw(str(ticks[-1])) / 2 - (x1 - ticks[-1]) / (x1 - x0) * A
         if over > 0:
