@@ -11,7 +11,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from nrmc import coverage, dates, lifecycle, performance
+from nrmc import coverage, dates, inputs, lifecycle, performance
 from nrmc.citations import Citations, split_ids
 from nrmc.data import Dataset, load
 from nrmc.labels import check_lang, fmt_breakdown, fmt_number, fmt_period, fmt_value
@@ -63,12 +63,16 @@ class Briefing:
 
     kind = "briefing"
 
-    def __init__(self, lang: str = "zh", as_of=None, data_dir: str | None = None, ds: Dataset | None = None):
+    def __init__(self, lang: str = "zh", as_of=None, data_dir: str | None = None, ds: Dataset | None = None,
+                 code: str | None = None, full: bool = False):
         check_lang(lang)
         self.lang = lang
         self.as_of = normalise_as_of(as_of)
         base = ds if ds is not None else load(data_dir or None)
-        self.ds = base.as_of(self.as_of)
+        # A province's briefing sees only what it reads (nrmc.inputs), so that the build's digest
+        # of that subset says exactly when the briefing can change. `full=True` composes from the
+        # whole dataset (the tests check both give the same briefing).
+        self.ds = base.as_of(self.as_of) if full else inputs.scope_dataset(base.as_of(self.as_of), code)
         self.cit = Citations(self.ds.sources)
         self.life = lifecycle.lifecycles(self.ds)
         self.status = coverage.province_status(self.ds)

@@ -19,8 +19,8 @@ class NationalBriefing(Briefing):
     kind = "national"
     parts = ("summary", "analysis", "annex")
 
-    def __init__(self, lang: str = "zh", as_of=None, data_dir: str | None = None, ds=None):
-        super().__init__(lang=lang, as_of=as_of, data_dir=data_dir, ds=ds)
+    def __init__(self, lang: str = "zh", as_of=None, data_dir: str | None = None, ds=None, full: bool = False):
+        super().__init__(lang=lang, as_of=as_of, data_dir=data_dir, ds=ds, code=None, full=full)
         self.figs = performance.figures(self.ds, None)
         self.comp = coverage.completeness(self.ds)
         st = self.status

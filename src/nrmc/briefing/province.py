@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup, escape
 
-from nrmc import charts, coverage, dates, lifecycle, performance
+from nrmc import charts, coverage, dates, inputs, lifecycle, performance
 from nrmc.briefing.base import BASELINE_METRIC, OUTFLOW_METRIC, Briefing
 from nrmc.briefing.common import national_map
 from nrmc.labels import fmt_number, fmt_value
 from nrmc.render import Section, table
 
-# Results a reader looks for first, in this order (province totals, then centres).
-RESULT_METRICS = ("new_technologies", "tech_province_firsts", "resident_experts", "expert_visits", "visiting_experts",
-                  "beds", "surgeries_level4", "national_key_specialties", "expert_studios", "outpatient_visits")
+# Results a reader looks for first, in this order (province totals, then centres); the province
+# totals of other provinces the briefing compares with are part of what it reads (nrmc.inputs).
+RESULT_METRICS = inputs.PEER_METRICS
 FLOW_METRICS = ("out_of_province_patients", "out_of_province_patients_growth", "outflow_decline_rank")
 CORE = performance.CORE_METRICS
 SMALL = 5  # fewer centres than this: no share-based statements
@@ -39,9 +39,13 @@ class ProvinceBriefing(Briefing):
     kind = "province"
     parts = ("summary", "analysis", "annex")
 
-    def __init__(self, province: object, lang: str = "zh", as_of=None, data_dir: str | None = None, ds=None):
-        super().__init__(lang=lang, as_of=as_of, data_dir=data_dir, ds=ds)
-        self.code = coverage.province_code(self.ds, province)
+    def __init__(self, province: object, lang: str = "zh", as_of=None, data_dir: str | None = None, ds=None,
+                 full: bool = False):
+        from nrmc.regions import resolve_province
+
+        code = resolve_province(province, ds.data_dir if ds is not None else (data_dir or None))["code"]
+        super().__init__(lang=lang, as_of=as_of, data_dir=data_dir, ds=ds, code=code, full=full)
+        self.code = code
         self.prow = self.ds.provinces.set_index("code").loc[self.code]
         self.st = self.status.set_index("code").loc[self.code]
         self.role = self.st["role"]
