@@ -58,7 +58,8 @@ def test_html_is_self_contained():
 
 def test_contents_list_links_every_section():
     page, _ = to_html(executed_notebook())
-    nav = page[page.index('<nav class="contents"'):page.index("</nav>")]
+    start = page.index('<nav class="contents"')
+    nav = page[start:page.index("</nav>", start)]
     assert "目录" in nav
     for title in ("概况", "覆盖", "细节"):
         assert title in nav
@@ -83,7 +84,7 @@ def test_english_labels():
     nb.metadata["papermill"]["parameters"]["lang"] = "en"
     page, _ = to_html(nb)
     assert "Anhui: National Regional Medical Centres briefing" in page
-    assert "Data as of" in page and 'lang="en"' in page
+    assert "<dt>Data</dt>" in page and 'lang="en"' in page
 
 
 def test_header_survives_missing_metadata():

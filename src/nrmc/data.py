@@ -125,7 +125,6 @@ TABLES: dict[str, dict[str, Col]] = {
         "abbr_zh": Col("str", True, True),
         "abbr_zh_alt": Col("str"),
         "name_en": Col("str", True, True),
-        "name_en_short": Col("str", True),
         "slug": Col("regex:^[a-z]+(-[a-z]+)*$", True, True),
         "aliases": Col("str"),
         "iso": Col("regex:^CN-[A-Z]{2}$", True, True),

@@ -45,6 +45,7 @@ ul.briefings li.national { background: var(--band); padding-left: .5rem; }
 .count, .window { font-size: .9rem; }
 .small { color: var(--muted); font-size: .78rem; display: block; }
 .formats a { margin-right: .5rem; font-size: .9rem; }
+.other-lang { font-size: .8rem; color: var(--muted); margin-left: .3rem; }
 .status-failed { color: #b3261e; font-weight: 600; }
 .status-missing, .status-stale, a.stale { color: var(--muted); }
 footer { margin-top: 2rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: .8rem; padding-top: .5rem; }
@@ -144,11 +145,16 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
         alt = e.get("name_en") if zh else e.get("name_zh")
         if e.get("kind") == "national":
             name = w["national"]
-        links = e.get("links") or {}
+        links = dict(sorted((e.get("links") or {}).items(), key=lambda kv: kv[0] != "html"))
         main = links.get("html") or links.get("pdf")
         name_html = Markup('<a href="{}">{}</a>').format(main, name) if main else Markup(escape(name))
         alt_html = Markup('<span class="alt" lang="{}">{}</span>').format("en" if zh else "zh-CN", alt) if alt and alt != name else Markup("")
         fmts = Markup(" ").join(Markup('<a href="{}">{}</a>').format(href, w.get(fmt, fmt.upper())) for fmt, href in links.items())
+        other_links = e.get("other_lang_links") or {}
+        if other_links:
+            fmts += Markup(' <span class="other-lang" lang="{0}">{1}: {2}</span>').format(
+                w["other_lang"], w["other"], Markup(" ").join(Markup('<a href="{}" hreflang="{}">{}</a>').format(
+                    href, w["other_lang"], fmt.upper() if fmt == "pdf" else ("HTML" if zh else "网页")) for fmt, href in other_links.items()))
         stale = e.get("stale_links") or {}
         if stale:  # outputs of an older build: reachable, never shown as current
             fmts += Markup(" ").join(Markup(' <a class="stale" href="{}">{}（{}）</a>' if zh else ' <a class="stale" href="{}">{} ({})</a>').format(

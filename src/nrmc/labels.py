@@ -239,7 +239,7 @@ BREAKDOWN_VALUES = {
 }
 
 
-def fmt_breakdown(breakdown: str, lang: str = "zh", specialties: dict | None = None) -> str:
+def fmt_breakdown(breakdown: str, lang: str = "zh", specialties: dict | None = None, cities: dict | None = None) -> str:
     """'care=inpatient' → '住院' / 'inpatient'; 'specialty=oncology' → the specialty's name;
     'city=合肥市' → '合肥市'; 'batch=3' → '第3批'. Unknown parts show their value as written."""
     if not breakdown:
@@ -249,6 +249,8 @@ def fmt_breakdown(breakdown: str, lang: str = "zh", specialties: dict | None = N
         return pick(BREAKDOWN_VALUES[breakdown], lang)
     if key == "specialty" and specialties and value in specialties:
         return pick(specialties[value], lang)
+    if key == "city" and lang != "zh" and cities and value in cities:
+        return cities[value]
     if key == "batch":
         return f"第{value}批" if lang == "zh" else f"batch {value}"
     return value

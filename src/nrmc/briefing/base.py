@@ -222,7 +222,7 @@ class Briefing:
         label = r["label_zh"] if self.zh else r["label_en"]
         if with_breakdown and r.get("breakdown"):
             sp = {x["code"]: (x["name_zh"], x["name_en"]) for x in self.ds.specialties.to_dict("records")}
-            part = fmt_breakdown(r["breakdown"], self.lang, sp)
+            part = fmt_breakdown(r["breakdown"], self.lang, sp, self._cities)
             label += f"（{part}）" if self.zh else f" ({part})"
         return label
 
@@ -352,7 +352,7 @@ class Briefing:
     def flagged_block(self, figs: pd.DataFrame) -> list[dict]:
         fl = figs[figs["flag"] != ""]
         if fl.empty:
-            return [self.p(self.T("本简报所列数据中没有存疑数据。", "None of the figures in this briefing is flagged."))]
+            return [self.p(self.T("本简报所列数据中没有存疑数据。", "No figure in this briefing is flagged."))]
         items = []
         for r in fl.to_dict("records"):
             reason = r["flag_reason_zh"] if self.zh else r["flag_reason_en"]

@@ -10,7 +10,7 @@ from nrmc.labels import fmt_number
 def tile_label(row: dict, lang: str) -> str:
     if lang == "zh":
         return row["name_zh_short"]
-    return row.get("name_en_short") or row["name_en"]
+    return row["name_en"]
 
 
 def map_tiles(status: pd.DataFrame, provinces: pd.DataFrame, lang: str) -> pd.DataFrame:

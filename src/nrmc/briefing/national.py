@@ -146,7 +146,7 @@ class NationalBriefing(Briefing):
               f"Completeness: official total {f['official_total']}, {f['named']} named in the sources, most from a list of 12 Jan 2023; most of batch 5 (about Jul 2023, 49 projects) is not named."),
             T(f"来源未提及的{len(unknown)}个省份（{self.join(unknown['name_zh_short'])}）不等于没有中心。",
               f"The {len(unknown)} provinces not in the sources ({self.join(unknown['name_en'])}) do not necessarily have none."),
-            T("省份合计为来源给出的该省各中心合计，不是全省卫生统计；只有同口径的数才并列。",
+            T("省份合计为来源给出的该省各中心的合计，不是整个省份的卫生统计数；只有同口径的数才并列。",
               "Province totals are a source's total over a province's centres, not province-wide statistics; only figures on the same basis are set side by side."),
             T("来源未印日期的，日期为推断并注明“约”或“不早于”。", "Where a source prints no date, the date is inferred and marked “about” or “on or after”."),
         ]

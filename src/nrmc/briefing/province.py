@@ -739,15 +739,21 @@ class ProvinceBriefing(Briefing):
                 reading.append(T(f"来源未提及的规划专科：{self.join(lacks)}（“未提及”不等于没有）。", f"Planned specialties not in the sources: {self.join(lacks)} (not in the sources is not the same as none)."))
             n = len(self.approved)
             if n < SMALL:
-                reading.append(T(f"{self.short}具名中心只有{n}个，专科占比不具比较意义，此处只列数量。", f"With {n} named centres, shares of specialties say little; counts only."))
+                reading.append(T(f"{self.short}具名中心只有{n}个，按专科算比例没有意义，此处只列数量。", f"With {n} named centres, shares of specialties say little; counts only."))
             focus = ps[ps["status"] == "has_focus"]["name_zh" if self.zh else "name_en"].tolist()
             if focus:
                 reading.append(T(f"{self.join(focus)}：来源称引入的输出医院以此为重点病种，故计为已有。", f"{self.join(focus)}: a source says output hospitals were brought in for these diseases, so they count as present."))
         if self.role != "host":
             self.cit.refs("R14")
-            blocks.append(self.p(Markup(T("来源未提及{}的中心及其专科，因此本简报不列专科结构。国家扩容方案确定12个重点专科（{}），中医类单列{}；全国具名中心的专科结构见全国概览。",
-                                         "The sources name no centre in {}, so there is no specialty mix to show. The national expansion plan targets 12 specialties ({}), with TCM a category of its own{}; the national overview shows the specialty mix of the named centres.")).format(
-                self.short, self.join(ps[ps["plan_target"]]["name_zh" if self.zh else "name_en"]), self.cit.refs("R14"))))
+            if self.role == "known":
+                lead = T(f"来源未列出{self.short}各中心的名称，其专科不详，因此本简报不列专科结构。",
+                         f"The sources do not name {self.short}'s centres, so their specialties are not known and there is no specialty mix to show.")
+            else:
+                lead = T(f"来源未提及{self.short}的中心，因此本简报不列专科结构。",
+                         f"The sources mention no centre in {self.short} itself, so there is no specialty mix to show.")
+            blocks.append(self.p(Markup(T("{}国家扩容方案确定12个重点专科（{}），中医类单列{}；全国具名中心的专科结构见全国概览。",
+                                         "{} The national expansion plan targets 12 specialties ({}), with TCM a category of its own{}; the national overview shows the specialty mix of the named centres.")).format(
+                lead, self.join(ps[ps["plan_target"]]["name_zh" if self.zh else "name_en"]), self.cit.refs("R14"))))
         else:
             blocks.append(self.p(" ".join(reading) if reading else T("国家扩容方案确定12个重点专科，中医类单列。", "The national expansion plan targets 12 specialties; TCM is a category of its own.")))
             blocks.append(self.figure(chart, title, self.source_line(*ids), note=T("规划专科：国家《有序扩大国家区域医疗中心建设工作方案》的12个重点专科，另加中医类。",
@@ -1017,7 +1023,7 @@ class ProvinceBriefing(Briefing):
             T(f"排名只在有数量的{f['n_ranked']}个省份之间比较；各省数量的日期不同。", f"Ranks compare only the {f['n_ranked']} provinces with a number; their dates differ."),
             T("阶段：获批、挂牌、已建成、试运行/过渡期运营、开诊、正式运营，各取来源所述日期；“不晚于”表示来源只说明到该日已达到；试运行不计为开诊。",
               "Stages: approved, plaque unveiled, built, trial operation, opened, in formal operation, each at the date a source gives; “by” means a source only says it had happened by then; trial operation is not counted as opening."),
-            T("省份合计：来源给出的某省各中心合计数，标为“N个中心合计”，不是全省卫生统计。", "Province totals: a source's total over a province's centres, marked “N centres combined”, not a province-wide health statistic."),
+            T("省份合计：来源给出的某省各中心的合计数，标为“N个中心合计”，不是整个省份的卫生统计数。", "Province totals: a source's total over a province's centres, marked “N centres combined”, not a province-wide health statistic."),
             T("同口径：只有指标、口径（累计/时点/年度）和单位都相同的数才并列比较；不同日期的数不相加。", "Same basis: figures are compared only when metric, period and unit agree; figures of different dates are never added."),
             T("数据按原文保留；存疑的数据标注理由；缺失显示为“—”，不以0代替。", "Figures are kept as published; doubtful ones are flagged with the reason; missing figures show as “—”, never 0."),
         ]
