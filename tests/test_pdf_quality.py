@@ -238,3 +238,17 @@ def test_fontconfig_file_puts_the_print_family_first_and_keeps_the_system_setup(
     monkeypatch.setenv("FONTCONFIG_FILE", str(tmp_path / "a&b.conf"))
     env = pf.chromium_env()
     assert "a&amp;b.conf" in Path(env["FONTCONFIG_FILE"]).read_text(encoding="utf-8")
+
+
+def test_print_fonts_name_the_characters_they_lack(tmp_path):
+    (tmp_path / fonts.COVERAGE_FILE).write_text(" ".join(f"{ord(c):x}" for c in "人口心刘"), encoding="ascii")
+    pf = fonts.PrintFonts(tmp_path, "Noto Sans CJK SC")
+    assert pf.missing("<p>人口心 Latin 123</p>") == ""
+    assert pf.missing("<p>刘䶮 龑 人</p>") == "䶮龑"
+    assert fonts.PrintFonts(tmp_path / "none", "x").missing("䶮") == ""  # no coverage file: no claim
+
+
+def test_project_text_reads_the_data_dir_it_is_given(tmp_path):
+    (tmp_path / "centers.csv").write_text("center_id,name_zh\nX-1,刘䶮医院\n", encoding="utf-8")
+    assert "䶮" in fonts.project_text(tmp_path)
+    assert ord("䶮") in fonts.print_charset(fonts.project_text(tmp_path))

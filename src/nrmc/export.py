@@ -402,6 +402,7 @@ class PdfPrinter:
         self.font_text = font_text
         self.print_fonts: fonts.PrintFonts | None = None
         self._fonts_task: asyncio.Future | None = None
+        self._warned: set[str] = set()
         self._pw = None
         self._browser = None
         self._context = None
@@ -505,6 +506,8 @@ class PdfPrinter:
             if page is None or page.is_closed():
                 await self._ensure_browser()
                 page = await self._new_page()
+            if self.print_fonts is not None:
+                self._warn_missing(page_html)
             await page.set_content(page_html, wait_until="load")
             await page.evaluate("() => document.fonts.ready.then(() => true)")
             data = await page.pdf(
@@ -524,6 +527,14 @@ class PdfPrinter:
                     pass
                 page = None
             self._pages.put_nowait(page)
+
+    def _warn_missing(self, page_html: str) -> None:
+        missing = self.print_fonts.missing(page_html)
+        if missing and missing not in self._warned:
+            self._warned.add(missing)
+            log.warning("characters not in the PDF print font print as Type 3 glyphs and may not copy "
+                        "right: %s (give them to PdfPrinter(font_text=...), e.g. fonts.project_text(data_dir))",
+                        missing)
 
     async def close(self) -> None:
         for obj, meth in ((self._context, "close"), (self._browser, "close"), (self._pw, "stop")):

@@ -52,7 +52,7 @@ APT_PACKAGE = "fonts-noto-cjk"
 INSTALL_HINT = f"sudo apt-get install {APT_PACKAGE}   (or run `make setup` in the repository)"
 
 PRINT_FAMILY = "NRMC Print Sans SC"  # the converted copy; never the original's name (OFL: modified version)
-CONVERTER_VERSION = 3  # bump when the conversion changes its output
+CONVERTER_VERSION = 4  # bump when the conversion changes its output
 CHARSET_VERSION = 1  # bump when print_charset()'s fixed part changes
 MAX_ERR = 1.0  # cu2qu tolerance in font units (1/1000 em): invisible at any print size
 DISABLE_ENV = "NRMC_PRINT_FONT"  # "system": print with the system fonts as they are (Type 3)
@@ -198,13 +198,14 @@ def base_charset() -> frozenset[int]:
     return frozenset(cp for cp in cps if not _excluded(cp))
 
 
-def project_text() -> str:
-    """Every character of the data files and of this package's code and templates."""
+def project_text(data_dir: str | os.PathLike | None = None) -> str:
+    """Every character of the data files (default: `nrmc.regions.default_data_dir()`) and of this
+    package's code and templates: what a briefing can print."""
     from nrmc.regions import default_data_dir
 
     chunks: list[str] = []
     pkg = Path(__file__).resolve().parent
-    files = [*sorted(Path(default_data_dir()).glob("*.csv")),
+    files = [*sorted(Path(data_dir if data_dir is not None else default_data_dir()).glob("*.csv")),
              *sorted(p for p in pkg.rglob("*") if p.suffix in (".py", ".j2", ".css", ".json", ".html"))]
     for path in files:
         try:
@@ -353,6 +354,9 @@ def file_digest(path: str) -> str:
     return _file_digest(path, st.st_size, st.st_mtime_ns)
 
 
+COVERAGE_FILE = "codepoints.txt"
+
+
 @dataclass(frozen=True)
 class PrintFonts:
     """The converted fonts of one cache entry."""
@@ -364,6 +368,23 @@ class PrintFonts:
     @property
     def files(self) -> list[Path]:
         return sorted(self.directory.glob("*.ttf"))
+
+    @functools.cached_property
+    def charset(self) -> frozenset[int]:
+        """The code points the fonts were made for (those the source font has are in them)."""
+        try:
+            return frozenset(int(x, 16) for x in (self.directory / COVERAGE_FILE).read_text(encoding="ascii").split())
+        except (OSError, ValueError):
+            return frozenset()
+
+    def missing(self, text: str) -> str:
+        """The CJK characters of `text` (U+2E80 and up) that the print font was not made for:
+        Chromium prints them in the system font, as Type 3 glyphs that may not copy right."""
+        charset = self.charset
+        if not charset:
+            return ""
+        return "".join(sorted(c for c in set(text) if ord(c) >= 0x2E80 and ord(c) not in charset
+                              and not 0xE000 <= ord(c) <= 0xF8FF))
 
     def fontconfig_file(self) -> Path:
         """A fontconfig file: the current configuration, this folder, and `family` before
@@ -491,7 +512,7 @@ def ensure_print_fonts(extra_text: str | None = None) -> PrintFonts | None:
 
 def _convert_all(regular: CJKFont, bold: CJKFont | None, charset, folder: Path) -> list[dict]:
     """Convert both weights side by side, each in a child process of its own."""
-    cps = folder / "charset.txt"
+    cps = folder / COVERAGE_FILE
     cps.write_text(" ".join(f"{cp:x}" for cp in sorted(charset)), encoding="ascii")
     env = dict(os.environ)
     pkg_parent = str(Path(__file__).resolve().parents[1])
@@ -514,7 +535,6 @@ def _convert_all(regular: CJKFont, bold: CJKFont | None, charset, folder: Path) 
                     other.kill()
             raise RuntimeError(f"converting the CJK font for PDF failed: {stderr.strip()[-800:]}")
         stats.append({"file": out.name, **_json_line(stdout)})
-    cps.unlink()
     return stats
 
 
