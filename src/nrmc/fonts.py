@@ -18,7 +18,8 @@ this package), without the radical code points, under a family name of its own (
 Skia embeds that as a subset CID TrueType font with a correct ToUnicode map. The result is cached
 under `$XDG_CACHE_HOME/nrmc/fonts/<key>/` (key: digest of the source fonts, the charset and the
 converter), written under a lock and renamed into place, so concurrent builds neither corrupt nor
-repeat the work; a first conversion takes about 20 s, later builds reuse it.
+repeat the work; a first conversion costs about 16 s of CPU per weight (both weights run at once;
+15-60 s wall on a shared 2-core machine), later builds reuse it.
 
 Chromium is then started with `FONTCONFIG_FILE` pointing at `PrintFonts.fontconfig_file()`: the
 system's configuration plus the cache folder and a rule that puts `PRINT_FAMILY` before the CJK
@@ -128,7 +129,7 @@ def find_cjk_font(bold: bool = False) -> CJKFont | None:
     for family in CJK_FAMILIES:
         parsed = _parse(_fc("fc-match", "-f", _FORMAT, family + weight))
         if parsed and family in parsed[0]:  # fc-match always answers: make sure it is that family
-            names, font = parsed
+            font = parsed[1]
             return CJKFont(family, font.path, font.index, font.format)
     # Any font fontconfig lists for Chinese: sans before serif, the asked weight first, then by name.
     found = []
@@ -466,9 +467,9 @@ def needs_conversion() -> bool:
 
 
 def ensure_print_fonts(extra_text: str | None = None) -> PrintFonts | None:
-    """The print fonts, converted now if the cache lacks them (about 20 s on 2 cores, both weights
-    at once in child processes). None when the CJK font is TrueType already (it embeds as it is) or
-    when $NRMC_PRINT_FONT=system."""
+    """The print fonts, converted now if the cache lacks them (about 16 s of CPU per weight, both
+    weights at once in child processes of ~180 MB each). None when the CJK font is TrueType
+    already (it embeds as it is) or when $NRMC_PRINT_FONT=system."""
     import fcntl
     import json
 
