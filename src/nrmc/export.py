@@ -8,15 +8,20 @@
 - `PdfPrinter`: one browser, several pages, shared by a whole `nrmc build`.
 
 Nothing here touches the network: the browser context refuses every http(s) request.
+
+Fonts: Chromium cannot embed the CFF-flavoured Noto Sans CJK of Debian (it would draw ~200 Type 3
+fonts per briefing and chart text would copy as Kangxi radicals), so `PdfPrinter` starts it with a
+fontconfig setup that serves a TrueType copy of the CJK font instead (see `nrmc.fonts`): the HTML
+is printed as it is, and every font in the PDF is an embedded, subset CID TrueType font.
 """
 from __future__ import annotations
 
 import asyncio
 import html as _html
+import logging
 import os
 import re
 import shutil
-import subprocess
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +30,7 @@ from typing import Any
 from nbconvert.exporters import HTMLExporter
 from traitlets import Unicode, default
 
-from nrmc import __version__
+from nrmc import __version__, fonts
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "nrmc_briefing"
@@ -453,21 +458,21 @@ def find_chromium(explicit: str | None = None) -> str:
 
 
 _fonts_checked = False
+log = logging.getLogger(__name__)
 
 
 def check_cjk_fonts() -> None:
-    """Raise BrowserUnavailable unless fontconfig knows a Chinese font (else PDFs show boxes)."""
+    """Raise BrowserUnavailable unless fontconfig knows a Chinese font (else PDFs show boxes).
+
+    The lookup is `nrmc.fonts.check_cjk_fonts()`; this only remembers a success for the process.
+    """
     global _fonts_checked
     if _fonts_checked:
         return
     try:
-        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        out = ""
-    if not out.strip():
-        raise BrowserUnavailable(
-            "No Chinese (CJK) font is installed, so Chinese text would print as boxes. "
-            f"Install one with: {INSTALL_HINT}")
+        fonts.check_cjk_fonts()
+    except fonts.MissingCJKFontError as err:
+        raise BrowserUnavailable(str(err)) from err
     _fonts_checked = True
 
 
@@ -482,12 +487,24 @@ def footer_template(title: str = "", lang: str = "zh") -> str:
 
 
 class PdfPrinter:
-    """One Chromium for many PDFs: `async with PdfPrinter(pages=2) as p: pdf = await p.pdf(html)`."""
+    """One Chromium for many PDFs: `async with PdfPrinter(pages=2) as p: pdf = await p.pdf(html)`.
 
-    def __init__(self, pages: int = 2, executable: str | None = None, timeout_ms: int = 120_000):
+    The PDFs are tagged, carry an outline (bookmarks) from h1–h3, the <title> and the <html lang>,
+    and embed the CJK text in the TrueType print font of `nrmc.fonts` (`font_text`: characters the
+    font must have besides GB 2312; default: those of the data and of the package). When that font
+    is not cached yet, it is converted in the background while the browser starts (and the
+    notebooks run); the first `pdf()` waits for it and restarts the browser once with it.
+    """
+
+    def __init__(self, pages: int = 2, executable: str | None = None, timeout_ms: int = 120_000,
+                 font_text: str | None = None):
         self.pages = max(1, pages)
         self.executable = executable
         self.timeout_ms = timeout_ms
+        self.font_text = font_text
+        self.print_fonts: fonts.PrintFonts | None = None
+        self._fonts_task: asyncio.Future | None = None
+        self._warned: set[str] = set()
         self._pw = None
         self._browser = None
         self._context = None
@@ -504,8 +521,10 @@ class PdfPrinter:
     async def start(self) -> None:
         exe = find_chromium(self.executable)
         check_cjk_fonts()
+        self._exe = exe
         self._lock = asyncio.Lock()
         self._pages = asyncio.Queue()
+        await self._find_print_fonts()
         from playwright.async_api import async_playwright
 
         self._pw = await async_playwright().start()
@@ -516,12 +535,50 @@ class PdfPrinter:
         except Exception:
             await self.close()
             raise
-        self._exe = exe
+
+    async def _find_print_fonts(self) -> None:
+        """Use the cached print fonts, or start converting them in the background."""
+        try:
+            if not fonts.needs_conversion():
+                return
+            self.print_fonts = await asyncio.to_thread(fonts.cached_print_fonts, self.font_text)
+        except Exception as err:  # noqa: BLE001 - printing in the system fonts still works
+            log.warning("PDFs will use the system CJK font (Type 3): %s", err)
+            return
+        if self.print_fonts is None:
+            self._fonts_task = asyncio.ensure_future(asyncio.to_thread(fonts.ensure_print_fonts, self.font_text))
+
+    async def _await_print_fonts(self) -> None:
+        """Once the background conversion is done, restart the browser with the new fonts.
+
+        Every `pdf()` call passes here before it takes a page, so no page is in use meanwhile."""
+        async with self._lock:
+            task, self._fonts_task = self._fonts_task, None
+            if task is None:
+                return
+            try:
+                print_fonts = await task
+            except Exception as err:  # noqa: BLE001
+                log.warning("PDFs will use the system CJK font (Type 3): converting it failed: %s", err)
+                return
+            if print_fonts is None:
+                return
+            self.print_fonts = print_fonts
+            idle = [self._pages.get_nowait() for _ in range(self._pages.qsize())]
+            for obj in (self._context, self._browser):
+                try:
+                    await obj.close()
+                except Exception:  # noqa: BLE001
+                    pass
+            await self._launch(self._exe)
+            for page in await asyncio.gather(*(self._new_page() for _ in range(len(idle) or self.pages))):
+                self._pages.put_nowait(page)
 
     async def _launch(self, exe: str) -> None:
+        env = self.print_fonts.chromium_env() if self.print_fonts is not None else None
         try:
             self._browser = await self._pw.chromium.launch(
-                executable_path=exe, args=CHROMIUM_ARGS, headless=True,
+                executable_path=exe, args=CHROMIUM_ARGS, headless=True, env=env,
                 handle_sigint=False, handle_sigterm=False, handle_sighup=False)
         except Exception as err:
             raise BrowserUnavailable(f"Could not start Chromium at {exe}: {err}. Install it with: {INSTALL_HINT}") from err
@@ -543,12 +600,16 @@ class PdfPrinter:
     async def pdf(self, page_html: str, *, footer_title: str = "", lang: str = "zh") -> bytes:
         """Print one HTML document on one of the reused pages (a new page costs a renderer process)."""
         assert self._pages is not None, "PdfPrinter.start() first"
+        if self._fonts_task is not None:
+            await self._await_print_fonts()
         page = await self._pages.get()
         ok = False
         try:
             if page is None or page.is_closed():
                 await self._ensure_browser()
                 page = await self._new_page()
+            if self.print_fonts is not None:
+                self._warn_missing(page_html)
             await page.set_content(page_html, wait_until="load")
             await page.evaluate("() => document.fonts.ready.then(() => true)")
             layout = await page.evaluate(FIT_PAGES_JS)
@@ -556,7 +617,10 @@ class PdfPrinter:
             data = await page.pdf(
                 format="A4", print_background=True, display_header_footer=True,
                 header_template="<span></span>", footer_template=footer_template(footer_title, lang),
-                margin=PDF_MARGIN, prefer_css_page_size=False, outline=True)
+                margin=PDF_MARGIN, prefer_css_page_size=False,
+                # Chromium builds the outline from the structure tree, so it needs tagged=True too;
+                # tagging also writes /Lang from <html lang>.
+                outline=True, tagged=True)
             ok = True
             return data
         finally:
@@ -567,6 +631,14 @@ class PdfPrinter:
                     pass
                 page = None
             self._pages.put_nowait(page)
+
+    def _warn_missing(self, page_html: str) -> None:
+        missing = self.print_fonts.missing(page_html)
+        if missing and missing not in self._warned:
+            self._warned.add(missing)
+            log.warning("characters not in the PDF print font print as Type 3 glyphs and may not copy "
+                        "right: %s (give them to PdfPrinter(font_text=...), e.g. fonts.project_text(data_dir))",
+                        missing)
 
     async def close(self) -> None:
         for obj, meth in ((self._context, "close"), (self._browser, "close"), (self._pw, "stop")):
