@@ -486,7 +486,13 @@ async def _run_jobs_async(todo: list[_Job], out: Path, snap: DataSnapshot, *, fo
 
     results: list[ScopeResult] = []
     pool = KernelPool(min(jobs, len(todo)), cwd=cwd, data_dir=snap.dir)
-    printer = PdfPrinter(pages=pages) if "pdf" in formats else None
+    if "pdf" in formats:
+        from nrmc import fonts
+
+        # the print font covers every character of the data the briefings are built from
+        printer = PdfPrinter(pages=pages, font_text=fonts.project_text(snap.dir))
+    else:
+        printer = None
     exporter = BriefingHTMLExporter()
     cpu = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nrmc-export")
     loop = asyncio.get_running_loop()

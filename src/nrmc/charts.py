@@ -39,7 +39,6 @@ import math
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import threading
 import unicodedata
@@ -53,6 +52,8 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
+
+from nrmc import fonts
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.ft2font import LoadFlags
@@ -70,9 +71,7 @@ log = logging.getLogger(__name__)
 
 CHARTS_VERSION = "3"  # bump when the output changes in a way the code hash below would not see
 
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Droid Sans Fallback")
-CJK_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype", "/usr/share/fonts")
-INSTALL_HINT = "sudo apt-get install fonts-noto-cjk   (or run `make setup`)"
+MissingCJKFontError = fonts.MissingCJKFontError
 
 # A sequential blue ramp from light to dark (ColorBrewer Blues, 5 classes): colour-blind safe and
 # monotonic in lightness, so the order survives greyscale printing.
@@ -99,44 +98,20 @@ ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", XLINK_NS)
 
 
-class MissingCJKFontError(RuntimeError):
-    """No font that can draw Chinese characters is installed."""
-
-
 @functools.lru_cache(maxsize=1)
 def cjk_font() -> str:
-    """Find a CJK font, register it with matplotlib and return its family name.
-
-    Raises MissingCJKFontError with the install command when none is found, instead of letting
-    matplotlib draw empty boxes.
-    """
+    """The CJK family for charts (found by nrmc.fonts, the one place fonts are looked up),
+    registered with matplotlib; MissingCJKFontError with the install command when there is none,
+    instead of letting matplotlib draw empty boxes."""
+    font = fonts.cjk_font()
     names = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in names:
-            return family
-    # the font may have been installed after matplotlib built its cache: look on disk
-    candidates: list[str] = []
-    if shutil.which("fc-list"):
+    if font.family not in names:
         try:
-            out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=20).stdout
-            candidates += [line.split(":")[0].strip() for line in out.splitlines() if line.strip()]
-        except (OSError, subprocess.SubprocessError):
-            pass
-    for d in CJK_FONT_DIRS:
-        if os.path.isdir(d):
-            candidates += [str(p) for p in Path(d).rglob("*CJK*") if p.suffix.lower() in (".ttc", ".otf", ".ttf")]
-    for path in candidates:
-        try:
-            font_manager.fontManager.addfont(path)
-        except (OSError, RuntimeError, ValueError):
-            continue
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in names:
-            return family
-    raise MissingCJKFontError(
-        "No CJK font found, so Chinese text in charts would show as empty boxes. "
-        f"Install one: {INSTALL_HINT}")
+            font_manager.fontManager.addfont(font.path)
+        except (OSError, RuntimeError, ValueError) as err:
+            raise MissingCJKFontError(f"The CJK font {font.path} cannot be read by matplotlib ({err}). "
+                                      f"Reinstall it: {fonts.INSTALL_HINT}") from err
+    return font.family
 
 
 def _families() -> list[str]:
