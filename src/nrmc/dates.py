@@ -107,10 +107,13 @@ class Window:
     last_basis: str
 
     def text(self, lang: str = "zh") -> str:
+        if self.first == self.last:  # one date (e.g. a list as of its date): "截至" it
+            basis = self.last_basis if self.last_basis in _QUALIFIED else ""
+            if not basis or basis == "not_after":
+                return f"截至{plain(self.last, lang)}" if lang == "zh" else f"as of {plain(self.last, lang)}"
+            return qualified(self.last, basis, lang)
         a = qualified(self.first, self.first_basis, lang)
         b = qualified(self.last, self.last_basis, lang)
-        if a == b:
-            return a
         return f"{a}至{b}" if lang == "zh" else f"{a} to {b}"
 
     @property

@@ -598,7 +598,19 @@ class PdfPrinter:
         return page
 
     async def pdf(self, page_html: str, *, footer_title: str = "", lang: str = "zh") -> bytes:
-        """Print one HTML document on one of the reused pages (a new page costs a renderer process)."""
+        """Print one HTML document on one of the reused pages (a new page costs a renderer process).
+
+        Chromium's printToPDF now and then fails with "Printing failed" on a busy machine (seen
+        with tagged PDFs, on documents that print fine the next time): one retry on a fresh page."""
+        try:
+            return await self._pdf_once(page_html, footer_title=footer_title, lang=lang)
+        except Exception as err:  # noqa: BLE001 - retried once, then raised as it is
+            if "Printing failed" not in str(err):
+                raise
+            log.warning("Chromium could not print (%s); trying again on a fresh page", err)
+            return await self._pdf_once(page_html, footer_title=footer_title, lang=lang)
+
+    async def _pdf_once(self, page_html: str, *, footer_title: str = "", lang: str = "zh") -> bytes:
         assert self._pages is not None, "PdfPrinter.start() first"
         if self._fonts_task is not None:
             await self._await_print_fonts()

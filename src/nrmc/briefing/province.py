@@ -344,10 +344,16 @@ class ProvinceBriefing(Briefing):
                 })
             f = self.facts
             caption = T(f"{self.short}的国家区域医疗中心（具名{f['named']}个）", f"Centres in {self.short} ({f['named']} named)")
-            notes = [T(f"运行时长：自试运行或开诊起，算至{self.date(self.ref_date.isoformat(), record=False)}；来源只给出“不晚于”某日的，不计时长。"
-                       "专科带*的，系据输出医院推断，来源未明示。",
-                       f"Operating for: since trial operation or opening, to {self.date(self.ref_date.isoformat(), record=False)}; none where the sources only say “by” a date. "
-                       "Specialty*: inferred from the output hospital, not stated by a source.")]
+            age_col = T("运行时长", "Operating for")
+            notes = []
+            if all(r[age_col] == "—" for r in rows):  # no centre's start of operation is known exactly
+                for r in rows:
+                    del r[age_col]
+            else:
+                notes.append(T(f"运行时长：自试运行或开诊起，算至{self.date(self.ref_date.isoformat(), record=False)}；来源只给出“不晚于”某日的，不计时长。",
+                               f"Operating for: since trial operation or opening, to {self.date(self.ref_date.isoformat(), record=False)}; none where the sources only say “by” a date."))
+            if (self.approved["specialty_basis"] == "inferred").any():
+                notes.append(T("专科带*的，系据输出医院推断，来源未明示。", "Specialty*: inferred from the output hospital, not stated by a source."))
             if f["count_basis"] == "stated" and f["stated"] > f["named"]:
                 unnamed = self.planned[self.planned["status"] == "has_unnamed"]["name_zh" if self.zh else "name_en"].tolist()
                 notes.append(T(f"另有{f['stated'] - f['named']}个中心来源未列名称" + (f"（按来源所列专科，应含{self.join(unnamed)}）" if unnamed else "") + "，本简报不作推测。",
@@ -965,28 +971,33 @@ class ProvinceBriefing(Briefing):
     def _annex_pages(self) -> list[dict]:
         T = self.T
         blocks: list[dict] = []
-        blocks.append(self.h3(T("A. 全部数据（按主题）", "A. All figures, by theme"), "annex-figures"))
+        letters = iter("ABCDEFGH")
+
+        def head(zh, en, ident):
+            n = next(letters)
+            return self.h3(T(f"{n}. {zh}", f"{n}. {en}"), ident)
+        blocks.append(head("全部数据（按主题）", "All figures, by theme", "annex-figures"))
         figs = pd.concat([self.figs, self.prc_figs], ignore_index=True) if len(self.prc_figs) else self.figs
         blocks.extend(self.figures_by_theme(figs))
         if len(self.approved):
-            blocks.append(self.h3(T("B. 中心清单（完整名称与各阶段）", "B. The centres in full (names and every stage)"), "annex-centres"))
+            blocks.append(head("中心清单（完整名称与各阶段）", "The centres in full (names and every stage)", "annex-centres"))
             blocks.append(self.html(self._centres_full()))
         if len(self.exported) > 0:
-            blocks.append(self.h3(T("C. 本省医院支援的外省中心", "C. Centres elsewhere led by this province's hospitals"), "annex-exported"))
+            blocks.append(head("本省医院支援的外省中心", "Centres elsewhere led by this province's hospitals", "annex-exported"))
             blocks.extend(self._exported_list())
         unk = performance.unknowns(self.ds, self.code, lang=self.lang)
         if not unk.empty:
-            blocks.append(self.h3(T("D. 尚不知道的数据", "D. What is not known"), "annex-unknown"))
+            blocks.append(head("尚不知道的数据", "What is not known", "annex-unknown"))
             cmap = self.ds.centers.set_index("center_id")
             df = pd.DataFrame({T("中心", "Centre"): [self.centre(cmap.loc[c].to_dict() | {"center_id": c}, short=True) for c in unk["center_id"]],
                                T("已知", "Known"): [f"{k}/{o}" for k, o in zip(unk["known"], unk["of"])],
                                T("来源未提供", "Not given by any source"): unk["missing"].replace("", "—")})
             blocks.append(self.html(table(df, T("各中心核心指标的缺口", "Gaps in the core figures of each centre"), nowrap=[T("已知", "Known")], cls="data small")))
-        blocks.append(self.h3(T("E. 存疑数据", "E. Flagged figures"), "annex-flagged"))
+        blocks.append(head("存疑数据", "Flagged figures", "annex-flagged"))
         blocks.extend(self.flagged_block(figs))
-        blocks.append(self.h3(T("F. 方法说明", "F. Method"), "annex-method"))
+        blocks.append(head("方法说明", "Method", "annex-method"))
         blocks.append({"type": "block", "title": None, "items": self._method(), "cls": "block method"})
-        blocks.append(self.h3(T("G. 来源", "G. Sources"), "annex-sources"))
+        blocks.append(head("来源", "Sources", "annex-sources"))
         blocks.append(self.html(self.sources_block()))
         return [{"kind": "annex", "classes": [], "id": "annex", "heading": T("附录", "Annex"), "heading_id": "annex-heading", "blocks": blocks}]
 
