@@ -72,3 +72,17 @@ def test_property_any_text_resolves_or_raises_the_documented_error(text):
         assert "Valid names" in str(err)
     else:
         assert scope.slug in {s.slug for s in all_scopes()}
+
+
+@pytest.mark.parametrize("code", ["349999", "341100", "340001", "3400000", "34000", "349"])
+def test_code_that_merely_starts_like_a_province_is_not_that_province(code):
+    """Only provinces.csv's exact 6-digit codes and their 2-digit prefixes resolve: 349999 is not Anhui."""
+    with pytest.raises(UnknownProvinceError):
+        resolve_province(code)
+    with pytest.raises(UnknownProvinceError):
+        resolve_scope(code)
+
+
+@pytest.mark.parametrize("code", ["340000", "34", 34, "３４００００"])
+def test_exact_code_and_its_two_digit_prefix_resolve(code):
+    assert resolve_province(code)["code"] == "340000"

@@ -2,7 +2,8 @@
 
 Accepted forms, case- and space-insensitive: full name (安徽省), short name (安徽), one-character
 abbreviation (皖), slug (anhui, inner-mongolia), English name (Anhui, Inner Mongolia), GB/T 2260
-code (340000, also 34), ISO 3166-2 code (CN-AH, AH), and aliases listed in provinces.csv.
+code (340000, also 34; never another code that merely starts with 34), ISO 3166-2 code (CN-AH,
+AH), and aliases listed in provinces.csv.
 
 This module reads provinces.csv with the csv module rather than pandas so that the command line
 can resolve scopes (and decide that nothing needs rebuilding) without importing pandas.
@@ -142,9 +143,9 @@ def _resolve(name: object, data_dir, allow_national: bool):
         raise UnknownProvinceError(name, None, valid, allow_national)
     if allow_national and key in _NATIONAL_FORMS:
         return NATIONAL
+    # exact forms only: a code is one of provinces.csv's 6-digit codes or its 2-digit prefix (34);
+    # 349999 or 341100 (a prefecture) is not Anhui
     code = index.get(key)
-    if code is None and key.isdigit() and len(key) == 6:
-        code = index.get(key[:2])
     if code is None:
         raise UnknownProvinceError(name, _suggest(text, rows, index), valid, allow_national)
     return next(dict(r) for r in rows if r["code"] == code)
