@@ -860,7 +860,7 @@ def _metric_value_domain(t: dict[str, pd.DataFrame], problems: list[Problem]) ->
     above = base > d["hi"] + tol
     counted = d["kind"].isin(["count", "stock"])
     fractional = counted & ((base - base.round()).abs() > np.maximum(1e-6, tol)) & ~below & ~above
-    flagged = m["flag"].map(lambda f: not is_missing(f))
+    flagged = _present(m["flag"])
     percent = (d["base"] == "%") & (base > 100 + 1e-9) & ~above & ~flagged
     bad = below | above | fractional | percent
     for i in m.index[bad]:
