@@ -5,7 +5,8 @@
 Every table except centres and figures is copied as is (31 provinces, the same sources,
 specialties and definitions). Each real centre gets N-1 copies with new ids (`ZB-01` … `ZJ-76`,
 a prefix no real centre uses), in the same host province, with a specialty shifted along the
-list, and every figure of a real centre is copied onto its copies with the value scaled a little.
+list, and every figure of a real centre is copied onto its copies with the value scaled a little
+(counts stay whole numbers; percentages are copied as they are, so a share stays within 100 %).
 Figures about a province, a provincial centre or the nation are copied with the as-of date moved
 back by k weeks, so they stay distinct and the newest figure is still the real one. The result
 passes `nrmc.load` (checked at the end of `make_dataset`).
@@ -81,7 +82,9 @@ def make_dataset(factor: int, dest: Path, src: Path | None = None, *, check: boo
                 row["subject_id"] = dict(copies[m["subject_id"]])[k]
                 try:
                     v = float(m["value"])
-                    row["value"] = f"{v * (1 + 0.05 * k):g}" if v else m["value"]
+                    if v and m["unit"] != "%":  # a count stays a whole number of its base unit (万 = 2 decimals)
+                        scaled = v * (1 + 0.05 * k)
+                        row["value"] = f"{scaled:.2f}" if m["unit"].startswith("万") else str(round(scaled))
                 except ValueError:
                     pass
             else:

@@ -2,7 +2,8 @@
 
 Accepted forms, case- and space-insensitive: full name (安徽省), short name (安徽), one-character
 abbreviation (皖), slug (anhui, inner-mongolia), English name (Anhui, Inner Mongolia), GB/T 2260
-code (340000, also 34), ISO 3166-2 code (CN-AH, AH), and aliases listed in provinces.csv.
+code (340000, also 34; never another code that merely starts with 34), ISO 3166-2 code (CN-AH,
+AH), and aliases listed in provinces.csv.
 
 This module reads provinces.csv with the csv module rather than pandas so that the command line
 can resolve scopes (and decide that nothing needs rebuilding) without importing pandas.
@@ -36,7 +37,11 @@ class UnknownProvinceError(ValueError):
         lines = [f"Unknown {what}: {shown!r}."]
         if suggestion:
             lines.append(f"Did you mean {suggestion}?")
-        lines.append("Valid names: " + ", ".join(valid) + (", national" if allow_national else "") + ".")
+        if valid:
+            lines.append("Valid names: " + ", ".join(valid) + (", national" if allow_national else "") + ".")
+        else:
+            lines.append("The province table (provinces.csv) lists no provinces; run `nrmc validate`."
+                         + (" Valid: national." if allow_national else ""))
         lines.append(
             "Each province may also be given by full name (安徽省), abbreviation (皖), slug (anhui), "
             "English name (Anhui), code (340000) or ISO code (CN-AH)."
@@ -79,10 +84,28 @@ def _norm(text: str) -> str:
     return "".join(ch for ch in text if not ch.isspace() and ch not in "-_'’.")
 
 
+class ProvinceTableError(OSError):
+    """provinces.csv cannot be read at all (a directory, a device, broken CSV). An OSError, so that
+    callers that report an unreadable file report this too; `nrmc validate` names the details."""
+
+
+_FIELDS = ("code", "name_zh", "name_zh_short", "abbr_zh", "abbr_zh_alt", "name_en", "slug", "aliases", "iso")
+
+
 @functools.lru_cache(maxsize=8)
 def _read(path: str, mtime_ns: int) -> tuple[tuple[dict, ...], dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        rows = tuple(csv.DictReader(f))
+    # Tolerant on purpose: a lookup must not crash on a damaged table (a missing column, a stray
+    # byte); it finds what it can, and validation (nrmc.data) reports the damage with its line.
+    if not os.path.isfile(path):
+        raise ProvinceTableError(f"{path} is not a regular file; run `nrmc validate`")
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+            raw = tuple(csv.DictReader(f))
+    except csv.Error as err:
+        raise ProvinceTableError(f"{path} is not valid CSV ({err}); run `nrmc validate`") from None
+    rows = tuple({k: str(r.get(k) or "").strip() for k in _FIELDS} | {k: v for k, v in r.items() if isinstance(k, str)
+                                                                      and k not in _FIELDS}
+                 for r in raw if str(r.get("code") or "").strip())
     index: dict[str, str] = {}
     for row in rows:
         code = row["code"]
@@ -90,7 +113,7 @@ def _read(path: str, mtime_ns: int) -> tuple[tuple[dict, ...], dict[str, str]]:
             row["name_zh"], row["name_zh_short"], row["abbr_zh"], row["abbr_zh_alt"], row["name_en"],
             row["slug"], row["iso"], row["iso"].split("-")[-1], code, code[:2],
         }
-        forms.update(a for a in row.get("aliases", "").split(";"))
+        forms.update(a for a in row["aliases"].split(";"))
         for form in forms:
             if form:
                 index.setdefault(_norm(form), code)
@@ -146,9 +169,9 @@ def _resolve(name: object, data_dir, allow_national: bool):
         raise UnknownProvinceError(name, None, valid, allow_national)
     if allow_national and key in _NATIONAL_FORMS:
         return NATIONAL
+    # exact forms only: a code is one of provinces.csv's 6-digit codes or its 2-digit prefix (34);
+    # 349999 or 341100 (a prefecture) is not Anhui
     code = index.get(key)
-    if code is None and key.isdigit() and len(key) == 6:
-        code = index.get(key[:2])
     if code is None:
         raise UnknownProvinceError(name, _suggest(text, rows, index), valid, allow_national)
     return next(dict(r) for r in rows if r["code"] == code)
