@@ -105,25 +105,6 @@ def table(df: pd.DataFrame, caption: str | Markup, *, numeric: Sequence[str] = (
                   "<tbody>{}</tbody></table></div>{}").format(label, cls, caption, head, body, foot)
 
 
-def safe_href(url: object) -> str | None:
-    """A URL that may become a link: absolute http(s) with a host, no whitespace or control
-    characters; anything else (javascript:, data:, file:, relative) → None and is shown as text."""
-    from urllib.parse import urlsplit
-
-    if not isinstance(url, str):
-        return None
-    text = url.strip()
-    if not text or any(ord(ch) < 33 or ord(ch) == 127 for ch in text):
-        return None
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return text
-
-
 def source_refs(numbers: Iterable[int]) -> Markup:
     nums = sorted(set(numbers))
     if not nums:

@@ -15,7 +15,8 @@ from nrmc import coverage, dates, inputs, lifecycle, performance
 from nrmc.citations import Citations, split_ids
 from nrmc.data import Dataset, load
 from nrmc.labels import check_lang, fmt_breakdown, fmt_number, fmt_period, fmt_value
-from nrmc.render import META_MIME, Section, safe_href, table
+from nrmc.render import META_MIME, Section, table
+from nrmc.safety import safe_url
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "sections"
 CSS_FILE = Path(__file__).resolve().parents[1] / "templates" / "nrmc_briefing" / "static" / "briefing.css"
@@ -384,7 +385,7 @@ class Briefing:
                     t = self.gloss(r["title"])
                 text = Markup("[{}] {}, {}, {}").format(n, parts[0], t, when) if pub else \
                     Markup("[{}] {}, {}").format(n, t, when)
-            href = safe_href(r["url"])
+            href = safe_url(r["url"])  # only http(s) becomes a link; anything else is shown as text
             if href:
                 text += Markup(' <a href="{0}">{0}</a>').format(href)
             elif r["url"]:
