@@ -805,10 +805,12 @@ class ProvinceBriefing(Briefing):
             else:
                 blocks.append(self.p(T("多数中心的开诊日期来源只给出“不晚于”某日，无法按运行时长比较。",
                                        "For most centres the sources give only a “by” date for opening, so results cannot be set against time in operation."), "note"))
-        peers_rows = self._peer_rows()
+        peers_rows, n_peer = self._peer_rows()
         if peers_rows is not None:
             blocks.append(peers_rows)
-        other = self._other_results(exclude=metric)
+        # a results page holds about a dozen table rows besides its charts (it is one printed page)
+        charts_on_page = sum(1 for b in blocks if b.get("type") == "figure")
+        other = self._other_results(exclude=metric, limit=10 - n_peer - 4 * max(0, charts_on_page - 1))
         if other is not None:
             blocks.append(other)
         if not blocks:
@@ -817,6 +819,8 @@ class ProvinceBriefing(Briefing):
                  "heading_id": "performance-heading", "blocks": blocks}]
 
     def _other_results(self, exclude: str | None, limit: int = 10) -> dict | None:
+        if limit < 3:
+            return None
         """The province's other published totals (over its centres), latest of each, unflagged:
         what the charts above do not show, up to `limit` rows (all of them are in the annex)."""
         T = self.T
@@ -886,10 +890,10 @@ class ProvinceBriefing(Briefing):
                              T("来源", "Source"): self.cit.refs(p["source_id"])})
                 ids.append(p["source_id"])
         if not rows:
-            return None
+            return None, 0
         return self.html(table(pd.DataFrame(rows), T("与其他省份同口径比较（各省中心合计，累计数）", "Compared with other provinces on the same basis (centres combined, cumulative)"),
                                numeric=[T("数值", "Value")], nowrap=[T("来源", "Source")], cls="data peers",
-                               note=T("只比较指标、口径和单位都相同的数；日期不同，已逐项注明。", "Only figures of the same metric, period and unit are compared; their dates differ and are shown.")))
+                               note=T("只比较指标、口径和单位都相同的数；日期不同，已逐项注明。", "Only figures of the same metric, period and unit are compared; their dates differ and are shown."))), len(rows)
 
     def _timeline_pages(self) -> list[dict]:
         T = self.T
