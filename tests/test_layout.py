@@ -111,7 +111,10 @@ PHONE_JS = """() => {
   const out = {narrowest: 1e9, narrowestText: '', smallestChartText: 1e9, sideways: 0};
   for (const td of document.querySelectorAll('td, th')) {
     const text = td.innerText.trim();
-    if (!text || td.offsetParent === null) continue;
+    const box = td.getBoundingClientRect();
+    const head = td.closest('thead');
+    const hidden = head && head.getBoundingClientRect().width < 2;  // a phone's card layout hides the header row
+    if (!text || td.offsetParent === null || hidden || box.width < 2) continue;
     const size = parseFloat(getComputedStyle(td).fontSize);
     const chars = td.getBoundingClientRect().width / size;
     if (chars < out.narrowest) { out.narrowest = chars; out.narrowestText = text.slice(0, 20); }
@@ -120,7 +123,8 @@ PHONE_JS = """() => {
     if (!t.textContent.trim()) continue;
     const r = t.getBoundingClientRect();
     if (!r.height) continue;
-    const size = parseFloat(getComputedStyle(t).fontSize) * (t.getScreenCTM() ? t.getScreenCTM().a : 1);
+    const m = t.getScreenCTM();
+    const size = parseFloat(getComputedStyle(t).fontSize) * (m ? Math.hypot(m.a, m.b) : 1);  // rotated text too
     out.smallestChartText = Math.min(out.smallestChartText, size);
   }
   out.sideways = document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth;
