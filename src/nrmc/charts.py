@@ -1252,7 +1252,9 @@ def _draw_tile_map(p: dict):
     n_classes = len(edges) + 1 if counts else 0
     present_classes = sorted({_class_of(v, edges) for v in counts})
     for k in range(n_classes):
-        if k in present_classes or k == 0 or k == n_classes - 1:
+        # the 0 class only when a tile is 0: on the briefings' map no province is 0 (not in the
+        # sources is not zero), and a legend entry for it would suggest otherwise
+        if k in present_classes or (k == n_classes - 1 and k > 0):
             entries.append(_Entry("patch", dict(facecolor=RAMP[k], edgecolor=EDGE, linewidth=0.6), class_labels[k]))
     kinds = [t["kind"] if (t["kind"] != "count" or t["value"] is not None) else "unknown" for t in tiles]
     ll = p["legend_labels"]
@@ -1841,11 +1843,12 @@ def _draw_lifecycle(p: dict):
 # 6. Step line of official totals
 # =============================================================================================
 def step_total(dates: Sequence[Any], totals: Sequence[float], *, ylabel: str, point_texts: Sequence[str],
-               alt: str | None = None) -> Chart:
-    """Official cumulative totals over time as a step line, each point labelled with its text."""
+               alt: str | None = None, steps: bool = True) -> Chart:
+    """Official cumulative totals over time, each point labelled with its text: a step line, or
+    (`steps=False`) the points alone, when what happened between two reports is not known."""
     n = len(dates)
     params = {"dates": [_date(d) for d in dates], "totals": [_num(v) for v in totals],
-              "point_texts": _strs(point_texts, n, "point_texts"), "ylabel": _clean(ylabel)}
+              "point_texts": _strs(point_texts, n, "point_texts"), "ylabel": _clean(ylabel), "steps": bool(steps)}
     if len(params["totals"]) != n:
         raise ValueError("step_total: as many totals as dates")
     key, base = _get("step_total", params)
@@ -1888,7 +1891,8 @@ def _draw_step_total(p: dict):
     ax.grid(axis="y", color="#e9e9e9", linewidth=0.6)
     ax.set_axisbelow(True)
     if pts:
-        ax.step(xs, vs, where="post", color=DARK, linewidth=1.8, zorder=3)
+        if p.get("steps", True):
+            ax.step(xs, vs, where="post", color=DARK, linewidth=1.8, zorder=3)
         ax.plot(xs, vs, linestyle="none", marker="o", markersize=4.5, color=DARK, zorder=4)
 
     def to_pt(x, y):

@@ -43,7 +43,8 @@ WAN = "万"
 # A centre's lifecycle (stages.csv), in the order a centre goes through them. `plaque` (挂牌) may come
 # with the approval; `expected_open` is a source's expectation, not an event; `agreement` is a
 # framework agreement for a planned project that is not (yet) an approved NRMC.
-STAGES = ("agreement", "approved", "plaque", "under_construction", "built", "trial", "open", "operating", "expected_open")
+STAGES = ("agreement", "approved", "plaque", "listed", "under_construction", "built", "trial", "open", "operating",
+          "expected_open")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,6 +237,9 @@ TABLES: dict[str, dict[str, Col]] = {
         "specialty_basis": Col("enum:stated|inferred", True),
         "focus_specialties": Col("ids"),
         "status": Col("enum:approved|planned", True),
+        "flag": Col("enum:doubtful_name"),
+        "flag_reason_zh": Col("str"),
+        "flag_reason_en": Col("str"),
         "first_reported": Col("date", True),
         "source_ids": Col("ids", True),
         "note": Col("str"),
@@ -297,6 +301,7 @@ TABLES: dict[str, dict[str, Col]] = {
     },
     "milestones": {
         "date": Col("date", True),
+        "date_basis": Col("enum:stated|about", True),
         "event_zh": Col("str", True),
         "event_en": Col("str", True),
         "projects_total": Col("int", min=0, max=10_000),
@@ -819,6 +824,11 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
             if row["specialty_basis"] == "inferred" and is_missing(row.get("note")):
                 problems.append(Problem("centers.csv", int(row["_line"]), "note",
                                         "an inferred specialty needs its reasoning in note"))
+            if not is_missing(row.get("flag")):
+                for col in ("flag_reason_zh", "flag_reason_en"):
+                    if is_missing(row.get(col)):
+                        problems.append(Problem("centers.csv", int(row["_line"]), col,
+                                                f"flag {row['flag']!r} needs its reasoning for readers in {col}"))
             if not is_missing(row.get("city_zh")) and is_missing(row.get("city_basis")):
                 problems.append(Problem("centers.csv", int(row["_line"]), "city_basis",
                                         "a city needs its basis: stated, name or inferred"))

@@ -20,6 +20,7 @@ STAGE_LABELS: dict[str, tuple[str, str]] = {
     "agreement": ("签约", "agreement signed"),
     "approved": ("获批", "approved"),
     "plaque": ("挂牌", "plaque unveiled"),
+    "listed": ("列入“已建成”清单", "on a list headed “built”"),
     "under_construction": ("建设中", "under construction"),
     "built": ("已建成", "built"),
     "trial": ("试运行/过渡期运营", "trial operation"),
@@ -28,13 +29,13 @@ STAGE_LABELS: dict[str, tuple[str, str]] = {
     "expected_open": ("预计开诊", "expected to open"),
 }
 # How far along each stage is; `plaque` comes with approval, an expectation is not a stage reached.
-PROGRESS = {"agreement": 0, "approved": 1, "plaque": 1, "under_construction": 2, "built": 3, "trial": 4,
+PROGRESS = {"agreement": 0, "approved": 1, "plaque": 1, "listed": 1, "under_construction": 2, "built": 3, "trial": 4,
             "open": 5, "operating": 6}
 OPERATING = ("trial", "open", "operating")  # the centre treats patients
 
 
 # Shorter English words for tables (the Chinese is short already).
-STAGE_SHORT_EN = {"approved": "approved", "plaque": "plaque", "built": "built", "trial": "trial operation",
+STAGE_SHORT_EN = {"approved": "approved", "plaque": "plaque", "listed": "listed as built", "built": "built", "trial": "trial operation",
                   "open": "open", "operating": "operating", "agreement": "agreement", "under_construction": "under construction"}
 
 

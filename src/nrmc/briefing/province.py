@@ -89,6 +89,10 @@ class ProvinceBriefing(Briefing):
             "population": float(st["population"]),
             "pop_year": self.pop_year,
             "national_per_10m": nat.per_10m_official,
+            # the national rate on the same basis as the province's count: a stated total is set
+            # against the official total, a count of named centres against the named ones
+            "compare_per_10m": nat.per_10m_official if st["count_basis"] == "stated" else nat.per_10m_named,
+            "compare_basis": "official" if st["count_basis"] == "stated" else "named",
             "national_per_10m_named": nat.per_10m_named,
             "official_total": nat.official_total,
             "official_date": nat.official_date,
@@ -168,6 +172,16 @@ class ProvinceBriefing(Briefing):
         sb = self.ds.sources.set_index("source_id").loc[source_id, "date_basis"]
         return dates.effective_basis(b, sb)
 
+    def _versus(self) -> str:
+        """'高于全国的0.53个（均按来源具名的中心计）' — the national rate on the province's own basis."""
+        f = self.facts
+        rel = self._rel(f["per_10m"], f["compare_per_10m"])
+        if f["compare_basis"] == "named":
+            return self.T(f"{rel}全国的{self._rate(f['compare_per_10m'])}个（均按来源具名的中心计）",
+                          f"{rel} China's {self._rate(f['compare_per_10m'])} (both on centres named in the sources)")
+        return self.T(f"{rel}全国的{self._rate(f['compare_per_10m'])}个（按{self._official()}计）",
+                      f"{rel} China's {self._rate(f['compare_per_10m'])} (on {self._official()})")
+
     def _rel(self, a: float, b: float) -> str:
         if a > b:
             return self.T("高于", "above")
@@ -210,7 +224,7 @@ class ProvinceBriefing(Briefing):
         f = self.facts
         cite = self.cit.refs
         if self.role == "host":
-            refs = cite(*(self.approved["source_ids"].tolist() + ([f["stated_source"]] if f["stated_source"] else [])))
+            refs = cite(*(self._naming_sources(self.approved) + ([f["stated_source"]] if f["stated_source"] else [])))
             if f["count_basis"] == "stated":
                 when = self.date(f["stated_as_of"], self._basis_of(f["stated_source"], f["stated_as_of"]))
                 named = (self.T(f"，其中{f['named']}个有名称", f", {f['named']} of them named") if f["stated"] != f["named"]
@@ -219,15 +233,16 @@ class ProvinceBriefing(Briefing):
                               f"By the sources, {self.short} has {f['count']} national regional medical centres ({when}){named}")
             else:
                 head = self.T(f"来源具名{self.short}的国家区域医疗中心{f['count']}个", f"The sources name {f['count']} national regional medical centres in {self.short}")
-            rate = self.T(f"；按常住人口计，每千万人{self._rate(f['per_10m'])}个，{self._rel(f['per_10m'], f['national_per_10m'])}全国的"
-                          f"{self._rate(f['national_per_10m'])}个（按{self._official()}计）",
-                          f"; that is {self._rate(f['per_10m'])} per 10 million residents, {self._rel(f['per_10m'], f['national_per_10m'])} "
-                          f"China's {self._rate(f['national_per_10m'])} (on {self._official()})")
+            rate = Markup(self.T(f"；按常住人口计，每千万人{self._rate(f['per_10m'])}个，{self._versus()}",
+                                 f"; that is {self._rate(f['per_10m'])} per 10 million residents, {self._versus()}")) + cite(self.nat.official_source)
             top = self._top_result()
             tail = Markup("")
             if top is not None:
                 tail = Markup(self.T("；已公布成效中，{}{}（{}）", "; together they report {} ({})")).format(
                     *((self.subject(top), self.amount(top), self.fig_date(top)) if self.zh else (self.amount(top), self.fig_date(top)))) + cite(top["source_id"])
+            if f["exported"]:
+                tail += Markup(self.T("；{}的医院还是外省{}个具名中心的输出医院", "; hospitals of {} also lead {} named centres in other provinces")).format(
+                    self.short, f["exported"]) + cite(*self._naming_sources(self.exported))
             return Markup("{}{}{}{}{}").format(head, refs, rate, tail, self.stop())
         if self.role == "known":
             fb = self._first_batch_row()
@@ -276,8 +291,8 @@ class ProvinceBriefing(Briefing):
             named_rate = "" if f["count_basis"] != "stated" or f["stated"] == f["named"] else \
                 T(f"；按具名计{self._rate(f['per_10m_named'])}", f"; {self._rate(f['per_10m_named'])} on named centres")
             tiles.append({"value": self._rate(f["per_10m"]), "label": T("每千万常住人口中心数", "centres per 10 million residents"),
-                          "note": T(f"全国{self._rate(f['national_per_10m'])}（官方总数）；{rank}{named_rate}",
-                                    f"China {self._rate(f['national_per_10m'])} (official total); {rank}{named_rate}")})
+                          "note": T(f"全国{self._rate(f['national_per_10m'])}（官方总数）、{self._rate(f['national_per_10m_named'])}（具名）；{rank}{named_rate}",
+                                    f"China {self._rate(f['national_per_10m'])} (official total), {self._rate(f['national_per_10m_named'])} (named); {rank}{named_rate}")})
         elif self.role == "known":
             tiles.append({"value": "≥1", "label": T("国家区域医疗中心", "national regional medical centres"),
                           "note": T(f"第{f['first_batch']}批首次获批；名称与数量来源未列", f"first approved in batch {f['first_batch']}; names and number not in the sources")})
@@ -287,14 +302,19 @@ class ProvinceBriefing(Briefing):
             tiles.append({"value": "—", "label": T("本地国家区域医疗中心", "centres in the province"),
                           "note": T("来源未提及（不等于没有）", "not in the sources (not the same as none)")})
         if f["exported"] or self.role in ("exporter", "known"):
-            tiles.append({"value": str(f["exported"]), "label": T("外省中心的输出医院在本省", "centres elsewhere led from here"),
+            tiles.append({"value": str(f["exported"]) if f["exported"] else "—",
+                          "label": T(f"来源具名的外省中心中，输出医院在{self.short}的", f"named centres elsewhere led by hospitals of {self.short}"),
                           "note": T(f"分布在{self.exported['province_code'].nunique()}个省份", f"in {self.exported['province_code'].nunique()} provinces")
                           if f["exported"] else T("来源未提及", "none in the sources")})
         if self.role == "host":
-            ps = self.planned
-            tiles.append({"value": f"{f['planned_present']}/{f['planned_total']}",
-                          "label": T("规划重点专科（含中医）有中心", "planned specialties (incl. TCM) present"),
-                          "note": self._planned_note()})
+            if f["planned_present"]:
+                tiles.append({"value": f"{f['planned_present']}/{f['planned_total']}",
+                              "label": T("规划重点专科（含中医）有中心", "planned specialties (incl. TCM) present"),
+                              "note": self._planned_note()})
+            else:  # e.g. a women's and children's centre: its specialty is not one of the 13
+                own = self.join(dict.fromkeys(self.specialty_name(c) for c in self.approved["specialty"]))
+                tiles.append({"value": "—", "label": T("规划重点专科（含中医）", "planned specialties (incl. TCM)"),
+                              "note": T(f"具名中心的专科（{own}，推断）不在规划的13个之列", f"the named centres' specialty ({own}, inferred) is not one of the 13")})
         if self.role == "unknown":
             peers = self.status[(self.status["region"] == self.prow["region"])]
             tiles.append({"value": str(int(peers["named"].sum())), "label": T(f"{self.region_name(self.code)}具名中心", f"named centres in {self.region_name(self.code)}"),
@@ -314,7 +334,10 @@ class ProvinceBriefing(Briefing):
             n = int((ps["status"] == status).sum())
             if n:
                 parts.append(self.T(f"{n}个{zh}", f"{n} {en}"))
-        return self.T("；".join(parts), "; ".join(parts)) if parts else self.T("按专科代码计", "by specialty")
+        inferred = self.approved[self.approved["specialty_basis"] == "inferred"]
+        if len(inferred):
+            parts.append(self.T(f"{len(inferred)}个中心的专科系推断", f"{len(inferred)} centres' specialty inferred"))
+        return self.T("；".join(parts), "; ".join(parts)) if parts else self.T("专科均为来源明示", "all specialties stated")
 
     # ---- centres list ---------------------------------------------------------------------------
     def _centres_list(self) -> list[dict]:
@@ -331,6 +354,8 @@ class ProvinceBriefing(Briefing):
                 if cur:
                     self.date(cur.date, cur.basis)
                 name = self.centre(r, short=True)
+                if r["flag"]:
+                    name += Markup('<br><span class="muted">{}</span>').format(T("名称存疑，见附录", "name doubtful, see annex"))
                 spec = self.specialty_name(r["specialty"]) + ("" if r["specialty_basis"] == "stated" else "*")
                 rows.append({
                     T("中心", "Centre"): name,
@@ -353,7 +378,7 @@ class ProvinceBriefing(Briefing):
                 notes.append(T(f"运行时长：自试运行或开诊起，算至{self.date(self.ref_date.isoformat(), record=False)}；来源只给出“不晚于”某日的，不计时长。",
                                f"Operating for: since trial operation or opening, to {self.date(self.ref_date.isoformat(), record=False)}; none where the sources only say “by” a date."))
             if (self.approved["specialty_basis"] == "inferred").any():
-                notes.append(T("专科带*的，系据输出医院推断，来源未明示。", "Specialty*: inferred from the output hospital, not stated by a source."))
+                notes.append(T("专科带*的，系据输出医院或项目名称推断，来源未明示。", "Specialty*: inferred from the output hospital or the project's name, not stated by a source."))
             if f["count_basis"] == "stated" and f["stated"] > f["named"]:
                 unnamed = self.planned[self.planned["status"] == "has_unnamed"]["name_zh" if self.zh else "name_en"].tolist()
                 notes.append(T(f"另有{f['stated'] - f['named']}个中心来源未列名称" + (f"（按来源所列专科，应含{self.join(unnamed)}）" if unnamed else "") + "，本简报不作推测。",
@@ -394,11 +419,14 @@ class ProvinceBriefing(Briefing):
             rows.append({T("所在省份", "Province"): self.pname(r["province_code"]),
                          T("中心", "Centre"): self.centre(r, short=True),
                          T("输出医院", "Output hospital"): self.hospital(r["output_hospital_zh"], short=True),
-                         T("专科", "Specialty"): self.specialty_name(r["specialty"]),
+                         T("专科", "Specialty"): self.specialty_name(r["specialty"]) + ("" if r["specialty_basis"] == "stated" else "*")
+                         + (T(f"（来源所述重点：{self.join(self.specialty_name(c) for c in r['focus_specialties'].split(';'))}）",
+                              f" (stated focus: {self.join(self.specialty_name(c) for c in r['focus_specialties'].split(';'))})") if r["focus_specialties"] else ""),
                          T("来源", "Source"): self.cit.refs(r["source_ids"])})
         note = None
+        note = T("专科带*的，系推断，来源未明示。", "Specialty*: inferred, not stated by a source.")
         if len(shown) < len(ex):
-            note = T(f"共{len(ex)}个，此处列出{len(shown)}个；全部见附录。", f"{len(ex)} in all, {len(shown)} shown; all in the annex.")
+            note = T(f"共{len(ex)}个，此处列出{len(shown)}个；全部见附录。", f"{len(ex)} in all, {len(shown)} shown; all in the annex.") + " " + note
         cap = T(f"{self.short}的医院作为输出医院的外省中心（{len(ex)}个）", f"Centres in other provinces led by hospitals of {self.short} ({len(ex)})")
         return [self.html(table(pd.DataFrame(rows), cap, nowrap=[T("来源", "Source")], note=note, cls="data exported"))]
 
@@ -408,7 +436,7 @@ class ProvinceBriefing(Briefing):
         known = self.nat.provinces_known
         title = self.T(f"按来源，{known}个省份有国家区域医疗中心；{self.short}以粗框标出",
                        f"By the sources, {known} provinces have national regional medical centres; {self.short} outlined")
-        ids = self.ds.counted_centers["source_ids"].tolist() + self.status["stated_source"].dropna().tolist() + \
+        ids = self._naming_sources(self.ds.counted_centers) + self.status["stated_source"].dropna().tolist() + \
             self.status["first_batch_source"].dropna().tolist()
         self.cit.refs(*ids)
         return self.figure(chart, title, self.source_line(*ids, tiles=True))
@@ -512,7 +540,7 @@ class ProvinceBriefing(Briefing):
                 self.value(r), self.fig_date(r, record=False)) + self.cit.refs(r["source_id"]))
         if len(dec):
             r = dec.iloc[0]
-            items.append(Markup(T("全国：国家卫生健康委称，76个中心建成后跨区域就医减少{}（{}）", "China: the NHC says patients leaving their region fell by {} once the 76 centres were built ({})")).format(
+            items.append(Markup(T("全国：国家卫生健康委称，跨区域就医较建设前减少{}（{}）", "China: the NHC says patients leaving their region fell by {} against before construction ({})")).format(
                 self.value(r), self.fig_date(r, record=False)) + self.cit.refs(r["source_id"]))
         own = self.figs[self.figs["metric"].isin(FLOW_METRICS)]
         if len(own):
@@ -588,8 +616,8 @@ class ProvinceBriefing(Briefing):
             out.append(T(f"清单完整度：来源称{self.short}有{f['stated']}个中心，具名{f['named']}个；未具名的不作推测。",
                          f"Completeness: a source says {self.short} has {f['stated']} centres and {f['named']} are named; the others are not guessed at."))
         elif self.role == "host":
-            out.append(T(f"清单完整度：{self.short}的{f['named']}个中心均见于来源；来源未给出总数的省份，之后获批的项目可能未列入。",
-                         f"Completeness: {f['named']} centres of {self.short} are named in the sources; later approvals may be missing where no source gives a total."))
+            out.append(T(f"清单完整度：来源具名{self.short}的中心{f['named']}个，但未给出{self.short}的总数；之后获批的中心可能未列入。",
+                         f"Completeness: the sources name {f['named']} centres in {self.short} but give no total for it; later approvals may be missing."))
         out.append(T(f"全国：官方公布总数{f['official_total']}个（{self.date(f['official_date'], record=False)}），来源具名{f['national_named']}个；多数具名中心来自2023年1月12日的清单。",
                      f"China: official total {f['official_total']} ({self.date(f['official_date'], record=False)}), {f['national_named']} named in the sources, most from a list of 12 Jan 2023."))
         inferred = int((self.approved["specialty_basis"] == "inferred").sum()) if len(self.approved) else 0
@@ -630,11 +658,12 @@ class ProvinceBriefing(Briefing):
                             highlight=hl, hatched=hatched, legend=legend, reference=ref)
         region = self.region_name(self.code)
         if f["per_10m"] is not None:
-            title = T(f"{self.short}每千万常住人口{self._rate(f['per_10m'])}个中心，{self._rel(f['per_10m'], f['national_per_10m'])}全国的{self._rate(f['national_per_10m'])}个；图为{region}各省",
-                      f"{self.short}: {self._rate(f['per_10m'])} centres per 10 million residents, {self._rel(f['per_10m'], f['national_per_10m'])} China's {self._rate(f['national_per_10m'])}; {region} shown")
+            title = T(f"{self.short}每千万常住人口{self._rate(f['per_10m'])}个中心，{self._versus()}；图为{region}各省",
+                      f"{self.short}: {self._rate(f['per_10m'])} centres per 10 million residents, {self._versus()}; {region} shown")
         else:
             title = T(f"{self.short}的中心数未知，无法按人口比较；图为{region}各省", f"{self.short}'s number of centres is unknown, so no per-head rate; {region} shown")
-        ids = reg["stated_source"].dropna().tolist() + self.ds.counted_centers[self.ds.counted_centers["province_code"].isin(reg["code"])]["source_ids"].tolist() + [self.nat.official_source]
+        ids = reg["stated_source"].dropna().tolist() + self._naming_sources(
+            self.ds.counted_centers[self.ds.counted_centers["province_code"].isin(reg["code"])]) + [self.nat.official_source]
         note = T("国家官方总数为全国合计，各省数量多来自2023年1月12日的清单，日期不同；按人口的比较只说明来源所列的数量。",
                  "China's rate uses the official total; most provinces' numbers come from the list of 12 Jan 2023, so the dates differ; the comparison shows only what the sources list.")
         return self.figure(chart, title, self.source_line(*ids, population=True), note=note)
@@ -648,22 +677,22 @@ class ProvinceBriefing(Briefing):
         blocks: list[dict] = []
         if self.role == "host":
             o = self.origins
-            parts = [T(f"{r['origin_zh']}{r['centers']}个", f"{r['origin_en']} {r['centers']}") for r in o.to_dict("records")]
-            same = o[o["origin_code"] == self.code]
-            s = T(f"{self.short}具名中心的输出医院来自：{self.join(parts)}。", f"The output hospitals of {self.short}'s named centres are in {self.join(parts)}.")
-            if len(same):
-                s += T(f"其中{int(same['centers'].iloc[0])}个的输出医院在本省。", f" {int(same['centers'].iloc[0])} are led by hospitals of the province itself.")
-            blocks.append(self.p(s))
             oh = self._origin_hospitals()
-            texts = []
+            doubtful = set(self.approved.loc[self.approved["flag"] != "", "output_province_code"])
+            parts = []
             for r in o.to_dict("records"):
-                hs = [self.hospital(h, short=True) for h, x in oh.iterrows() if x["prov"] == r["origin_code"]]
-                texts.append(f"{r['centers']}（{self.join(hs)}）" if self.zh else f"{r['centers']} ({self.join(hs)})")
+                hs = self.join(self.hospital(h, short=True) for h, x in oh.iterrows() if x["prov"] == r["origin_code"])
+                parts.append(T(f"{r['origin_zh']}{r['centers']}个（{hs}）", f"{r['origin_en']} {r['centers']} ({hs})"))
+            s = T(f"{self.short}具名中心的输出医院来自：{self.join(parts)}。", f"The output hospitals of {self.short}'s named centres are in {self.join(parts)}.")
+            same = o[o["origin_code"] == self.code]
+            if len(same) and self.code not in doubtful:
+                s += T(f"其中{int(same['centers'].iloc[0])}个的输出医院在本省。", f" {int(same['centers'].iloc[0])} are led by hospitals of the province itself.")
+            if doubtful:
+                s += T("其中一个中心的名称来源原文存疑，其输出医院照原文列出（见附录）。", " One centre's published name is doubtful; its output hospital is listed as published (see the annex).")
+            blocks.append(self.p(s))
             chart = charts.hbar(o["origin_zh" if self.zh else "origin_en"].tolist(), o["centers"].astype(float).tolist(),
-                                value_texts=texts, xlabel=T("中心数（个）", "Centres"))
-            title = T(f"{self.short}具名中心的{len(oh)}家输出医院来自{len(o)}个省份，{o.iloc[0]['origin_zh']}最多（{o.iloc[0]['centers']}个）",
-                      f"The {len(oh)} output hospitals of {self.short}'s named centres are in {len(o)} provinces, most in {o.iloc[0]['origin_en']} ({o.iloc[0]['centers']})")
-            blocks.append(self.figure(chart, title, self.source_line(*self.approved["source_ids"]), flex=False))
+                                value_texts=[str(int(v)) for v in o["centers"]], xlabel=T("中心数（个）", "Centres"))
+            blocks.append(self.figure(chart, self._most(o, len(oh)), self.source_line(*self._naming_sources(self.approved)), flex=False))
             heading = T("覆盖：中心从哪里来", "Coverage: where the centres come from")
         elif len(self.exported):
             ex = self.exported
@@ -702,6 +731,27 @@ class ProvinceBriefing(Briefing):
 
     def _origin_hospitals(self) -> pd.DataFrame:
         return self._origin_hospitals_df
+
+    def _most(self, o: pd.DataFrame, n_hospitals: int) -> str:
+        """The origins chart's title: where the output hospitals are, naming every province that
+        shares the top count, and no "most" when there is one province or all are tied."""
+        T = self.T
+        top = o[o["centers"] == o["centers"].max()]
+        names = self.join(top["origin_zh" if self.zh else "origin_en"])
+        head = T(f"{self.short}具名中心的{n_hospitals}家输出医院", f"The {n_hospitals} output hospitals of {self.short}'s named centres")
+        if len(o) == 1:
+            return T(f"{head}均在{names}", f"{head} are all in {names}")
+        if len(top) == len(o):
+            return T(f"{head}来自{len(o)}个省份，各{int(top['centers'].iloc[0])}个", f"{head} are in {len(o)} provinces, {int(top['centers'].iloc[0])} each")
+        if len(top) > 1:
+            return T(f"{head}来自{len(o)}个省份，{names}并列最多（各{int(top['centers'].iloc[0])}个）",
+                     f"{head} are in {len(o)} provinces; {names} lead {int(top['centers'].iloc[0])} each")
+        return T(f"{head}来自{len(o)}个省份，{names}最多（{int(top['centers'].iloc[0])}个）",
+                 f"{head} are in {len(o)} provinces, most in {names} ({int(top['centers'].iloc[0])})")
+
+    def _naming_sources(self, centres: pd.DataFrame) -> list[str]:
+        """The source that names each centre (the first of its sources): what a count rests on."""
+        return [str(s).split(";")[0] for s in centres["source_ids"]]
 
     def _specialty_pages(self) -> list[dict]:
         T = self.T
@@ -934,10 +984,11 @@ class ProvinceBriefing(Briefing):
                 return []
             tot["_k"] = tot["date"].map(dates.sort_key)
             tot = tot.sort_values("_k")
+            texts = [f"{int(v)}（{self.date(d, b, record=False)}）" if self.zh else f"{int(v)} ({self.date(d, b, record=False)})"
+                     for d, b, v in zip(tot["date"], tot["date_basis"], tot["projects_total"])]
             chart = charts.step_total([pd.Timestamp(dates.end(d)) for d in tot["date"]], tot["projects_total"].astype(float).tolist(),
-                                      ylabel=T("全国中心总数（个）", "Centres in China"),
-                                      point_texts=[f"{int(v)}（{self.date(d, record=False)}）" if self.zh else f"{int(v)} ({self.date(d, record=False)})"
-                                                   for d, v in zip(tot["date"], tot["projects_total"])])
+                                      ylabel=T("全国中心总数（个）", "Centres in China"), point_texts=texts, steps=False,
+                                      alt=T("全国官方公布的中心总数：", "Official totals in China: ") + self.join(texts))
             if self.role == "host":
                 s = T(f"来源只说明{self.short}的具名中心不晚于2023年1月12日已建成，未给出获批、开诊日期；下图为全国进展。",
                       f"The sources only say that the named centres of {self.short} were built by 12 Jan 2023, with no dates of approval or opening; the chart shows the national progress.")
@@ -962,7 +1013,7 @@ class ProvinceBriefing(Briefing):
         ms = self.ds.milestones.copy()
         ms["_k"] = ms["date"].map(dates.sort_key)
         ms = ms.sort_values("_k")
-        df = pd.DataFrame({T("日期", "Date"): [self.date(d, record=False) for d in ms["date"]],
+        df = pd.DataFrame({T("日期", "Date"): [self.date(d, b, record=False) for d, b in zip(ms["date"], ms["date_basis"])],
                            T("全国进展", "National milestone"): ms["event_zh" if self.zh else "event_en"],
                            T("累计总数", "Total"): ms["projects_total"].map(lambda v: "—" if pd.isna(v) else str(int(v))),
                            T("来源", "Source"): [self.cit.refs(s) for s in ms["source_id"]]})
@@ -1015,8 +1066,10 @@ class ProvinceBriefing(Briefing):
                 host += T(f"（即{r['host_hospital_zh_corrected']}）", f" (i.e. {self.hospital(r['host_hospital_zh_corrected'])})")
             name = self.centre(r, gloss=True)
             if r["name_zh_corrected"]:
-                name += Markup('<br><span class="muted">{}</span>').format(T(f"应为：{r['name_zh_corrected']}", "published name evidently wrong; corrected in Chinese as ") ) + \
-                    (Markup("") if self.zh else self.gloss(r["name_zh_corrected"]))
+                name += Markup('<br><span class="muted">{}</span>').format(T(f"应为：{r['name_zh_corrected']}",
+                                                                             "the published Chinese name has a misprint; the English name follows the corrected reading"))
+            if r["flag"]:
+                name += Markup('<br><span class="muted">{}</span>').format(T("名称存疑，见“存疑数据”", "name doubtful, see “Flagged figures”"))
             rows.append({
                 T("中心", "Centre"): name,
                 T("依托医院", "Host hospital"): host,
