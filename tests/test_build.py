@@ -538,3 +538,22 @@ def test_as_of_before_the_first_data_is_refused_before_anything_runs(tmp_path):
     with pytest.raises(b.BuildError, match="before the first dated fact in the data"):
         b.preflight(MINIMAL, ("html",), as_of="1990-12-31")
     b.preflight(MINIMAL, ("html",), as_of="2030-12-31")  # later than the data: everything was known
+
+
+def test_everything_generated_is_git_ignored():
+    import subprocess
+
+    if not (REPO / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout")
+    generated = ["reports/index.html", "reports/anhui.pdf", "reports/en/anhui.html", "reports/en/index.html",
+                 "reports/notebooks/anhui.ipynb", "reports/en/notebooks/anhui.failed.ipynb",
+                 "reports/.state/zh/anhui.json", "reports/.state/snapshots/0123/metrics.csv",
+                 ".venv/bin/python", "src/nrmc.egg-info/PKG-INFO", "build/lib/nrmc/_bundled/data/metrics.csv",
+                 "dist/nrmc-0.1.0-py3-none-any.whl", ".pytest_cache/v", "node_modules/axe-core/axe.min.js",
+                 "benchmarks/out/results.md", "src/nrmc/__pycache__/build.cpython-311.pyc",
+                 "notebooks/.ipynb_checkpoints/province-checkpoint.ipynb", "reports/.nrmc-tmp.1.2.anhui.pdf"]
+    r = subprocess.run(["git", "check-ignore", "--no-index", *generated], cwd=REPO, capture_output=True, text=True)
+    assert sorted(r.stdout.split()) == sorted(generated)
+    r = subprocess.run(["git", "check-ignore", "--no-index", "reports/.gitkeep", "data/metrics.csv",
+                        "constraints.txt", "setup.py"], cwd=REPO, capture_output=True, text=True)
+    assert r.stdout.split() == []
