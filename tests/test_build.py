@@ -145,7 +145,7 @@ def _commit(job, snap, formats=("html", "pdf"), tag="v1", meta=None):
     files = {f: f"{tag} {f}".encode() for f in formats}
     files["ipynb"] = f"{tag} ipynb".encode()
     report = {"as_of": "2025-11-30", "title": "t", "built_at": "2026-01-01T00:00:00", "meta": meta or {}}
-    return b.commit_briefing(job, snap, files, report, formats, 1.0)
+    return state.commit_briefing(job, snap, files, report, formats, 1.0)
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -258,7 +258,7 @@ def test_a_failure_keeps_the_previous_outputs_and_says_so(tmp_path):
     snap = _snap(tmp_path)
     job = _job(tmp_path, digest="D1")
     _commit(job, snap)
-    b.record_failure(_job(tmp_path, digest="D2"), snap, b"{}", ("html", "pdf"), "RuntimeError: boom", 3)
+    state.record_failure(_job(tmp_path, digest="D2"), snap, b"{}", ("html", "pdf"), "RuntimeError: boom", 3)
     st = state.read_state(job.layout, "anhui")
     assert st["status"] == "failed" and st["cell"] == 3 and st["outputs"]["html"]["digest"] == "D1"
     assert job.layout.output("anhui", "html").read_bytes() == b"v1 html"
@@ -276,7 +276,7 @@ def test_front_page_entries_link_only_current_outputs(tmp_path):
     out = tmp_path / "reports"
     _commit(_job(tmp_path, "zh", "D2"), snap, meta={"as_of": "2025-11-30", "n_centres": 7})
     _commit(_job(tmp_path, "en", "E1"), snap)  # English built from older inputs: stale today
-    b.record_failure(_job(tmp_path, "zh", "N2", slug="national"), snap, None, ("html",), "ValueError: <bad>", 2)
+    state.record_failure(_job(tmp_path, "zh", "N2", slug="national"), snap, None, ("html",), "ValueError: <bad>", 2)
     scopes = all_scopes(REPO / "data")
     digests = {"zh": {"anhui": "D2", "national": "N2"}, "en": {"anhui": "E2"}}
     zh = index.entries_for(out, "zh", scopes, digests)
@@ -393,7 +393,7 @@ def fake_run(edit=None):
         for job in todo:
             files = {f: f"{job.digest} {f}".encode() for f in formats}
             files["ipynb"] = b"{}"
-            b.commit_briefing(job, snap, files, {"meta": {"data_dir": job.params["data_dir"]}}, formats, 0.1)
+            state.commit_briefing(job, snap, files, {"meta": {"data_dir": job.params["data_dir"]}}, formats, 0.1)
             results.append(b.ScopeResult(job.scope.slug, "", "built", lang=job.lang))
         return results
 
