@@ -181,8 +181,9 @@ def test_disk_full_while_writing_keeps_the_previous_set_intact(tmp_path, monkeyp
         return real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OSError, match="No space") as info:
         _commit(_job(tmp_path, digest="D2"), snap, tag="v2")
+    assert info.value.filename == str(job.layout.output("anhui", "pdf"))  # the file, not its temporary name
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert _files(tmp_path / "reports") == before  # old html, pdf, notebook and state; no temp file
 

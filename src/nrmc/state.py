@@ -313,9 +313,11 @@ def _write_temp(path: Path, data: bytes | str) -> Path:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(err, OSError) and err.errno is not None:  # name the file, not its temporary name
+            raise OSError(err.errno, err.strerror, str(path)) from err
         raise
     return tmp
 
