@@ -113,6 +113,10 @@ def inject(data: Path) -> None:
         hit = [r for r in rows if r[fields[0]] == key]
         assert hit, (fname, key)
         hit[0][column] = payload
+        if column.endswith("hospital_zh") and (data / "hospitals.csv").exists():
+            # a hospital name must also be in hospitals.csv (where the dataset has that table)
+            with open(data / "hospitals.csv", "a", encoding="utf-8", newline="") as h:
+                csv.writer(h, lineterminator="\n").writerow([payload, "", "translation", "", "", "hospital", ""])
         with open(path, "w", encoding="utf-8", newline="") as f:
             w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
             w.writeheader()
