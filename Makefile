@@ -31,7 +31,7 @@ test: setup-test-system $(STAMP)
 	$(VENV)/bin/pytest $(ARGS)
 
 # Everything that needs no Jupyter kernel and no browser.
-test-fast: $(STAMP)
+test-fast: setup-system $(STAMP)
 	$(VENV)/bin/pytest -m "not e2e" $(ARGS)
 
 # Re-pin constraints.txt to what is installed now (after changing the ranges in pyproject.toml).

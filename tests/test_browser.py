@@ -1,8 +1,9 @@
 """Briefings as a reader gets them, checked in a real browser and with real checkers (marked e2e).
 
-One session build of the project's own notebooks (Anhui, Guizhou, Tibet — a province with no
-centre — and the national overview in Chinese, Guizhou also in English) from a copy of the data
-in which some text fields carry HTML and JavaScript. Then:
+The shared session build of the project's own notebooks (conftest.site: built from a copy of the
+data in which some text fields carry HTML and JavaScript); checked here: Anhui, Guizhou, Tibet — a
+province with no centre — and the national overview in Chinese, Guizhou in English, both front
+pages. Then:
 - headless Chromium (Playwright, Debian's /usr/bin/chromium) at 375 px and 1280 px: no console
   error, no script run, no broken image, no horizontal scrolling of the page, and axe-core finds
   no serious or critical accessibility violation (at 375 px); images state their finding in alt text,
@@ -17,35 +18,26 @@ All 32 briefings get the same checks with `python benchmarks/check_all.py`.
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import PAYLOADS, ROOT, pdftext
+from nrmc.export import CHROMIUM_ARGS
+
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROMIUM = os.environ.get("NRMC_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 ZH_SCOPES = ("anhui", "guizhou", "tibet", "national")
 WIDTHS = (375, 1280)
-
-# Markup and script put into text fields of the data; each must reach the reader as text.
-PAYLOADS = {
-    ("centers.csv", "GZ-01", "name_zh"): '儿童医学中心贵州医院<script>alert("x1")</script>',
-    ("centers.csv", "GZ-02", "output_hospital_zh"): "北京积水潭医院<img src=x onerror=alert(2)>",
-    ("centers.csv", "GZ-02", "name_en"): "Jishuitan <b onmouseover=alert(3)>Guizhou</b> Hospital",
-    ("sources.csv", "S05", "title"): "贵州区域医疗中心</title><script>alert(4)</script>",
-}
 
 
 def _ci() -> bool:
@@ -57,31 +49,6 @@ def _unavailable(what: str):
     if _ci():
         pytest.fail(msg, pytrace=False)
     pytest.skip(msg)
-
-
-def _inject(data: Path) -> None:
-    for (fname, key, column), payload in PAYLOADS.items():
-        path = data / fname
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.DictReader(f)
-            fields, rows = reader.fieldnames, list(reader)
-        keycol = fields[0]
-        hit = [r for r in rows if r[keycol] == key]
-        assert hit, (fname, key)
-        hit[0][column] = payload
-        if column.endswith("hospital_zh"):  # a hospital name must also be in hospitals.csv
-            with open(data / "hospitals.csv", "a", encoding="utf-8", newline="") as h:
-                csv.writer(h, lineterminator="\n").writerow([payload, "", "translation", "", "", "hospital", ""])
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
-            w.writeheader()
-            w.writerows(rows)
-
-
-def _nrmc(*args, timeout=900):
-    env = {**os.environ, "CI": "true"}
-    return subprocess.run([sys.executable, "-m", "nrmc", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=REPO)
 
 
 @pytest.fixture(scope="session")
@@ -101,23 +68,16 @@ def tools():
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """Briefings built by the real command from a copy of the data with markup in text fields."""
-    root = tmp_path_factory.mktemp("browser")
-    data = root / "data"
-    shutil.copytree(REPO / "data", data)
-    _inject(data)
-    out, out_en = root / "reports", root / "reports-en"
-    r = _nrmc("build", *ZH_SCOPES, "--out", out, "--data", data)
-    assert r.returncode == 0, r.stdout + r.stderr
-    r = _nrmc("build", "guizhou", "--lang", "en", "--out", out_en, "--data", data)
-    assert r.returncode == 0, r.stdout + r.stderr
+def site(site):
+    """The shared session build (conftest.site), with the pages and PDFs checked here."""
+    out, out_en = site["out"], site["out_en"]
     pages = {f"{s}.html": out / f"{s}.html" for s in ZH_SCOPES}
     pages["en/guizhou.html"] = out_en / "guizhou.html"
     pages["index.html"] = out / "index.html"
+    pages["en/index.html"] = out_en / "index.html"
     pdfs = {f"{s}.pdf": out / f"{s}.pdf" for s in ZH_SCOPES}
     pdfs["en/guizhou.pdf"] = out_en / "guizhou.pdf"
-    return {"root": root, "out": out, "out_en": out_en, "pages": pages, "pdfs": pdfs}
+    return {**site, "pages": pages, "pdfs": pdfs}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,17 +249,9 @@ def test_markup_from_the_data_is_text_in_html(site):
         assert "<script" not in page and "onerror=alert" not in page.replace("onerror=alert(2)&gt;", "")
 
 
-def pdftext(path: Path, first: int | None = None, last: int | None = None) -> str:
-    args = ["pdftotext", "-layout"]
-    if first:
-        args += ["-f", str(first), "-l", str(last or first)]
-    return subprocess.run([*args, str(path), "-"], capture_output=True, text=True, check=True).stdout
-
-
 def test_markup_from_the_data_is_text_in_pdf(site):
     def raw(path):  # reading order, so that a table cell that wraps stays together
-        return _squash(subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True,
-                                      check=True).stdout)
+        return _squash(pdftext(path, mode="-raw"))
 
     zh, en = raw(site["out"] / "guizhou.pdf"), raw(site["out_en"] / "guizhou.pdf")
     for (fname, key, column), payload in PAYLOADS.items():

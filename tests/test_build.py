@@ -145,7 +145,7 @@ def _commit(job, snap, formats=("html", "pdf"), tag="v1", meta=None):
     files = {f: f"{tag} {f}".encode() for f in formats}
     files["ipynb"] = f"{tag} ipynb".encode()
     report = {"as_of": "2025-11-30", "title": "t", "built_at": "2026-01-01T00:00:00", "meta": meta or {}}
-    return b.commit_briefing(job, snap, files, report, formats, 1.0)
+    return state.commit_briefing(job, snap, files, report, formats, 1.0)
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -181,8 +181,9 @@ def test_disk_full_while_writing_keeps_the_previous_set_intact(tmp_path, monkeyp
         return real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OSError, match="No space") as info:
         _commit(_job(tmp_path, digest="D2"), snap, tag="v2")
+    assert info.value.filename == str(job.layout.output("anhui", "pdf"))  # the file, not its temporary name
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert _files(tmp_path / "reports") == before  # old html, pdf, notebook and state; no temp file
 
@@ -258,7 +259,7 @@ def test_a_failure_keeps_the_previous_outputs_and_says_so(tmp_path):
     snap = _snap(tmp_path)
     job = _job(tmp_path, digest="D1")
     _commit(job, snap)
-    b.record_failure(_job(tmp_path, digest="D2"), snap, b"{}", ("html", "pdf"), "RuntimeError: boom", 3)
+    state.record_failure(_job(tmp_path, digest="D2"), snap, b"{}", ("html", "pdf"), "RuntimeError: boom", 3)
     st = state.read_state(job.layout, "anhui")
     assert st["status"] == "failed" and st["cell"] == 3 and st["outputs"]["html"]["digest"] == "D1"
     assert job.layout.output("anhui", "html").read_bytes() == b"v1 html"
@@ -276,7 +277,7 @@ def test_front_page_entries_link_only_current_outputs(tmp_path):
     out = tmp_path / "reports"
     _commit(_job(tmp_path, "zh", "D2"), snap, meta={"as_of": "2025-11-30", "n_centres": 7})
     _commit(_job(tmp_path, "en", "E1"), snap)  # English built from older inputs: stale today
-    b.record_failure(_job(tmp_path, "zh", "N2", slug="national"), snap, None, ("html",), "ValueError: <bad>", 2)
+    state.record_failure(_job(tmp_path, "zh", "N2", slug="national"), snap, None, ("html",), "ValueError: <bad>", 2)
     scopes = all_scopes(REPO / "data")
     digests = {"zh": {"anhui": "D2", "national": "N2"}, "en": {"anhui": "E2"}}
     zh = index.entries_for(out, "zh", scopes, digests)
@@ -393,7 +394,7 @@ def fake_run(edit=None):
         for job in todo:
             files = {f: f"{job.digest} {f}".encode() for f in formats}
             files["ipynb"] = b"{}"
-            b.commit_briefing(job, snap, files, {"meta": {"data_dir": job.params["data_dir"]}}, formats, 0.1)
+            state.commit_briefing(job, snap, files, {"meta": {"data_dir": job.params["data_dir"]}}, formats, 0.1)
             results.append(b.ScopeResult(job.scope.slug, "", "built", lang=job.lang))
         return results
 
@@ -538,3 +539,22 @@ def test_as_of_before_the_first_data_is_refused_before_anything_runs(tmp_path):
     with pytest.raises(b.BuildError, match="before the first dated fact in the data"):
         b.preflight(MINIMAL, ("html",), as_of="1990-12-31")
     b.preflight(MINIMAL, ("html",), as_of="2030-12-31")  # later than the data: everything was known
+
+
+def test_everything_generated_is_git_ignored():
+    import subprocess
+
+    if not (REPO / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout")
+    generated = ["reports/index.html", "reports/anhui.pdf", "reports/en/anhui.html", "reports/en/index.html",
+                 "reports/notebooks/anhui.ipynb", "reports/en/notebooks/anhui.failed.ipynb",
+                 "reports/.state/zh/anhui.json", "reports/.state/snapshots/0123/metrics.csv",
+                 ".venv/bin/python", "src/nrmc.egg-info/PKG-INFO", "build/lib/nrmc/_bundled/data/metrics.csv",
+                 "dist/nrmc-0.1.0-py3-none-any.whl", ".pytest_cache/v", "node_modules/axe-core/axe.min.js",
+                 "benchmarks/out/results.md", "src/nrmc/__pycache__/build.cpython-311.pyc",
+                 "notebooks/.ipynb_checkpoints/province-checkpoint.ipynb", "reports/.nrmc-tmp.1.2.anhui.pdf"]
+    r = subprocess.run(["git", "check-ignore", "--no-index", *generated], cwd=REPO, capture_output=True, text=True)
+    assert sorted(r.stdout.split()) == sorted(generated)
+    r = subprocess.run(["git", "check-ignore", "--no-index", "reports/.gitkeep", "data/metrics.csv",
+                        "constraints.txt", "setup.py"], cwd=REPO, capture_output=True, text=True)
+    assert r.stdout.split() == []

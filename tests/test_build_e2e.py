@@ -1,8 +1,10 @@
 """End to end: real kernels, real nbconvert, real Chromium, real files (marked e2e; run by `make test`).
 
-One module-scoped build of a province and the national overview from the stub notebooks; the
-tests then look at what a reader gets (HTML, PDF text and fonts, index) and at the behaviour users
-rely on (no-op rebuild, failure isolation, interruption, concurrent builds).
+One module-scoped build of a province and the national overview from the stub notebooks (fast,
+and able to fail, sleep or carry markup on request); the tests then look at what a reader gets
+(HTML, PDF text and fonts, index) and at the behaviour users rely on (no-op rebuild, failure
+isolation, interruption, timeouts, concurrent builds). The project's own notebooks are checked on
+the shared session build (conftest.site).
 """
 from __future__ import annotations
 
@@ -20,25 +22,14 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[1]
-STUBS = REPO / "tests" / "fixtures" / "notebooks"
+from conftest import ROOT as REPO
+from conftest import STUBS, nrmc_cli, pdffonts, pdftext, temp_files
+
 HEADLINE = "安徽省共有国家区域医疗中心"
 
 
 def nrmc(*args, timeout=300, env=None):
-    """Run the real command line in a subprocess, as CI would (CI=true: plain progress lines)."""
-    e = {**os.environ, "CI": "true", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "nrmc", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=e, cwd=REPO)
-
-
-def pdftext(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
-
-
-def pdffonts(path: Path) -> list[list[str]]:
-    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-    return [line.split() for line in out.splitlines()[2:] if line.strip()]
+    return nrmc_cli(*args, timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +56,7 @@ def test_outputs_are_written_for_both_languages_side_by_side(built):
             assert st["status"] == "ok" and st["lang"] == lang
         assert (folder / "index.html").exists()
     assert 'lang="en"' in (out / "en" / "anhui.html").read_text(encoding="utf-8")
-    assert not [p for p in out.rglob("*") if p.name.startswith(".nrmc-tmp.")]
+    assert not temp_files(out)
     assert "4 built, 0 skipped as unchanged, 0 failed" in built["result"].stdout
     # CI: plain progress lines, no progress bar
     assert "[1/4]" in built["result"].stderr and "\r" not in built["result"].stderr
@@ -193,7 +184,7 @@ def test_interrupted_build_leaves_no_partial_files(built):
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
-    assert not [p for p in out.rglob("*") if p.name.startswith(".nrmc-tmp.")]
+    assert not temp_files(out)
     for name, data_ in good.items():
         now = (out / name).read_bytes()
         assert now == data_ or (now.startswith(b"%PDF") and b"%%EOF" in now[-1024:])
@@ -216,7 +207,7 @@ def test_two_builds_at_once_do_not_corrupt_each_other(built):
     pdf = (out / "anhui.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and b"%%EOF" in pdf[-1024:]
     assert HEADLINE in pdftext(out / "anhui.pdf").replace(" ", "")
-    assert not [p for p in out.rglob("*") if p.name.startswith(".nrmc-tmp.")]
+    assert not temp_files(out)
 
 
 def test_a_slow_cell_is_reported_and_a_hanging_one_stops_at_the_timeout(built):
@@ -243,20 +234,26 @@ KERNEL_NOISE = ("ipc path", "Parent appears to have exited", "Traceback", "zmq",
 def test_ctrl_c_is_reported_as_interrupted(built, after):
     """Ctrl-C in a terminal reaches the whole process group (nrmc, the browser's driver…)."""
     out, data = built["out"], built["data"]
-    proc = subprocess.Popen([sys.executable, "-m", "nrmc", "build", "anhui", "national", "--force", "--out", str(out),
-                             "--data", str(data), "--notebooks", str(STUBS)], cwd=REPO, start_new_session=True,
-                            env={**os.environ, "CI": "true"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(after)
-    os.killpg(proc.pid, signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
+    failed_before = {p: p.stat().st_mtime_ns for p in out.rglob("*.failed.ipynb")}
+    (data / "SLEEP_anhui").write_text("60")  # still running when Ctrl-C comes, however fast the machine
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "nrmc", "build", "anhui", "national", "--force", "--out",
+                                 str(out), "--data", str(data), "--notebooks", str(STUBS)], cwd=REPO,
+                                start_new_session=True, env={**os.environ, "CI": "true"}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(after)
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        (data / "SLEEP_anhui").unlink()
     time.sleep(1)  # anything a kernel would still print
     assert proc.returncode == 130, stdout + stderr
     assert "interrupted" in stderr
     assert "FAILED" not in stdout + stderr
     for noise in KERNEL_NOISE:
         assert noise not in stdout + stderr, noise
-    assert not list((out / "notebooks").glob("*.failed.ipynb"))
-    assert not [p for p in out.rglob("*") if p.name.startswith(".nrmc-tmp.")]
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.failed.ipynb")} == failed_before  # none written
+    assert not temp_files(out)
 
 
 def test_no_kernel_noise_after_the_summary(built):
@@ -267,17 +264,13 @@ def test_no_kernel_noise_after_the_summary(built):
         assert noise not in r.stdout + r.stderr, noise
 
 
-@pytest.mark.skipif(not (REPO / "notebooks" / "province.ipynb").exists()
-                    or not (REPO / "notebooks" / "national.ipynb").exists(),
-                    reason="the project's notebooks have not landed yet")
-def test_real_notebooks_build(tmp_path):
-    """The project's own notebooks, one province and the national overview, HTML and PDF."""
-    out = tmp_path / "reports"
-    r = nrmc("build", "anhui", "national", "--out", out, timeout=600)
-    assert r.returncode == 0, r.stdout + r.stderr
-    for slug, name in (("anhui", "安徽"), ("national", "全国")):
-        page = (out / f"{slug}.html").read_text(encoding="utf-8")
+def test_real_notebooks_build(site):
+    """The project's own notebooks (the shared session build), HTML and PDF in both languages."""
+    out = site["out"]
+    for folder, slug, name in ((out, "anhui", "安徽"), (out, "national", "全国"), (out / "en", "anhui", "Anhui")):
+        page = (folder / f"{slug}.html").read_text(encoding="utf-8")
         assert name in page and "Traceback" not in page and "<script" not in page
-        text = pdftext(out / f"{slug}.pdf").replace(" ", "")
+        text = pdftext(folder / f"{slug}.pdf").replace(" ", "")
         assert name in text
-        assert all(row[-5] == "yes" for row in pdffonts(out / f"{slug}.pdf"))
+        assert all(row[-5] == "yes" for row in pdffonts(folder / f"{slug}.pdf"))
+    assert not temp_files(out)

@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import ROOT
-
-SEEDS = ROOT.parent / "shared" / "seeds"
+from conftest import SEEDS, SEEDS_MISSING
 
 
 def test_every_table_loads_with_types(ds):
@@ -81,7 +78,7 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-@pytest.mark.skipif(not SEEDS.exists(), reason="shared/seeds not beside the repository")
+@pytest.mark.skipif(not SEEDS.exists(), reason=SEEDS_MISSING)
 def test_quotes_of_seed_figures_appear_in_their_seed(ds):
     """No number that no source states: each seed figure's quote is in its seed article and
     contains the number as published (in digits or as the quote prints it)."""

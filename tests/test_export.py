@@ -1,7 +1,6 @@
 """The briefing template and exporters, without a kernel or a browser (fast)."""
 from __future__ import annotations
 
-import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 

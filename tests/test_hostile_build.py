@@ -229,15 +229,13 @@ def test_a_data_file_that_is_a_folder_is_named_without_a_traceback(tmp_path, rep
     (data / "metrics.csv").unlink()
     (data / "metrics.csv").mkdir()
     before = snapshot(reports)
-    r = subprocess.run([sys.executable, "-m", "nrmc", "build", "anhui", "--out", str(reports), "--data", str(data)],
-                       capture_output=True, text=True, timeout=120, env={**os.environ, "CI": "true"}, cwd=REPO)
-    assert r.returncode == 1
-    assert "metrics.csv" in r.stderr and "folder, not a file" in r.stderr and "Traceback" not in r.stderr
+    r = cli("build", "anhui", "--out", reports, "--data", data)  # in-process: a traceback would raise here
+    assert r.exit_code == 1
+    assert "metrics.csv" in r.output and "folder, not a file" in r.output and "Traceback" not in r.output
     assert snapshot(reports) == before
-    r = subprocess.run([sys.executable, "-m", "nrmc", "validate", "--data", str(data)],
-                       capture_output=True, text=True, timeout=120, cwd=REPO)
-    assert r.returncode == 1
-    assert "metrics.csv" in r.stderr and "folder, not a file" in r.stderr and "Traceback" not in r.stderr
+    r = cli("validate", "--data", data)
+    assert r.exit_code == 1
+    assert "metrics.csv" in r.output and "folder, not a file" in r.output and "Traceback" not in r.output
 
 
 def test_out_under_a_file_is_a_clear_error(tmp_path):

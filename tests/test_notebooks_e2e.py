@@ -1,4 +1,5 @@
-"""The real notebooks, executed by papermill through `nrmc build`, print the dataset's figures.
+"""The real notebooks, executed by papermill through `nrmc build` (the shared session build in
+conftest.site), print the dataset's figures.
 
 Anhui (stated 9, named 7), Guizhou (flagged figures), Hubei (no centre, provincial-centre
 context), Tibet (no centre at all) and the national overview. Figures are compared with the
@@ -6,44 +7,27 @@ package's own functions on the same data, never with numbers typed into the test
 """
 from __future__ import annotations
 
-import json
-import os
-import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from conftest import E2E_SCOPES, RAW_MISSING, ROOT, html_text
 from nrmc import coverage
-
-ROOT = Path(__file__).resolve().parents[1]
 from nrmc.render import META_MIME
 
 pytestmark = pytest.mark.e2e
-SCOPES = ("anhui", "guizhou", "hubei", "tibet", "national")
-BAD = re.compile(r"\bNaN\b|\bnan\b|\bNone\b|nan%|\bNaT\b|Traceback|<NA>")
+SCOPES = E2E_SCOPES
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    r = subprocess.run([sys.executable, "-m", "nrmc", "build", *SCOPES, "--out", str(out), "--format", "html"],
-                       capture_output=True, text=True, timeout=900, env={**os.environ, "CI": "true"})
-    assert r.returncode == 0, r.stdout + r.stderr
-    return out
-
-
-def html_text(path: Path) -> str:
-    html = path.read_text(encoding="utf-8")
-    html = re.sub(r'data:image/[^"]+', "", html)
-    html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+def reports(site):
+    """The shared session build (conftest.site)."""
+    return site["out"]
 
 
 def executed(out: Path, slug: str) -> nbformat.NotebookNode:
-    nbs = list(out.rglob(f"{slug}.ipynb"))
+    nbs = [out / "notebooks" / f"{slug}.ipynb"]
     assert nbs, f"executed notebook for {slug} not found under {out}"
     return nbformat.read(nbs[0], as_version=4)
 
@@ -61,7 +45,7 @@ def test_no_error_and_no_raw_missing_values(reports, slug):
     nb = executed(reports, slug)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     text = html_text(reports / f"{slug}.html")
-    assert not BAD.findall(text), BAD.findall(text)[:5]
+    assert not RAW_MISSING.findall(text), RAW_MISSING.findall(text)[:5]
     assert "import " not in text and "ProvinceBriefing" not in text  # no code in the report
 
 

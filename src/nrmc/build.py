@@ -11,7 +11,8 @@ Each concern lives in a module of its own:
 - `nrmc.kernels`: the pool of warm Jupyter kernels and running a notebook on one;
 - `nrmc.export`: HTML (nbconvert) and PDF (one shared Chromium);
 - `nrmc.index` (entries) and `nrmc.frontpage` (the page): each language's index.html;
-- `nrmc.limits`: how many notebooks and browser pages this machine can run at once.
+- `nrmc.limits`: how many notebooks and browser pages this machine can run at once;
+- `nrmc.checks`: what must hold before anything starts (folders, data, browser).
 This module checks the arguments, snapshots the data, skips the up-to-date briefings (the no-op
 path starts no kernel or browser and imports none of papermill, nbclient, nbconvert or
 playwright), runs the rest in parallel on one kernel pool and one browser for both languages,
@@ -31,10 +32,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from nrmc import __version__
+from nrmc.checks import BuildError, _inside, check_paths, preflight, prepare_out
 from nrmc.layout import FORMATS, LANGS, STATE_DIR, Layout
 from nrmc.parameters import ParameterError, normalize_as_of, notebook_for, parameters_for
-from nrmc.state import (Commit, DataSnapshot, build_lock, common_digest, current_outputs, is_up_to_date,
-                        prune_snapshots, read_state, recover, scope_digest, snapshot_data, write_atomic)
+from nrmc.state import (DataSnapshot, build_lock, commit_briefing, common_digest, is_up_to_date, prune_snapshots,
+                        record_failure, recover, scope_dict, scope_digest, snapshot_data, write_atomic)
 
 # A cell of these notebooks takes seconds; a minute is a cell in trouble, five minutes a hang.
 DEFAULT_TIMEOUT = 300.0
@@ -43,10 +45,6 @@ DEFAULT_TIMEOUT = 300.0
 def long_cell_after(timeout: float) -> float:
     """Seconds after which a running cell is reported (then again each time as long passes)."""
     return min(60.0, max(1.0, timeout / 4))
-
-
-class BuildError(RuntimeError):
-    """A problem that stops the whole build (bad arguments, no kernel, no browser)."""
 
 
 @dataclass
@@ -102,10 +100,6 @@ class BuildSummary:
         return "\n".join(lines)
 
 
-def _scope_dict(scope) -> dict:
-    return {k: getattr(scope, k, "") for k in ("kind", "slug", "code", "name_zh", "name_en")}
-
-
 def _scope_name(scope, lang: str = "zh") -> str:
     return (scope.name_en if lang == "en" else scope.name_zh) or scope.slug
 
@@ -142,83 +136,6 @@ def parse_langs(langs: str | Sequence[str] | None) -> tuple[str, ...]:
     return out
 
 
-def _inside(a: Path, b: Path) -> bool:
-    return a == b or b in a.parents
-
-
-def check_paths(data: Path, out: Path) -> None:
-    """--out must be a folder of its own: not the data, not inside it, not around it."""
-    if _inside(out, data):
-        raise BuildError(f"--out {out} is {'the data directory' if out == data else 'inside the data directory'} "
-                         f"{data}; the briefings must go elsewhere (e.g. --out reports).")
-    if _inside(data, out):
-        raise BuildError(f"the data directory {data} is inside --out {out}; choose an output folder that "
-                         f"does not contain the data.")
-
-
-def prepare_out(out: Path) -> None:
-    """Create --out (and check it can be written to) with a message a user can act on."""
-    problem = None
-    for parent in [out, *out.parents]:
-        if parent.exists():
-            if not parent.is_dir():
-                problem = f"{parent} is a file, not a folder"
-            break
-    if problem is None:
-        try:
-            (out / STATE_DIR).mkdir(parents=True, exist_ok=True)
-            probe = out / STATE_DIR / f".nrmc-tmp.{os.getpid()}.probe"
-            probe.write_bytes(b"")
-            probe.unlink()
-            return
-        except OSError as err:
-            problem = err.strerror or str(err)
-            if err.filename:
-                problem += f" ({err.filename})"
-    raise BuildError(f"cannot write the briefings to --out {out}: {problem}. Choose a folder you can write to "
-                     f"(e.g. --out ./reports).")
-
-
-def preflight(data_dir: Path, formats: Sequence[str], *, shown_as: Path | None = None,
-              as_of: str | None = None) -> None:
-    """What must hold before any kernel or browser starts: the data is valid, `as_of` is not before
-    the data begins, and for PDFs there is a Chromium and a Chinese font. Raises BuildError saying
-    what to fix; nothing has been written (a build with nothing to do never gets here, so the
-    no-op path stays free of pandas). `shown_as`: the folder to name in messages (the user's data
-    folder rather than the build's snapshot of it)."""
-    from nrmc.data import DataValidationError, load
-
-    def named(text: str) -> str:
-        return text.replace(str(data_dir), str(shown_as)) if shown_as else text
-
-    try:
-        ds = load(data_dir)
-    except DataValidationError as err:
-        raise BuildError(named(f"the data is not valid, so nothing was built and existing reports were left "
-                               f"as they are. Fix these and run again (`nrmc validate` lists them):\n{err}")) from err
-    except OSError as err:
-        what = Path(err.filename).name if err.filename else "a data file"
-        why = "it is a folder, not a file" if isinstance(err, IsADirectoryError) else (err.strerror or str(err))
-        raise BuildError(named(f"cannot read {what} in the data directory {data_dir}: {why}. "
-                               f"Nothing was built.")) from err
-    if as_of:
-        import pandas as pd
-
-        dates = [d for d in (ds.centers.get("first_reported_dt"), ds.metrics.get("as_of_dt")) if d is not None]
-        first = min((d.min() for d in dates if d.notna().any()), default=None)
-        if first is not None and pd.Timestamp(as_of) < first:
-            raise BuildError(f"--as-of {as_of} is before the first dated fact in the data "
-                             f"({first.date().isoformat()}): nothing was known then. Choose a later date.")
-    if "pdf" in formats:
-        from nrmc.export import BrowserUnavailable, check_cjk_fonts, find_chromium
-
-        try:
-            find_chromium()
-            check_cjk_fonts()
-        except BrowserUnavailable as err:
-            raise BuildError(f"{err} Nothing was built (`--format html` builds without a browser).") from err
-
-
 @dataclass
 class _Job:
     scope: Any
@@ -231,7 +148,7 @@ class _Job:
 
 def _build_meta(job: _Job, snap: DataSnapshot) -> dict:
     return {
-        "scope": _scope_dict(job.scope),
+        "scope": scope_dict(job.scope),
         "lang": job.lang,
         "built": datetime.now().strftime("%Y-%m-%d"),
         "version": __version__,
@@ -400,56 +317,6 @@ class _ScopeFailed(Exception):
     def __init__(self, cell: int | None, error: str):
         super().__init__(error)
         self.cell, self.error = cell, error
-
-
-def _state_record(job: _Job, snap: DataSnapshot, *, status: str, outputs: dict, report: dict | None,
-                  formats: Sequence[str], seconds: float | None = None, error: str | None = None,
-                  cell: int | None = None) -> str:
-    return json.dumps({
-        "scope": _scope_dict(job.scope), "lang": job.lang, "status": status, "digest": job.digest,
-        "formats": list(formats), "data_digest": snap.digest, "data_snapshot": snap.dir.name,
-        "outputs": outputs, "report": report, "error": error, "cell": cell,
-        "seconds": None if seconds is None else round(seconds, 2),
-    }, ensure_ascii=False, indent=1, default=str)
-
-
-def commit_briefing(job: _Job, snap: DataSnapshot, files: dict[str, bytes], report: dict,
-                    formats: Sequence[str], seconds: float) -> list[Path]:
-    """Replace the outputs of one briefing together with its state, or leave them all as they were.
-
-    An output of the previous build that this one does not rewrite stays only if it was built from
-    the same inputs; otherwise it is deleted in the same commit, so that an old PDF never sits
-    beside a new HTML looking current."""
-    layout, slug = job.layout, job.scope.slug
-    previous = read_state(layout, slug)
-    keep = current_outputs(layout, slug, job.digest, previous)
-    outputs = {fmt: (previous.get("outputs") or {})[fmt] for fmt in keep if fmt not in files}
-    commit = Commit(layout.root)
-    for fmt, data in files.items():
-        commit.write(layout.output(slug, fmt), data)
-        outputs[fmt] = {"digest": job.digest, "bytes": len(data)}
-    for fmt in FORMATS:
-        if fmt not in outputs and layout.output(slug, fmt).exists():
-            commit.delete(layout.output(slug, fmt))
-    commit.delete(layout.failed_notebook(slug))
-    commit.write(layout.state(slug), _state_record(job, snap, status="ok", outputs=outputs, report=report,
-                                                   formats=formats, seconds=seconds))
-    commit.apply()
-    return [layout.output(slug, f) for f in files if f != "ipynb"]
-
-
-def record_failure(job: _Job, snap: DataSnapshot, nb_bytes: bytes | None, formats: Sequence[str],
-                   error: str, cell: int | None) -> None:
-    """The failed notebook and a state saying so; the previous outputs stay as they are."""
-    layout, slug = job.layout, job.scope.slug
-    previous = read_state(layout, slug)
-    commit = Commit(layout.root)
-    if nb_bytes is not None:
-        commit.write(layout.failed_notebook(slug), nb_bytes)
-    commit.write(layout.state(slug), _state_record(
-        job, snap, status="failed", outputs=previous.get("outputs") or {}, report=previous.get("report"),
-        formats=formats, error=error, cell=cell))
-    commit.apply()
 
 
 def _data_hint(error: str, traceback_text: str, snap: DataSnapshot) -> str:

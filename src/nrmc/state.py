@@ -9,7 +9,7 @@
   executed notebook), the digest it was built from and its size. An output is *current* when its
   digest is the briefing's digest today and the file is there with that size (a 0-byte or
   truncated file counts as missing).
-- **Whole or not at all.** `Commit` writes every file of a briefing (HTML, PDF, executed notebook,
+- **Whole or not at all.** `commit_briefing` (through `Commit`) writes every file of a briefing (HTML, PDF, executed notebook,
   state) to a temporary name, fsyncs them, writes a small journal, then renames them into place.
   A build that dies during the renames is rolled forward by the next one (`recover`); one that dies
   before the journal leaves only temporary files, which the next build deletes. A failure while
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from nrmc import __version__
-from nrmc.layout import LANGS, NOTEBOOK_SUBDIR, STATE_DIR, TMP_PREFIX, Layout, is_temp
+from nrmc.layout import FORMATS, LANGS, NOTEBOOK_SUBDIR, STATE_DIR, TMP_PREFIX, Layout, is_temp
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LOCK_NAME = ".build.lock"
@@ -227,6 +227,64 @@ def is_up_to_date(layout: Layout, slug: str, digest: str, formats: Sequence[str]
     return all(f in current for f in (*formats, "ipynb"))
 
 
+def scope_dict(scope) -> dict:
+    return {k: getattr(scope, k, "") for k in ("kind", "slug", "code", "name_zh", "name_en")}
+
+
+# ---------------------------------------------------------------------------------------------
+# One briefing's files (`job`: any object with .scope, .lang, .layout and .digest)
+# ---------------------------------------------------------------------------------------------
+
+def _state_record(job, snap: DataSnapshot, *, status: str, outputs: dict, report: dict | None,
+                  formats: Sequence[str], seconds: float | None = None, error: str | None = None,
+                  cell: int | None = None) -> str:
+    return json.dumps({
+        "scope": scope_dict(job.scope), "lang": job.lang, "status": status, "digest": job.digest,
+        "formats": list(formats), "data_digest": snap.digest, "data_snapshot": snap.dir.name,
+        "outputs": outputs, "report": report, "error": error, "cell": cell,
+        "seconds": None if seconds is None else round(seconds, 2),
+    }, ensure_ascii=False, indent=1, default=str)
+
+
+def commit_briefing(job, snap: DataSnapshot, files: dict[str, bytes], report: dict,
+                    formats: Sequence[str], seconds: float) -> list[Path]:
+    """Replace the outputs of one briefing together with its state, or leave them all as they were.
+
+    An output of the previous build that this one does not rewrite stays only if it was built from
+    the same inputs; otherwise it is deleted in the same commit, so that an old PDF never sits
+    beside a new HTML looking current."""
+    layout, slug = job.layout, job.scope.slug
+    previous = read_state(layout, slug)
+    keep = current_outputs(layout, slug, job.digest, previous)
+    outputs = {fmt: (previous.get("outputs") or {})[fmt] for fmt in keep if fmt not in files}
+    commit = Commit(layout.root)
+    for fmt, data in files.items():
+        commit.write(layout.output(slug, fmt), data)
+        outputs[fmt] = {"digest": job.digest, "bytes": len(data)}
+    for fmt in FORMATS:
+        if fmt not in outputs and layout.output(slug, fmt).exists():
+            commit.delete(layout.output(slug, fmt))
+    commit.delete(layout.failed_notebook(slug))
+    commit.write(layout.state(slug), _state_record(job, snap, status="ok", outputs=outputs, report=report,
+                                                   formats=formats, seconds=seconds))
+    commit.apply()
+    return [layout.output(slug, f) for f in files if f != "ipynb"]
+
+
+def record_failure(job, snap: DataSnapshot, nb_bytes: bytes | None, formats: Sequence[str],
+                   error: str, cell: int | None) -> None:
+    """The failed notebook and a state saying so; the previous outputs stay as they are."""
+    layout, slug = job.layout, job.scope.slug
+    previous = read_state(layout, slug)
+    commit = Commit(layout.root)
+    if nb_bytes is not None:
+        commit.write(layout.failed_notebook(slug), nb_bytes)
+    commit.write(layout.state(slug), _state_record(
+        job, snap, status="failed", outputs=previous.get("outputs") or {}, report=previous.get("report"),
+        formats=formats, error=error, cell=cell))
+    commit.apply()
+
+
 # ---------------------------------------------------------------------------------------------
 # Files: temporary names, atomic writes, commits of several files
 # ---------------------------------------------------------------------------------------------
@@ -255,9 +313,11 @@ def _write_temp(path: Path, data: bytes | str) -> Path:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(err, OSError) and err.errno is not None:  # name the file, not its temporary name
+            raise OSError(err.errno, err.strerror, str(path)) from err
         raise
     return tmp
 
