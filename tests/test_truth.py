@@ -79,7 +79,7 @@ def test_each_briefing_states_its_own_data_window(briefings):
     a, _ = briefings("anhui")
     assert a.meta()["window"].endswith("不早于2025年11月30日")  # S01 is undated: inferred, and says so
     h, _ = briefings("henan")
-    assert "不晚于2023年1月12日" in h.meta()["window"]
+    assert h.meta()["window"] == "截至2023年1月12日"  # the list's date, not the bound of a stage
     for slug in ("guizhou", "hubei", "henan"):
         assert "2025年11月30日" not in briefings(slug)[0].meta()["window"], slug
 
@@ -194,7 +194,11 @@ def test_data_fixes_from_the_review(ds):
     assert src.loc["S05", "title"] == "让群众「近」享优质医疗服务" and src.loc["S05", "date_basis"] == "about"
     assert src.loc["S01", "date_basis"] == "not_before"
     c = ds.centers.set_index("center_id")
-    assert c.loc["AH-07", "city_basis"] == c.loc["HI-03", "city_basis"] == "inferred"
+    # one rule: a project hospital whose own site the sources do not give has no city
+    assert c.loc["AH-07", "city_zh"] == c.loc["HI-03", "city_zh"] == ""
+    assert c.loc["LN-01", "flag"] == "doubtful_name" and c.loc["LN-01", "flag_reason_zh"]
+    st = ds.stages
+    assert set(st.loc[st["source_id"] == "S02", "stage"]) == {"listed"}  # S02's headline, not a completion
     assert dates.sort_key("2019") < dates.sort_key("2019-07") < dates.sort_key("2019-11")
 
 
@@ -204,3 +208,51 @@ def test_milestones_are_listed_in_order_and_no_doubled_words(briefings):
     assert text.index("《区域医疗中心建设试点工作方案》") < text.index("第一批国家区域医疗中心试点项目")
     assert "类类" not in text
 
+
+
+def test_per_head_verdicts_compare_like_with_like(briefings):
+    """A count of named centres (the 2023-01 list) is set against the named national rate, a stated
+    total against the official one (found by an independent reading: Hebei is above, not below)."""
+    b, html = briefings("hebei")
+    text = text_of(html)
+    assert b.facts["compare_basis"] == "named" and b.facts["per_10m"] > b.facts["compare_per_10m"]
+    assert "高于全国的0.53个（均按来源具名的中心计）" in text and "低于全国" not in text
+    a, html_a = briefings("anhui")
+    assert a.facts["compare_basis"] == "official" and "高于全国的0.89个" in text_of(html_a)
+
+
+def test_what_the_sources_say_about_the_fall_in_patients_leaving(briefings):
+    for scope in ("anhui", "tibet", "national"):
+        text = text_of(briefings(scope)[1])
+        assert "建成后" not in text and "已建成的76个" not in text
+        assert "较建设前减少约30%" in text or scope == "national"
+
+
+def test_ties_are_not_called_most(briefings):
+    text = text_of(briefings("guangdong")[1])
+    assert "北京最多" not in text and "来自2个省份，各2个" in text
+    assert "均在北京" in text_of(briefings("hebei")[1])
+
+
+def test_a_doubtful_published_name_is_shown_as_doubtful(briefings):
+    text = text_of(briefings("liaoning")[1])
+    assert "名称存疑" in text and "其中1个的输出医院在本省" not in text
+    assert "来源无法核定" in text  # the reason, in the flagged figures of the annex
+
+
+def test_no_zero_where_the_sources_are_silent(briefings):
+    for scope in ("ningxia", "guangxi"):
+        assert "0/13" not in text_of(briefings(scope)[1]), scope
+    b, html = briefings("jilin", "en")
+    assert not re.search(r"kf-value\">0<", html)
+
+
+def test_specialties_the_guizhou_source_names_count_as_present(briefings):
+    b, html = briefings("guizhou")
+    assert b.planned.set_index("code").loc["orthopedics", "status"] == "has_focus"
+    assert "来源未提及的规划专科" not in text_of(html)
+
+
+def test_an_expectation_is_printed_in_the_sources_words(briefings):
+    text = text_of(briefings("anhui")[1])
+    assert "预计2026年上半年建成开诊" in text and "预计2026年6月开诊" not in text

@@ -282,6 +282,9 @@ TABLES: dict[str, dict[str, Col]] = {
         "date_basis": Col("enum:stated|not_after|about|expected", True),
         "source_id": Col("id", True),
         "quote": Col("str", True),
+        # the source's own words for the event where the vocabulary's label would say more or less
+        "label_zh": Col("str"),
+        "label_en": Col("str"),
         "note": Col("str"),
     },
     "cities": {

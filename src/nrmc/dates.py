@@ -129,7 +129,7 @@ def window(items) -> Window | None:
         return None
     # At the same date, the bound that may reach furthest wins: "by X" may be earlier than X,
     # "on or after X" later.
-    early = {"not_after": 0, "about": 1, "stated": 2, "publication": 2, "not_before": 3}
+    early = {"stated": 0, "publication": 0, "about": 1, "not_after": 2, "not_before": 3}
     late = {"not_before": 3, "stated": 2, "publication": 2, "about": 1, "not_after": 0}
     first = min(items, key=lambda x: (start(x[0]), early.get(x[1], 2)))
     last = max(items, key=lambda x: (end(x[0]), late.get(x[1], 2)))
@@ -137,8 +137,10 @@ def window(items) -> Window | None:
 
 
 def months_between(a: date, b: date) -> int:
-    """Whole months from a to b (0 if b is before a)."""
-    n = (b.year - a.year) * 12 + (b.month - a.month) - (1 if b.day < a.day else 0)
+    """Whole months from a to b (0 if b is before a); a month ends on its last day, so 31 Oct to
+    30 Nov is one month."""
+    short = b.day < a.day and b.day != calendar.monthrange(b.year, b.month)[1]
+    n = (b.year - a.year) * 12 + (b.month - a.month) - (1 if short else 0)
     return max(0, n)
 
 

@@ -149,7 +149,13 @@ def fmt_value(value, unit: str, qualifier: str = "", lang: str = "zh") -> str:
     u = _UNITS_EN.get(base, base)
     if u == "%":
         return f"{q}{fmt_number(n)}%"
+    if n == 1 and not q:
+        u = _SINGULAR_EN.get(u, u)
     return f"{q}{fmt_count_en(n)}{(' ' + u) if u else ''}"
+
+
+_SINGULAR_EN = {"items": "item", "people": "person", "visits": "visit", "cases": "case", "beds": "bed", "times": "time",
+                "institutions": "institution", "sessions": "session", "admissions": "admission"}
 
 
 def fmt_count_en(n: float) -> str:

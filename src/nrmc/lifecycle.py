@@ -53,13 +53,16 @@ class Event:
     basis: str
     source_id: str
     quote: str
+    label_zh: str = ""  # the source's own words, where the vocabulary would say more or less
+    label_en: str = ""
 
     def text(self, lang: str = "zh", short: bool = False) -> str:
         """'开诊 2023年6月26日' / 'opened 26 Jun 2023'; a bound or an expectation in words."""
+        own = self.label_zh if lang == "zh" else self.label_en
         if self.stage == "expected_open":
-            return ("预计{}开诊".format(dates.plain(self.date, "zh")) if lang == "zh"
-                    else f"expected to open by {dates.plain(self.date, 'en')}")
-        return f"{label(self.stage, lang, short)} {dates.qualified(self.date, self.basis, lang)}"
+            return own or ("预计{}开诊".format(dates.plain(self.date, "zh")) if lang == "zh"
+                           else f"expected to open by {dates.plain(self.date, 'en')}")
+        return f"{own or label(self.stage, lang, short)} {dates.qualified(self.date, self.basis, lang)}"
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,8 @@ def lifecycles(ds: Dataset) -> dict[str, Lifecycle]:
         events: list[Event] = []
         if g is not None:
             for r in g.to_dict("records"):
-                events.append(Event(r["stage"], r["date"], r["date_basis"], r["source_id"], r["quote"]))
+                events.append(Event(r["stage"], r["date"], r["date_basis"], r["source_id"], r["quote"],
+                                    r.get("label_zh") or "", r.get("label_en") or ""))
         events.sort(key=lambda e: (dates.sort_key(e.date), PROGRESS.get(e.stage, 9)))
         reached = [e for e in events if e.stage in PROGRESS and e.stage != "agreement"] or \
             [e for e in events if e.stage == "agreement"]

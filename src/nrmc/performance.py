@@ -93,7 +93,10 @@ def figures(ds: Dataset, province: object | None = None, *, include_provincial_c
     m["date_zh"] = [dates.qualified(d, b, "zh") for d, b in zip(m["as_of"], m["date_basis"])]
     m["date_en"] = [dates.qualified(d, b, "en") for d, b in zip(m["as_of"], m["date_basis"])]
     m["display_zh"] = [fmt_value(v, u, q, "zh") for v, u, q in zip(m["value"], m["unit"], m["qualifier"])]
-    m["display_en"] = [fmt_value(v, u, q, "en") for v, u, q in zip(m["value"], m["unit"], m["qualifier"])]
+    # 人次 of inpatients are admissions, not visits
+    m["display_en"] = [fmt_value(v, u, q, "en").replace(" visits", " admissions").replace(" visit", " admission")
+                       if b == "care=inpatient" or met == "inpatients" else fmt_value(v, u, q, "en")
+                       for v, u, q, b, met in zip(m["value"], m["unit"], m["qualifier"], m["breakdown"], m["metric"])]
     m["flag_zh"] = m["flag"].map(lambda f: pick(FLAGS[f], "zh") if f else "")
     m["flag_en"] = m["flag"].map(lambda f: pick(FLAGS[f], "en") if f else "")
     order = {"province": 0, "national": 0, "centre": 1, "provincial_centre": 2}

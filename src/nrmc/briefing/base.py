@@ -205,7 +205,11 @@ class Briefing:
 
     def window_text(self) -> str:
         w = self.window
-        return w.text(self.lang) if w else "—"
+        if not w:
+            return "—"
+        if not dates.window(self._dates):  # nothing about the subject itself: the national context
+            return w.text(self.lang) + self.T("（全国背景数据）", " (national context)")
+        return w.text(self.lang)
 
     @functools.cached_property
     def ref_date(self) -> date:
@@ -248,8 +252,8 @@ class Briefing:
         if r["kind"] == "province":
             n = self.status.set_index("code").loc[r["subject_id"], "count"]
             name = self.pname(r["subject_id"])
-            if r["metric"] in ("nrmc_count", "first_approval_batch", "nrmc_count_national_rank", "outflow_decline_rank",
-                               "provincial_centre_specialties", "provincial_centre_zones", "provincial_centre_zone_specialties"):
+            if r["metric"] in ("nrmc_count", "first_approval_batch", "nrmc_count_national_rank", "outflow_decline_rank") \
+                    or r.get("theme") in ("policy", "provincial", "coverage"):
                 return name
             if pd.isna(n):
                 return self.T(f"{name}各中心合计", f"{name}'s centres combined")
@@ -319,6 +323,7 @@ class Briefing:
         if figs.empty:
             return [self.p(self.T("来源未提供数据。", "The sources give no figures."))]
         order = list(performance.THEMES)
+        figs = figs.assign(theme=figs["theme"].where(figs["kind"] != "provincial_centre", "provincial"))
         for theme in order:
             f = figs[figs["theme"] == theme]
             if f.empty:
@@ -350,11 +355,17 @@ class Briefing:
                                           cls="data figures")))
         return blocks
 
-    def flagged_block(self, figs: pd.DataFrame) -> list[dict]:
+    def flagged_block(self, figs: pd.DataFrame, centres: pd.DataFrame | None = None) -> list[dict]:
+        """The flagged figures with their reasons, and the centres whose published name is doubtful."""
         fl = figs[figs["flag"] != ""]
-        if fl.empty:
+        doubtful = centres[centres["flag"] != ""] if centres is not None and len(centres) else None
+        if fl.empty and (doubtful is None or doubtful.empty):
             return [self.p(self.T("本简报所列数据中没有存疑数据。", "No figure in this briefing is flagged."))]
         items = []
+        for r in ([] if doubtful is None else doubtful.to_dict("records")):
+            items.append(Markup("{}：{}。{} {}" if self.zh else "{}: {}. {} {}").format(
+                self.centre(r, gloss=True), self.T("名称存疑", "doubtful name"), r["flag_reason_zh" if self.zh else "flag_reason_en"],
+                self.cit.refs(r["source_ids"])))
         for r in fl.to_dict("records"):
             reason = r["flag_reason_zh"] if self.zh else r["flag_reason_en"]
             items.append(Markup("{}：{} {}（{}，{}）。{} {}" if self.zh else "{}: {} {} ({}, {}). {} {}").format(
@@ -391,8 +402,8 @@ class Briefing:
             elif r["url"]:
                 text += Markup(" {}").format(r["url"])
             if r["date_basis"] in ("about", "not_before"):
-                text += Markup('<br><span class="muted">{}</span>').format(self.T(
-                    "来源未印发布日期，日期系据文中内容推断。", "The source prints no date; the date is inferred from its content."))
+                text += Markup('；<span class="muted">{}</span>' if self.zh else '; <span class="muted">{}</span>').format(self.T(
+                    "来源未印发布日期，日期系据其内容推断", "the source prints no date; the date is inferred from its content"))
             items.append(Markup('<li value="{}">{}</li>').format(n, text))
         return Markup('<ol class="sources">{}</ol>').format(Markup("").join(items))
 

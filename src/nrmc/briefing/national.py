@@ -118,7 +118,7 @@ class NationalBriefing(Briefing):
                 out.append(Markup("<strong>{}</strong>：{}（{}）" if self.zh else "<strong>{}</strong>: {} ({})").format(
                     self.metric_label(r), self.value(r), self.fig_date(r)) + self.cit.refs(r["source_id"]))
         if out and len(self.figs[self.figs["source_id"] == "R12"]):
-            out.append(T("上述2024年的成效为当时已建成的76个中心的合计。", "The 2024 results are for the 76 centres built by then, combined."))
+            out.append(T("上述2024年的成效为当时76个中心的合计。", "The 2024 results are for the 76 centres of that time, combined."))
         prov = self.ds.metrics
         for m in PEER_METRICS[:2]:
             x = prov[(prov["metric"] == m) & (prov["breakdown"] == "") & prov["subject_id"].str.fullmatch(r"\d{6}") & (prov["flag"] == "")
@@ -144,8 +144,8 @@ class NationalBriefing(Briefing):
         return [
             T(f"清单完整度：官方总数{f['official_total']}个，来源具名{f['named']}个，多数来自2023年1月12日的清单；第五批（约2023年7月，49个）多未列名称。",
               f"Completeness: official total {f['official_total']}, {f['named']} named in the sources, most from a list of 12 Jan 2023; most of batch 5 (about Jul 2023, 49 projects) is not named."),
-            T(f"来源未提及的{len(unknown)}个省份（{self.join(unknown['name_zh_short'])}）不等于没有中心。",
-              f"The {len(unknown)} provinces not in the sources ({self.join(unknown['name_en'])}) do not necessarily have none."),
+            T(f"来源未提及本地中心的{len(unknown)}个省份（{self.join(unknown['name_zh_short'])}）不等于没有中心。",
+              f"The {len(unknown)} provinces with no local centre in the sources ({self.join(unknown['name_en'])}) do not necessarily have none."),
             T("省份合计为来源给出的该省各中心的合计，不是整个省份的卫生统计数；只有同口径的数才并列。",
               "Province totals are a source's total over a province's centres, not province-wide statistics; only figures on the same basis are set side by side."),
             T("来源未印日期的，日期为推断并注明“约”或“不早于”。", "Where a source prints no date, the date is inferred and marked “about” or “on or after”."),
@@ -157,9 +157,11 @@ class NationalBriefing(Briefing):
         tot = ms[ms["projects_total"].notna()].copy()
         tot["_k"] = tot["date"].map(dates.sort_key)
         tot = tot.sort_values("_k")
+        texts = [f"{int(v)}（{self.date(d, b)}）" if self.zh else f"{int(v)} ({self.date(d, b)})"
+                 for d, b, v in zip(tot["date"], tot["date_basis"], tot["projects_total"])]
         chart = charts.step_total([pd.Timestamp(dates.end(d)) for d in tot["date"]], tot["projects_total"].astype(float).tolist(),
-                                  ylabel=T("中心总数（个）", "Centres"),
-                                  point_texts=[f"{int(v)}（{self.date(d)}）" if self.zh else f"{int(v)} ({self.date(d)})" for d, v in zip(tot["date"], tot["projects_total"])])
+                                  ylabel=T("中心总数（个）", "Centres"), point_texts=texts, steps=False,
+                                  alt=T("官方公布的中心总数：", "Official totals: ") + self.join(texts))
         first, last = tot.iloc[0], tot.iloc[-1]
         title = T(f"官方公布的中心总数从{int(first['projects_total'])}个（{self.date(first['date'])}）增至{int(last['projects_total'])}个（{self.date(last['date'])}）",
                   f"The official total grew from {int(first['projects_total'])} ({self.date(first['date'])}) to {int(last['projects_total'])} ({self.date(last['date'])})")
@@ -206,8 +208,8 @@ class NationalBriefing(Briefing):
         top = [T(f"{o}{int(v)}个", f"{o} {int(v)}") for o, v in origin.head(5).items()]
         c = self.ds.counted_centers
         same = int((c["output_province_code"] == c["province_code"]).sum())
-        reading = T(f"输出医院最多的省份：{self.join(top)}。{same}个中心的输出医院与中心在同一省份。",
-                    f"Provinces leading most centres: {self.join(top)}. For {same} centres the output hospital is in the same province.")
+        reading = T(f"输出医院所在省份（按所支援的中心数）：{self.join(top)}。{same}个中心的输出医院与中心在同一省份（其中辽宁的1个名称存疑）。",
+                    f"Provinces of the output hospitals, by centres led: {self.join(top)}. For {same} centres the output hospital is in the same province (Liaoning's one has a doubtful name).")
         blocks = [self.p(reading), self.figure(chart, title, self.source_line(*c["source_ids"]))]
         return [{"kind": "analysis", "classes": [], "id": "flows", "heading": T("输出医院来自哪里", "Where the output hospitals come from"),
                  "heading_id": "flows-heading", "blocks": blocks}]
@@ -251,21 +253,21 @@ class NationalBriefing(Briefing):
             rows.append({"label": self.centre_text(r) + T(f"（{self.pname(r['province_code'])}）", f" ({self.pname(r['province_code'])})"), "events": ev})
         blocks = []
         if rows:
-            chart = charts.lifecycle(rows, lang=self.lang, end=pd.Timestamp(self.ref_date),
+            chart = charts.lifecycle(rows, lang=self.lang, end=pd.Timestamp(self.ref_date),  # the national data window's end
                                      stage_labels={k: lifecycle.label(k, self.lang) for k in lifecycle.STAGE_LABELS},
                                      stage_order=list(lifecycle.STAGE_LABELS))
-            title = T(f"来源给出获批或开诊日期的{len(rows)}个中心：安徽、贵州", f"The {len(rows)} centres whose approval or opening dates the sources give: Anhui and Guizhou")
+            title = T(f"来源给出获批、试运行或开诊日期的{len(rows)}个中心：安徽、贵州", f"The {len(rows)} centres whose approval, trial or opening dates the sources give: Anhui and Guizhou")
             if set(self.ds.counted_centers[self.ds.counted_centers["center_id"].isin([r for r in self.life if any(e.stage != 'built' for e in self.life[r].events)])]["province_code"]) != {"340000", "520000"}:
                 provs = sorted({self.pname(c) for c in self.ds.counted_centers[self.ds.counted_centers["center_id"].isin(
                     [cid for cid in self.life if any(e.stage != 'built' for e in self.life[cid].events)])]["province_code"]})
-                title = T(f"来源给出获批或开诊日期的{len(rows)}个中心：{self.join(provs)}", f"The {len(rows)} centres whose approval or opening dates the sources give: {self.join(provs)}")
-            blocks.append(self.p(T("其余具名中心，来源只说明不晚于2023年1月12日已建成。实心标记为来源所述日期，空心为“不晚于”，虚线为预计；试运行不计为开诊。",
-                                   "For the other named centres the sources only say they were built by 12 Jan 2023. Filled markers: stated dates; hollow: “by” a date; dashed: expected; trial operation is not counted as opening.")))
+                title = T(f"来源给出获批、试运行或开诊日期的{len(rows)}个中心：{self.join(provs)}", f"The {len(rows)} centres whose approval, trial or opening dates the sources give: {self.join(provs)}")
+            blocks.append(self.p(T("只有下图的中心有来源给出的获批、试运行或开诊日期；其余具名中心只见于2023年1月12日的“已建成”清单。实心标记为来源所述日期，空心为“不晚于”，虚线为预计；试运行不计为开诊。",
+                                   "Only the centres below have approval, trial or opening dates in the sources; the other named centres appear only on the list of 12 Jan 2023 headed “built”. Filled markers: stated dates; hollow: “by” a date; dashed: expected; trial operation is not counted as opening.")))
             blocks.append(self.figure(chart, title, self.source_line(*ids)))
         ms = self.ds.milestones.copy()
         ms["_k"] = ms["date"].map(dates.sort_key)
         ms = ms.sort_values("_k")
-        df = pd.DataFrame({T("日期", "Date"): [self.date(d) for d in ms["date"]],
+        df = pd.DataFrame({T("日期", "Date"): [self.date(d, b) for d, b in zip(ms["date"], ms["date_basis"])],
                            T("事件", "Event"): ms["event_zh" if self.zh else "event_en"],
                            T("累计总数", "Total"): ms["projects_total"].map(lambda v: "—" if pd.isna(v) else str(int(v))),
                            T("来源", "Source"): [self.cit.refs(s) for s in ms["source_id"]]})
@@ -324,7 +326,7 @@ class NationalBriefing(Briefing):
         if len(pc):
             items = [Markup("{}（{}，{}）" if self.zh else "{} ({}, {})").format(
                 r["name_zh"] if self.zh else Markup("{} {}").format(r["name_en"], self.gloss(r["name_zh"])),
-                self.pname(r["province_code"]), r["role_zh"] if self.zh else r["role_en"]) + self.cit.refs(r["source_ids"]) for r in pc.to_dict("records")]
+                self.pname(r["province_code"]), r["role_zh"] if self.zh else (r["role_en"][:1].lower() + r["role_en"][1:])) + self.cit.refs(r["source_ids"]) for r in pc.to_dict("records")]
             pf = self.figs[self.figs["metric"].str.startswith("provincial_")]
             for r in pf.to_dict("records"):
                 items.append(Markup("{}：{}（{}）" if self.zh else "{}: {} ({})").format(self.metric_label(r), self.value(r), self.fig_date(r)) + self.cit.refs(r["source_id"]))
@@ -347,7 +349,7 @@ class NationalBriefing(Briefing):
             T("中心数", "Centres"): [("—" if pd.isna(r["count"]) else str(int(r["count"]))) + (T(f"（具名{r['named']}）", f" ({r['named']} named)") if r["count_basis"] == "stated" and r["stated"] != r["named"] else "") for r in full.to_dict("records")],
             T("每千万人口", "Per 10 million"): full["per_10m"].map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"),
             T("排名", "Rank"): full["rank"].map(lambda v: "—" if pd.isna(v) else str(int(v))),
-            T("外省中心的输出医院在此", "Centres elsewhere led from here"): full["exported"],
+            T("外省中心的输出医院在此", "Centres elsewhere led from here"): full["exported"].map(lambda v: str(v) if v else "—"),
             T("人口（万人）", "Population (10,000s)"): full["population"].map(lambda v: f"{v:,.0f}"),
         })
         blocks.append(self.html(table(df, T(f"31个省份（人口为{self.pop_year}年末常住人口）", f"The 31 provinces (population at year-end {self.pop_year})"),
@@ -368,7 +370,7 @@ class NationalBriefing(Briefing):
         blocks.append(self.h3(T("D. 存疑数据（全部）", "D. Flagged figures (all)"), "annex-flagged"))
         all_figs = pd.concat([performance.figures(self.ds, p) for p in self.ds.provinces["code"]] + [self.figs], ignore_index=True)
         all_figs = all_figs.drop_duplicates(subset=["subject_id", "metric", "breakdown", "as_of", "source_id", "period"])
-        blocks.extend(self.flagged_block(all_figs))
+        blocks.extend(self.flagged_block(all_figs, self.ds.centers))
         blocks.append(self.h3(T("E. 方法说明", "E. Method"), "annex-method"))
         blocks.append({"type": "block", "title": None, "cls": "block method", "items": [
             T("中心数按来源所知最好的数：来源所称总数不少于具名数时用所称总数，否则用具名数；只知“第N批首次获批”的省份数量未知。",

@@ -247,7 +247,7 @@ class ProvinceBriefing(Briefing):
         if self.role == "known":
             fb = self._first_batch_row()
             s = Markup(self.T("{}于第{}批（{}）首次获批国家区域医疗中心{}，但来源未列出其名称和数量",
-                              "{} had its first national regional medical centres approved in batch {} ({}){}, but the sources give neither their names nor their number")).format(
+                              "{} had its first national regional medical centre(s) approved in batch {} ({}){}, but the sources give neither their names nor their number")).format(
                 self.short, f["first_batch"], self.fig_date(fb), cite(fb["source_id"]))
             if f["exported"]:
                 s += Markup(self.T("；{}的医院还作为输出医院支援外省{}个中心", "; hospitals of {} also lead {} centres in other provinces")).format(
@@ -267,10 +267,15 @@ class ProvinceBriefing(Briefing):
         peers = self.status[(self.status["region"] == self.prow["region"]) & (self.status["code"] != self.code)]
         n = int(peers["named"].sum())
         k = int(peers["known"].sum())
-        s = Markup(self.T("本简报的来源未提及{}的国家区域医疗中心（这不等于没有）；同属{}的其他{}个省份中，{}个有中心，来源具名{}个",
-                          "The sources of this briefing mention no national regional medical centre in {} (which is not the same as none); in {}, {} of the other {} provinces have centres, {} named in the sources")).format(
-            *( (self.short, region, len(peers), k, n) if self.zh else (self.short, region, k, len(peers), n)))
-        return s + self.cit.refs(*self.ds.counted_centers[self.ds.counted_centers["province_code"].isin(peers["code"])]["source_ids"]) + self.stop()
+        silent = peers[~peers["known"]]["name_zh_short" if self.zh else "name_en"].tolist()
+        s = Markup(self.T("本简报的来源未提及{}的国家区域医疗中心（这不等于没有）；同属{}的其他{}个省份中，按来源{}个有中心，具名{}个",
+                          "The sources of this briefing mention no national regional medical centre in {} (which is not the same as none); in {}, the sources say {} of the other {} provinces have centres, {} of them named")).format(
+            *((self.short, region, len(peers), k, n) if self.zh else (self.short, region, k, len(peers), n)))
+        if silent:
+            s += Markup(self.T("；{}本地的中心来源亦未提及", "; they do not mention any in {} either")).format(self.join(silent))
+        ids = self._naming_sources(self.ds.counted_centers[self.ds.counted_centers["province_code"].isin(peers["code"])]) + \
+            peers["first_batch_source"].dropna().tolist()
+        return s + self.cit.refs(*ids) + self.stop()
 
     def _first_batch_row(self):
         m = self.ds.metrics
@@ -381,8 +386,8 @@ class ProvinceBriefing(Briefing):
                 notes.append(T("专科带*的，系据输出医院或项目名称推断，来源未明示。", "Specialty*: inferred from the output hospital or the project's name, not stated by a source."))
             if f["count_basis"] == "stated" and f["stated"] > f["named"]:
                 unnamed = self.planned[self.planned["status"] == "has_unnamed"]["name_zh" if self.zh else "name_en"].tolist()
-                notes.append(T(f"另有{f['stated'] - f['named']}个中心来源未列名称" + (f"（按来源所列专科，应含{self.join(unnamed)}）" if unnamed else "") + "，本简报不作推测。",
-                               f"{f['stated'] - f['named']} more centres are not named in the sources" + (f" (by the specialties the source lists: {self.join(unnamed)})" if unnamed else "") + "; they are not guessed at."))
+                notes.append(T(f"另有{f['stated'] - f['named']}个中心来源未列名称，本简报不作推测" + (f"；来源列出的专科中，{self.join(unnamed)}没有具名中心，可能与之对应" if unnamed else "") + "。",
+                               f"{f['stated'] - f['named']} more centres are not named in the sources and are not guessed at" + (f"; of the specialties the source lists, {self.join(unnamed)} have no named centre and may be theirs" if unnamed else "") + "."))
             for r in self.planned_centres.to_dict("records"):
                 life = self.life[r["center_id"]]
                 notes.append(Markup(T("规划中、未获批，不计入：{}（{}）", "Planned, not approved, not counted: {} ({})")).format(
@@ -495,8 +500,12 @@ class ProvinceBriefing(Briefing):
                 break
             first, last = g.iloc[0], g.iloc[-1]
             row = self.ds.centers.set_index("center_id").loc[first["subject_id"]]
-            steps = Markup(" → ").join(Markup("{}（{}）" if self.zh else "{} ({})").format(self.value(r), self.fig_date(r))
-                                       for r in g.to_dict("records"))
+            if self.zh:  # the two reports may word it differently: quote them
+                steps = Markup(" → ").join(Markup("{}（{}，原话“{}”）").format(self.value(r), self.fig_date(r), r["quote"])
+                                           for r in g.to_dict("records"))
+            else:
+                steps = Markup(" → ").join(Markup("{} ({})").format(self.value(r), self.fig_date(r)) for r in g.to_dict("records")) + \
+                    Markup(" (two reports, which may word it differently)")
             label = self.metric_label(first)
             items.append(Markup("<strong>{}</strong>{}{}{}".format("{}", "：" if self.zh else ": ", "{}", "{}")).format(
                 Markup("{}，{}" if self.zh else "{}, {}").format(self.centre_text(row), label if self.zh else label[0].lower() + label[1:]),
@@ -758,7 +767,7 @@ class ProvinceBriefing(Briefing):
         ps = self.planned
         labels, values, texts, hatched, hl = [], [], [], [], []
         status_text = {"has": T("有", "present"), "has_unnamed": T("来源所称，未具名", "stated, not named"),
-                       "has_focus": T("来源所述重点病种", "a stated focus"), "lacks": T("来源未提及", "not in the sources")}
+                       "has_focus": T("来源所述重点病种", "a stated focus"), "lacks": T("无具名中心", "no named centre")}
         for r in ps.to_dict("records"):
             labels.append((r["name_zh"] if self.zh else r["name_en"]) + (T("（中医类）", " (TCM)") if r["category"] == "tcm" else ""))
             if r["status"] == "has":
@@ -772,7 +781,7 @@ class ProvinceBriefing(Briefing):
             values.append(v)
             nat = T(f"全国具名{r['national_count']}", f"China {r['national_count']} named")
             if r["status"] == "lacks":
-                texts.append(T(f"— 来源未提及（{nat}）", f"— not in the sources ({nat})"))
+                texts.append(T(f"— 无具名中心（{nat}）", f"— no named centre ({nat})"))
             else:
                 texts.append(f"{int(v)} {status_text[r['status']]}（{nat}）" if self.zh else f"{int(v)} {status_text[r['status']]} ({nat})")
             hatched.append(r["status"] in ("has_unnamed", "has_focus"))
@@ -792,7 +801,8 @@ class ProvinceBriefing(Briefing):
         reading = []
         if self.role == "host":
             if lacks:
-                reading.append(T(f"来源未提及的规划专科：{self.join(lacks)}（“未提及”不等于没有）。", f"Planned specialties not in the sources: {self.join(lacks)} (not in the sources is not the same as none)."))
+                reading.append(T(f"没有具名中心以之为专科或来源所述重点的规划专科：{self.join(lacks)}（这不等于省内没有相应的中心或服务）。",
+                                 f"Planned specialties that no named centre has as its specialty or stated focus: {self.join(lacks)} (which does not mean the province has no such centre or service)."))
             n = len(self.approved)
             if n < SMALL:
                 reading.append(T(f"{self.short}具名中心只有{n}个，按专科算比例没有意义，此处只列数量。", f"With {n} named centres, shares of specialties say little; counts only."))
@@ -835,16 +845,19 @@ class ProvinceBriefing(Briefing):
             chart = charts.hbar(labels, latest["value_base"].tolist(), value_texts=texts,
                                 xlabel=T(f"{latest.iloc[0]['label_zh']}（{latest.iloc[0]['base_unit']}，累计）", f"{latest.iloc[0]['label_en']} (cumulative)"))
             top = latest.iloc[0]
-            title = T(f"{self.metric_label(top)}：{self.centre_text(cmap.loc[top['subject_id']])}最多（{self.value(top)}）；各中心日期不同，不可相加",
-                      f"{self.metric_label(top)}: {self.centre_text(cmap.loc[top['subject_id']])} reports most ({self.value(top)}); dates differ, so no total")
+            same_date = latest["as_of"].nunique() == 1
+            title = T(f"{self.metric_label(top)}：{self.centre_text(cmap.loc[top['subject_id']])}最多（{self.value(top)}）；" + ("各中心数字不相加" if same_date else "各中心日期不同，不可相加"),
+                      f"{self.metric_label(top)}: {self.centre_text(cmap.loc[top['subject_id']])} reports most ({self.value(top)}); " + ("no total is formed" if same_date else "dates differ, so no total"))
             other = self.figs[(self.figs["metric"] == metric) & (self.figs["kind"] == "centre") & (self.figs["period"] != "cumulative")]
             note = None
             if len(other):
                 note = T("口径不同、未列入：", "Not shown, on another basis: ") + self.join(
                     f"{self.centre_text(cmap.loc[r['subject_id']])} {self.value(r)}（{self.period(r['period'])}）" if self.zh else
                     f"{self.centre_text(cmap.loc[r['subject_id']])} {self.value(r)} ({self.period(r['period'])})" for r in other.to_dict("records"))
-            blocks.append(self.p(T(f"{len(latest)}个中心公布了{self.metric_label(top)}的累计数；下图取各自最近一次公布的数，日期各异。",
-                                   f"{len(latest)} centres published a cumulative count of {self.metric_label(top).lower()}; each bar is its latest, at its own date.")))
+            blocks.append(self.p(T(f"{len(latest)}个中心公布了{self.metric_label(top)}的累计数；下图取各自最近一次公布的数" + ("" if same_date else "，日期各异")
+                                   + "。各来源的说法不尽相同（引进、平移或开展），数字不完全同口径，原话见附录所引来源。",
+                                   f"{len(latest)} centres published a cumulative count of {self.metric_label(top).lower()}; each bar is its latest" + ("" if same_date else ", at its own date")
+                                   + ". The sources word it differently (introduced, transferred or carried out), so the counts are not strictly alike.")))
             blocks.append(self.figure(chart, title, self.source_line(*latest["source_id"]), note=note))
             pts = self._age_points(metric)
             if len(pts) >= 2:
@@ -943,7 +956,8 @@ class ProvinceBriefing(Briefing):
             return None, 0
         return self.html(table(pd.DataFrame(rows), T("与其他省份同口径比较（各省中心合计，累计数）", "Compared with other provinces on the same basis (centres combined, cumulative)"),
                                numeric=[T("数值", "Value")], nowrap=[T("来源", "Source")], cls="data peers",
-                               note=T("只比较指标、口径和单位都相同的数；日期不同，已逐项注明。", "Only figures of the same metric, period and unit are compared; their dates differ and are shown."))), len(rows)
+                               note=T("只比较指标、口径和单位都相同的数；日期不同，已逐项注明；各来源对指标的界定可能不同（如安徽的常驻专家含管理专家），原话见附录所引来源。",
+                                      "Only figures of the same metric, period and unit are compared; their dates differ and are shown; the sources may define a metric differently (e.g. Anhui's resident experts include managers)."))), len(rows)
 
     def _timeline_pages(self) -> list[dict]:
         T = self.T
@@ -961,7 +975,9 @@ class ProvinceBriefing(Briefing):
             rows.append({"label": self.centre_text(r), "events": ev})
         blocks: list[dict] = []
         if rows and interesting:
-            chart = charts.lifecycle(rows, lang=self.lang, end=pd.Timestamp(self.ref_date),
+            w = self.window
+            end = pd.Timestamp(dates.end(w.last)) if w else pd.Timestamp(self.ref_date)
+            chart = charts.lifecycle(rows, lang=self.lang, end=end,
                                      stage_labels={k: lifecycle.label(k, self.lang) for k in lifecycle.STAGE_LABELS},
                                      stage_order=list(lifecycle.STAGE_LABELS))
             counts = {}
@@ -1049,7 +1065,7 @@ class ProvinceBriefing(Briefing):
                                T("来源未提供", "Not given by any source"): unk["missing"].replace("", "—")})
             blocks.append(self.html(table(df, T("各中心核心指标的缺口", "Gaps in the core figures of each centre"), nowrap=[T("已知", "Known")], cls="data small")))
         blocks.append(head("存疑数据", "Flagged figures", "annex-flagged"))
-        blocks.extend(self.flagged_block(figs))
+        blocks.extend(self.flagged_block(figs, self.centres))
         blocks.append(head("方法说明", "Method", "annex-method"))
         blocks.append({"type": "block", "title": None, "items": self._method(), "cls": "block method"})
         blocks.append(head("来源", "Sources", "annex-sources"))
