@@ -725,7 +725,8 @@ class ProvinceBriefing(Briefing):
                 by = c.groupby("specialty").size().sort_values(ascending=False)
                 chart = charts.hbar([self.specialty_name(s) for s in by.index], by.astype(float).tolist(),
                                     value_texts=[str(int(v)) for v in by], xlabel=T("中心数（个）", "Centres"))
-                title = T(f"{self.region_name(self.code)}其他省份具名的{len(c)}个中心，按专科", f"The {len(c)} centres named in the rest of {self.region_name(self.code)}, by specialty")
+                title = T(f"{self.region_name(self.code)}其他省份具名的{len(c)}个中心，按专科（专科多为据输出医院推断）",
+                          f"The {len(c)} centres named in the rest of {self.region_name(self.code)}, by specialty (mostly inferred from the output hospital)")
                 blocks.append(self.p(T(f"{self.region_name(self.code)}其他省份的具名中心：", f"Named centres in the rest of {self.region_name(self.code)}: ")
                                      + self.join(T(f"{self.pname(k)}{v}个", f"{self.pname(k)} {v}") for k, v in c.groupby("province_code").size().sort_values(ascending=False).items())
                                      + self.stop()))
