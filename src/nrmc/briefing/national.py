@@ -242,25 +242,25 @@ class NationalBriefing(Briefing):
         T = self.T
         rows = []
         ids = []
+        provinces: list[str] = []
         for r in self.ds.counted_centers.to_dict("records"):
             life = self.life[r["center_id"]]
-            if not any(e.stage != "built" for e in life.events):
+            if not any(e.stage not in ("built", "listed") for e in life.events):  # dated beyond the list of 2023-01-12
                 continue
             ev = [(pd.Timestamp(dates.start(e.date) if e.basis == "stated" else dates.end(e.date)), e.stage, e.basis) for e in life.events]
             for e in life.events:
                 self.date(e.date, e.basis)
                 ids.append(e.source_id)
+            provinces.append(self.pname(r["province_code"]))
             rows.append({"label": self.centre_text(r) + T(f"（{self.pname(r['province_code'])}）", f" ({self.pname(r['province_code'])})"), "events": ev})
         blocks = []
         if rows:
             chart = charts.lifecycle(rows, lang=self.lang, end=pd.Timestamp(self.ref_date),  # the national data window's end
                                      stage_labels={k: lifecycle.label(k, self.lang) for k in lifecycle.STAGE_LABELS},
                                      stage_order=list(lifecycle.STAGE_LABELS))
-            title = T(f"来源给出获批、试运行或开诊日期的{len(rows)}个中心：安徽、贵州", f"The {len(rows)} centres whose approval, trial or opening dates the sources give: Anhui and Guizhou")
-            if set(self.ds.counted_centers[self.ds.counted_centers["center_id"].isin([r for r in self.life if any(e.stage != 'built' for e in self.life[r].events)])]["province_code"]) != {"340000", "520000"}:
-                provs = sorted({self.pname(c) for c in self.ds.counted_centers[self.ds.counted_centers["center_id"].isin(
-                    [cid for cid in self.life if any(e.stage != 'built' for e in self.life[cid].events)])]["province_code"]})
-                title = T(f"来源给出获批、试运行或开诊日期的{len(rows)}个中心：{self.join(provs)}", f"The {len(rows)} centres whose approval, trial or opening dates the sources give: {self.join(provs)}")
+            provs = self.join(dict.fromkeys(provinces))
+            title = T(f"来源给出获批、试运行或开诊日期的{len(rows)}个中心：{provs}",
+                      f"The {len(rows)} centres whose approval, trial or opening dates the sources give: {provs}")
             blocks.append(self.p(T("只有下图的中心有来源给出的获批、试运行或开诊日期；其余具名中心只见于2023年1月12日的“已建成”清单。实心标记为来源所述日期，空心为“不晚于”，虚线为预计；试运行不计为开诊。",
                                    "Only the centres below have approval, trial or opening dates in the sources; the other named centres appear only on the list of 12 Jan 2023 headed “built”. Filled markers: stated dates; hollow: “by” a date; dashed: expected; trial operation is not counted as opening.")))
             blocks.append(self.figure(chart, title, self.source_line(*ids)))

@@ -969,7 +969,7 @@ class ProvinceBriefing(Briefing):
             ev = [(pd.Timestamp(dates.start(e.date) if e.basis == "stated" else dates.end(e.date)), e.stage, e.basis) for e in life.events]
             if not ev:
                 continue
-            if any(e.stage != "built" for e in life.events):
+            if any(e.stage not in ("built", "listed") for e in life.events):
                 interesting = True
             for e in life.events:
                 self.date(e.date, e.basis)
@@ -1007,8 +1007,8 @@ class ProvinceBriefing(Briefing):
                                       ylabel=T("全国中心总数（个）", "Centres in China"), point_texts=texts, steps=False,
                                       alt=T("全国官方公布的中心总数：", "Official totals in China: ") + self.join(texts))
             if self.role == "host":
-                s = T(f"来源只说明{self.short}的具名中心不晚于2023年1月12日已建成，未给出获批、开诊日期；下图为全国进展。",
-                      f"The sources only say that the named centres of {self.short} were built by 12 Jan 2023, with no dates of approval or opening; the chart shows the national progress.")
+                s = T(f"{self.short}的具名中心只见于2023年1月12日的“已建成”清单，来源未给出获批、试运行或开诊日期；下图为全国进展。",
+                      f"The named centres of {self.short} appear only on the list of 12 Jan 2023 headed “built”; the sources give no dates of approval, trial operation or opening. The chart shows the national progress.")
             elif self.role == "known":
                 s = T(f"{self.short}的首批中心在第{self.facts['first_batch']}批获批；下图为全国进展。",
                       f"{self.short}'s first centres came in batch {self.facts['first_batch']}; the chart shows the national progress.")
