@@ -112,6 +112,10 @@ FACTS_JS = """() => ({
   tables: [...document.querySelectorAll('table')].map(t => ({th: t.querySelectorAll('th').length,
                                                            caption: !!t.querySelector('caption')})),
   scripts: document.querySelectorAll('script, iframe, object, embed').length,
+  // the front page's one script of its own (the search box) is counted apart
+  ownScripts: [...document.querySelectorAll('script')].filter(s => !s.src && s.textContent.includes("getElementById('q')")).length,
+  charts: [...document.querySelectorAll('svg.nrmc-chart')].map(s => ({role: s.getAttribute('role'),
+                                                               title: (s.querySelector('title') || {}).textContent || ''})),
   bold: [...document.querySelectorAll('b[onmouseover], img[onerror]')].length,
 })"""
 
@@ -163,19 +167,25 @@ def test_no_console_errors_no_scripts_run_no_network(browser_report):
     assert {k: v for k, v in _each(browser_report, "dialogs").items() if v} == {}
     assert {k: v for k, v in _each(browser_report, "requests").items() if v} == {}
     for key, facts in _each(browser_report, "facts").items():
-        assert facts["scripts"] == 0 and facts["bold"] == 0, key
+        allowed = facts["ownScripts"] if key.split("@")[0].endswith("index.html") else 0
+        assert facts["scripts"] == allowed and facts["bold"] == 0, key
+        assert allowed <= 1
 
 
-def test_no_broken_images_and_alt_text_states_the_finding(browser_report):
-    n_images = 0
+def test_no_broken_images_and_charts_state_what_they_show(browser_report):
+    """Charts are inline SVG with role=img (role=group on the front page's map of links) and a
+    <title> that reads the data; any <img> loads and has alt text."""
+    n_charts = 0
     for key, facts in _each(browser_report, "facts").items():
         for img in facts["images"]:
-            n_images += 1
             assert img["ok"], (key, img)
-            alt = (img["alt"] or "").strip()
-            # a finding, not a file name or "chart": a sentence with a figure in it
-            assert len(alt) >= 15 and re.search(r"\d", alt), (key, alt)
-    assert n_images >= 10
+            assert len((img["alt"] or "").strip()) >= 15, (key, img)
+        for chart in facts["charts"]:
+            n_charts += 1
+            assert chart["role"] in ("img", "group"), (key, chart)
+            title = chart["title"].strip()
+            assert len(title) >= 15 and re.search(r"\d", title), (key, title)
+    assert n_charts >= 10
 
 
 def test_tables_have_header_cells_and_pages_have_a_language(browser_report):

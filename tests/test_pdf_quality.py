@@ -30,15 +30,17 @@ def _need_poppler():
 
 
 def _chart_html(lang: str) -> str:
+    """A chart of the project's own (nrmc.charts, inline SVG) with labels that share a glyph with a
+    radical."""
     from nrmc import charts
 
     if lang == "zh":
-        fig = charts.hbar(CHART_LABELS, [4, 3, 2, 1], "每千万人口中心数：人口心脏高于全国", "来源：示例（见“来源与说明”）",
-                          xlabel="每千万人口（个）", hatched=[False, True, False, False], hatch_label="推断", solid_label="来源")
-        return str(charts.figure_html(fig, "每千万人口中心数：人口心脏高于全国。示例。"))
-    fig = charts.hbar(["Heart", "Children", "Heilongjiang"], [3, 2, 1], "Centres per 10 million people",
-                      "Source: example", xlabel="Centres per 10 million people")
-    return str(charts.figure_html(fig, "Centres per 10 million people. Example."))
+        chart = charts.hbar(CHART_LABELS, [4, 3, 2, 1], value_texts=["4", "3", "2", "1"], xlabel="每千万人口（个）",
+                            hatched=[False, True, False, False], legend=[("solid", "来源"), ("hatched", "推断")])
+    else:
+        chart = charts.hbar(["Heart", "Children", "Heilongjiang"], [3, 2, 1], value_texts=["3", "2", "1"],
+                            xlabel="Centres per 10 million people")
+    return f'<figure class="chart">{chart.svg}</figure>'
 
 
 def _briefing(lang: str) -> str:

@@ -89,6 +89,23 @@ def qualified(text: str, basis: str = "stated", lang: str = "zh") -> str:
     return _QUALIFIED[basis][0 if lang == "zh" else 1].format(s)
 
 
+_MARK = {"about": "≈", "not_after": "≤", "not_before": "≥", "expected": "预计"}
+
+
+def marked(text: str, basis: str = "stated", lang: str = "zh") -> str:
+    """A date in a table cell: ('2025-11-30', 'not_before') → '≥2025年11月30日' (the table's note
+    explains ≥ 不早于, ≈ 约, ≤ 不晚于)."""
+    s = plain(text, lang)
+    if s == "—" or basis not in _MARK:
+        return s
+    mark = _MARK[basis] if basis != "expected" else ("预计" if lang == "zh" else "expected ")
+    return f"{mark}{s}"
+
+
+MARKS_NOTE = ("日期前的≥表示“不早于”，≈表示“约”，≤表示“不晚于”（来源未注明确切日期时）。",
+              "Before a date, ≥ means “on or after”, ≈ “about” and ≤ “by” (where a source gives no exact date).")
+
+
 def effective_basis(basis: str, source_basis: str | None) -> str:
     """The basis to print for a figure: a figure dated by its source's publication takes the
     source date's own basis (约 for S05, 不早于 for S01)."""

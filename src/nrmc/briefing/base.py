@@ -194,6 +194,11 @@ class Briefing:
             if sid in src.index and src.loc[sid, "date"]:
                 self._dates.append((src.loc[sid, "date"], src.loc[sid, "date_basis"] or "stated"))
 
+    def _marked_date(self, r) -> str:
+        """A figure's date in a table cell (compact; the table's note says what ≥ ≈ ≤ mean)."""
+        self.date(r["as_of"], r["date_basis"])  # recorded in the data window like any printed date
+        return dates.marked(r["as_of"], r["date_basis"], self.lang)
+
     def fig_date(self, r, record: bool = True) -> str:
         return self.date(r["as_of"], r["date_basis"], record)
 
@@ -247,8 +252,9 @@ class Briefing:
     def period(self, p: str) -> str:
         return fmt_period(p, self.lang)
 
-    def subject(self, r) -> str:
-        """Who a figure is about, saying that a province figure is a total over its centres."""
+    def subject(self, r, short: bool = False) -> str:
+        """Who a figure is about, saying that a province figure is a total over its centres
+        (`short`: a centre's short name, for tables beside the full list)."""
         if r["kind"] == "province":
             n = self.status.set_index("code").loc[r["subject_id"], "count"]
             name = self.pname(r["subject_id"])
@@ -262,7 +268,7 @@ class Briefing:
             return self.T("全国", "China")
         if r["kind"] == "centre":
             row = self.ds.centers.set_index("center_id").loc[r["subject_id"]]
-            return self.centre_text(row, short=False)
+            return self.centre_text(row, short=short)
         return r["name_zh"] if self.zh else r["name_en"]
 
     # ---- blocks ---------------------------------------------------------------------------------
@@ -335,10 +341,10 @@ class Briefing:
             for r in shown.to_dict("records"):
                 flag = r["flag_zh"] if self.zh else r["flag_en"]
                 rows.append({
-                    self.T("对象", "Subject"): self.subject(r),
+                    self.T("对象", "Subject"): self.subject(r, short=True),
                     self.T("指标", "Metric"): self.metric_label(r),
                     self.T("数值", "Value"): self.value(r),
-                    self.T("截至", "As of"): self.fig_date(r),
+                    self.T("截至", "As of"): self._marked_date(r),
                     self.T("口径", "Period"): self.period(r["period"]),
                     self.T("来源", "Source"): self.cit.refs(r["source_id"]),
                     self.T("标记", "Flag"): flag,
@@ -349,9 +355,13 @@ class Briefing:
                 note = self.T(f"共{len(f)}项，此处列出每个对象每项指标最近的{len(shown)}项。",
                               f"{len(f)} figures; each subject's latest figure of each metric is shown ({len(shown)}).")
             df = pd.DataFrame(rows)
+            if any(b in ("about", "not_after", "not_before") for b in shown["date_basis"]):
+                mark = dates.MARKS_NOTE[0 if self.zh else 1]
+                note = mark if note is None else note + " " + mark
             blocks.append(self.html(table(df, f"{name}（{len(f)}项）" if self.zh else f"{name} ({len(f)})",
                                           numeric=[self.T("数值", "Value")],
-                                          nowrap=[self.T("来源", "Source"), self.T("标记", "Flag")], note=note,
+                                          nowrap=[self.T("来源", "Source"), self.T("标记", "Flag"), self.T("截至", "As of"),
+                                                  self.T("口径", "Period")], note=note,
                                           cls="data figures")))
         return blocks
 
@@ -390,7 +400,8 @@ class Briefing:
                 parts.append(Markup("{}").format(pub) if pub else Markup(""))
                 if title_en:
                     t = Markup("“{}”").format(title_en)
-                    if title_en != r["title"]:
+                    # the Chinese title as a gloss, when it is a title (not our bracketed description)
+                    if title_en != r["title"] and not r["title"].startswith(("〔", "[")):
                         t += Markup(" ") + self.gloss(r["title"])
                 else:
                     t = self.gloss(r["title"])
@@ -425,8 +436,9 @@ class Briefing:
     def title(self) -> Section:
         """The title block; it carries the report's header fields for the exporter (META_MIME)."""
         m = self.meta()
+        sub = self.T(f"数据时间：{m['window']}；人口为{self.pop_year}年末常住人口", f"Data: {m['window']}; population at year-end {self.pop_year}")
         return Section([Markup('<div class="nb-title">'), Markup("<h1>{}</h1>").format(m["title"]),
-                        Markup('<p class="subtitle">{}</p>').format(m["subtitle"]), Markup("</div>")], meta=m)
+                        Markup('<p class="subtitle">{}</p>').format(sub), Markup("</div>")], meta=m)
 
     def _repr_html_(self) -> str:
         return "".join(self._part(n)._repr_html_() for n in self.parts)

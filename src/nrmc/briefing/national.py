@@ -64,7 +64,6 @@ class NationalBriefing(Briefing):
             "as_of": window, "window": window,
             "window_first": self.window.first if self.window else None, "window_last": self.window.last if self.window else None,
             "pop_year": self.pop_year,
-            "subtitle": self.T(f"数据时间：{window}；人口为{self.pop_year}年末常住人口", f"Data: {window}; population at year-end {self.pop_year}"),
             "centres_text": self.T(f"{self.facts['official_total']}（具名{self.facts['named']}）", f"{self.facts['official_total']} ({self.facts['named']} named)"),
             "official_total": self.facts["official_total"], "named": self.facts["named"],
             "provinces_known": self.facts["provinces_known"], "provinces_named": self.facts["provinces_named"],

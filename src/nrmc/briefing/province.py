@@ -125,8 +125,6 @@ class ProvinceBriefing(Briefing):
             "window_first": self.window.first if self.window else None,
             "window_last": self.window.last if self.window else None,
             "pop_year": self.pop_year, "role": self.role,
-            "subtitle": self.T(f"数据时间：{window}；人口为{self.pop_year}年末常住人口",
-                               f"Data: {window}; population at year-end {self.pop_year}"),
             "centres_text": self._count_text(), "named": f["named"], "stated": f["stated"], "count": f["count"],
             "first_batch": f["first_batch"], "exported": f["exported"],
         }
