@@ -401,7 +401,7 @@ class Briefing:
                 if title_en:
                     t = Markup("“{}”").format(title_en)
                     # the Chinese title as a gloss, when it is a title (not our bracketed description)
-                    if title_en != r["title"] and not r["title"].startswith(("〔", "[")):
+                    if title_en != r["title"] and not r["title"].startswith(("〔", "[")) and sid.startswith("S"):  # articles
                         t += Markup(" ") + self.gloss(r["title"])
                 else:
                     t = self.gloss(r["title"])
@@ -414,7 +414,7 @@ class Briefing:
                 text += Markup(" {}").format(r["url"])
             if r["date_basis"] in ("about", "not_before"):
                 text += Markup('；<span class="muted">{}</span>' if self.zh else '; <span class="muted">{}</span>').format(self.T(
-                    "来源未印发布日期，日期系据其内容推断", "the source prints no date; the date is inferred from its content"))
+                    "未印日期，系推断", "undated; date inferred"))
             items.append(Markup('<li value="{}">{}</li>').format(n, text))
         return Markup('<ol class="sources">{}</ol>').format(Markup("").join(items))
 

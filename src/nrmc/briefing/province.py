@@ -1096,17 +1096,24 @@ class ProvinceBriefing(Briefing):
         return table(pd.DataFrame(rows), T("中心清单", "Centres"), nowrap=[T("来源", "Source")], cls="data centres-full")
 
     def _method(self) -> list[str]:
+        """How the briefing's numbers are made, only the lines that apply to this briefing."""
         T = self.T
         f = self.facts
-        return [
+        has_prov_figs = bool(((self.figs["kind"] == "province") & self.figs["theme"].isin(
+            ["technology", "experts", "patients", "specialties"])).any())  # totals over the province's centres
+        out = [
             T("中心数：按来源所知最好的数——来源所称总数不少于具名数时用所称总数，否则用具名数；只知“第N批首次获批”的省份数量记为未知；规划中、未获批的项目不计。",
               "Number of centres: the best the sources support — a stated total when it is at least the number named, else the number named; a province known only to have been approved in a batch has an unknown number; planned projects are not counted."),
-            T(f"每千万常住人口中心数 = 中心数 ÷ {self.pop_year}年末常住人口（万人）× 1000；全国按官方公布总数计算，另以具名数计算作为下限。",
-              f"Centres per 10 million residents = centres ÷ year-end {self.pop_year} resident population (in 10,000s) × 1000; China's rate uses the official total, with the named-only rate as a lower bound."),
-            T(f"排名只在有数量的{f['n_ranked']}个省份之间比较；各省数量的日期不同。", f"Ranks compare only the {f['n_ranked']} provinces with a number; their dates differ."),
-            T("阶段：获批、挂牌、已建成、试运行/过渡期运营、开诊、正式运营，各取来源所述日期；“不晚于”表示来源只说明到该日已达到；试运行不计为开诊。",
-              "Stages: approved, plaque unveiled, built, trial operation, opened, in formal operation, each at the date a source gives; “by” means a source only says it had happened by then; trial operation is not counted as opening."),
-            T("省份合计：来源给出的某省各中心的合计数，标为“N个中心合计”，不是整个省份的卫生统计数。", "Province totals: a source's total over a province's centres, marked “N centres combined”, not a province-wide health statistic."),
-            T("同口径：只有指标、口径（累计/时点/年度）和单位都相同的数才并列比较；不同日期的数不相加。", "Same basis: figures are compared only when metric, period and unit agree; figures of different dates are never added."),
-            T("数据按原文保留；存疑的数据标注理由；缺失显示为“—”，不以0代替。", "Figures are kept as published; doubtful ones are flagged with the reason; missing figures show as “—”, never 0."),
+            T(f"每千万常住人口中心数 = 中心数 ÷ {self.pop_year}年末常住人口（万人）× 1000；与全国比较时口径一致：具名数对全国具名数，所称总数对官方总数。",
+              f"Centres per 10 million residents = centres ÷ year-end {self.pop_year} resident population (in 10,000s) × 1000; compared with China on the same basis: named with named, a stated total with the official total."),
         ]
+        if f["rank"] is not None:
+            out.append(T(f"排名只在有数量的{f['n_ranked']}个省份之间比较；各省数量的日期不同。", f"Ranks compare only the {f['n_ranked']} provinces with a number; their dates differ."))
+        if len(self.approved):
+            out.append(T("阶段：获批、挂牌、列入“已建成”清单、试运行/过渡期运营、开诊、正式运营，各取来源所述日期；“不晚于”表示来源只说明到该日已达到；试运行不计为开诊。",
+                         "Stages: approved, plaque unveiled, on a list headed “built”, trial operation, opened, in formal operation, each at the date a source gives; “by” means a source only says it had happened by then; trial operation is not counted as opening."))
+        if has_prov_figs:
+            out.append(T("省份合计：来源给出的某省各中心的合计数，标为“N个中心合计”，不是整个省份的卫生统计数。", "Province totals: a source's total over a province's centres, marked “N centres combined”, not a province-wide health statistic."))
+            out.append(T("同口径：只有指标、口径（累计/时点/年度）和单位都相同的数才并列比较；不同日期的数不相加。", "Same basis: figures are compared only when metric, period and unit agree; figures of different dates are never added."))
+        out.append(T("数据按原文保留；存疑的数据标注理由；缺失显示为“—”，不以0代替。", "Figures are kept as published; doubtful ones are flagged with the reason; missing figures show as “—”, never 0."))
+        return out
