@@ -300,6 +300,15 @@ def test_default_alt_lists_the_data():
     assert ET.fromstring(ch.svg)[0].text == ch.alt
 
 
+def test_counts_get_whole_number_ticks_and_rates_keep_fractions():
+    def ticks(values):
+        svg = charts.hbar(["a", "b"], values, value_texts=[str(v) for v in values], xlabel="x").svg
+        drawn = re.findall(r">([0-9.]+)</text>", svg)
+        return [t for t in drawn if t not in {str(v) for v in values}]
+    assert ticks([1, 1]) and all("." not in t for t in ticks([1, 1]))  # 2 centres: no "0.5" tick
+    assert any("." in t for t in ticks([0.4, 0.7]))                      # a rate keeps its fractions
+
+
 def test_data_uri_is_a_standalone_svg():
     import base64
 

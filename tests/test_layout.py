@@ -155,3 +155,40 @@ def test_phone_width_reads(site, phone, slug, lang):
     if slug != "index":
         assert m["narrowest"] >= 4, m  # no text cell narrower than four characters
     assert m["smallestChartText"] >= 10, m  # chart text at least 10 px
+
+
+def _print_crafted(tmp_path: Path, body: str) -> tuple[Path, list]:
+    """Print a one-part briefing made of `body` with the real exporter, CSS and printer."""
+    import asyncio
+
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from nrmc.export import BriefingHTMLExporter, PdfPrinter
+
+    cell = new_code_cell("")
+    cell.outputs = [new_output("display_data", data={"text/html": f'<div class="nrmc-part nrmc-summary">{body}</div>'})]
+    page, _ = BriefingHTMLExporter().from_notebook_node(new_notebook(cells=[cell]))
+
+    async def run():
+        async with PdfPrinter(pages=1) as printer:
+            return await printer.pdf(page, footer_title="t", lang="en"), printer.last_layout
+
+    data, layout = asyncio.run(run())
+    pdf = tmp_path / "crafted.pdf"
+    pdf.write_bytes(data)
+    return pdf, layout
+
+
+def test_summary_pages_are_measured_at_the_printed_width_and_never_clip(tmp_path):
+    """A table whose cells fit on one line in a 1280 px window but wrap in the 180 mm text column:
+    measured at the window's width, the page was judged to fit and its end was cut off in print."""
+    from nrmc import charts
+
+    chart = charts.hbar(["a", "b", "c"], [3, 2, 1], value_texts=["3", "2", "1"], xlabel="x")
+    cell = "word " * 22
+    rows = "".join(f"<tr><td>{i}</td><td>{cell}</td><td>{cell}</td></tr>" for i in range(14))
+    body = (f'<section class="page summary summary-1"><h2>Summary</h2><table class="data">{rows}</table>'
+            f'<figure class="chart flex">{chart.svg}</figure><p>LAST-LINE-OF-THE-PAGE</p></section>')
+    pdf, layout = _print_crafted(tmp_path, body)
+    assert "LAST-LINE-OF-THE-PAGE" in pdftext(pdf)
+    assert layout[0]["kind"] == "summary" and (layout[0]["overflowed"] or layout[0]["dense"]), layout

@@ -1283,8 +1283,9 @@ def _draw_tile_map(p: dict):
 # =============================================================================================
 # Shared axes layout for bar-like charts
 # =============================================================================================
-def _x_ticks(xmin: float, xmax: float, nbins: int = 4) -> list[float]:
-    loc = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], min_n_ticks=2)
+def _x_ticks(xmin: float, xmax: float, nbins: int = 4, integer: bool = False) -> list[float]:
+    """Round ticks; whole numbers only when the values are counts (no "0.5 centres")."""
+    loc = MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], min_n_ticks=2, integer=integer)
     span = xmax - xmin
     return [0.0 if abs(t) < 1e-12 * max(span, 1) else float(t) for t in loc.tick_values(xmin, xmax)
             if xmin - 1e-9 * span <= t <= xmax + 1e-9 * span]
@@ -1294,6 +1295,7 @@ def _value_axis(needed: list[tuple[float, float]], refs: list[float], avail: flo
     """The x range of a bar chart: every bar of value v with its text (width tw) after its end
     (before it, for a negative v) fits in the axes, and so do the first and last tick labels.
     Returns (axes width, xmin, xmax, ticks, right margin)."""
+    integer = all(float(v).is_integer() for v, _ in needed) and all(float(r).is_integer() for r in refs)
     pos = [(v, tw) for v, tw in needed if v > 0]
     neg = [(-v, tw) for v, tw in needed if v < 0]
     P = max([v for v, _ in pos] + [r for r in refs if r > 0] + [0.0])
@@ -1312,7 +1314,7 @@ def _value_axis(needed: list[tuple[float, float]], refs: list[float], avail: flo
             u *= 0.97
         z = z_lo
         xmin, xmax = -z / u, (A - z) / u
-        ticks = _x_ticks(xmin, xmax)
+        ticks = _x_ticks(xmin, xmax, integer=integer)
         last = ticks[-1] if ticks else xmax
         need = max(0.0, _tw(_fmt_num(last)) / 2 - (xmax - last) * u)
         if abs(need - rm) < 0.5:
@@ -1456,7 +1458,7 @@ def _draw_hbar(p: dict):
         if v is None:
             ax.annotate(t, (0, yc), xytext=(4.0, 0), textcoords="offset points", va="center", ha="left",
                         fontsize=FONT, color=MISSING_INK if _missing(t) else INK, annotation_clip=False,
-                        parse_math=False, fontfamily=_families())
+                        parse_math=False, fontfamily=_families(), bbox=VALUE_BG, zorder=4)
             continue
         style = _patch_style("highlight" if h else "hatched" if hat else "solid")
         ax.barh(yc, v, height=BAR_H, **style)
@@ -1865,7 +1867,7 @@ def _draw_step_total(p: dict):
     pts = sorted((_year(d), v, t) for d, v, t in zip(p["dates"], p["totals"], p["point_texts"]) if v is not None)
     xs = [x for x, _, _ in pts] or [2020.0]
     vs = [v for _, v, _ in pts] or [1.0]
-    axes_h = 140.0
+    axes_h = 112.0  # flat: the chart grows into free room on its page, and rarely needs to shrink
     yl = wrap(p["ylabel"], axes_h)
     yl_h = _box(yl)[1]
     label_h = _box("国lp", MIN_FONT)[1]

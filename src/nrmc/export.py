@@ -53,12 +53,19 @@ CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "chromium", "chromium-browser", "goo
 INSTALL_HINT = "sudo apt-get install -y chromium fonts-noto-cjk   (or run `make setup` in the repository)"
 
 PDF_MARGIN = {"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}
+# The print layout below measures the document in the browser window, so the window is as wide as
+# the printed text column (A4 less the side margins, in CSS px, rounded down so the measured lines
+# wrap at least as often as the printed ones); at the default 1280 px tables wrapped less on screen
+# than on paper and full summary pages overflowed.
+PRINT_VIEWPORT = {"width": int((210 - 15 - 15) / 25.4 * 96), "height": 1000}
 
 # Print layout, done in the browser where heights are known (the HTML itself is not paginated):
 # - each summary page (`section.page.summary`) is exactly one A4 page: its chart marked `.flex`
-#   grows into the room the text leaves, or shrinks (to 60 %) when the text needs more;
+#   grows into the room the text leaves, or shrinks (to 60 %) when the text needs more; if even that
+#   is not enough, the page is set in denser type (class `dense`) and the chart may shrink to 35 %
+#   (never below 45 mm);
 # - analysis sections (`section.page.analysis`) are packed onto pages in reading order, several on
-#   one page when they fit (charts may shrink to 70 % for that), each page then filled by growing
+#   one page when they fit (charts may shrink to 60 %, type may get denser for that), each page then filled by growing
 #   its last chart;
 # - a page whose content does not fit even so keeps its natural height (class `overflowed`): it
 #   takes more than one sheet, but nothing is ever clipped.
@@ -101,11 +108,20 @@ FIT_PAGES_JS = r"""() => {
     return Math.max(0, Math.min(1, 1 - free / target));
   };
   const report = [];
+  const reset = (el) => svgsOf(el).forEach((v) => { v.style.height = ''; v.style.width = ''; v.style.maxWidth = ''; });
   for (const sec of document.querySelectorAll('section.page.summary')) {
     const target = sec.classList.contains('summary-1') ? PAGE - HEADER : PAGE;
-    report.push({kind: 'summary', fill: fit(sec, target, 0.35), overflowed: sec.classList.contains('overflowed')});
+    // the chart may shrink to 60 %; then the type gets denser (tables, notes); only then may the
+    // chart shrink to 35 % (its text gets small), and only then does the page take a second sheet
+    let fill = 0;
+    for (const [minShrink, dense] of [[0.6, false], [0.6, true], [0.35, true]]) {
+      sec.classList.remove('overflowed'); sec.style.height = ''; reset(sec);
+      sec.classList.toggle('dense', dense);
+      fill = fit(sec, target, minShrink);
+      if (!sec.classList.contains('overflowed')) break;
+    }
+    report.push({kind: 'summary', fill, overflowed: sec.classList.contains('overflowed'), dense: sec.classList.contains('dense')});
   }
-  const reset = (el) => svgsOf(el).forEach((v) => { v.style.height = ''; v.style.width = ''; v.style.maxWidth = ''; });
   const shrinkFits = (page) => {
     reset(page);
     const MIN = 45 * mm;
@@ -121,6 +137,10 @@ FIT_PAGES_JS = r"""() => {
       if (!page) { page = document.createElement('div'); page.className = 'print-page'; s.before(page); pages.push(page); }
       page.appendChild(s);
       if (page.children.length > 1 && !shrinkFits(page)) {
+        const wasDense = page.classList.contains('dense');
+        page.classList.add('dense');  // denser type, if that is what it takes to share the page
+        if (!wasDense && shrinkFits(page)) continue;
+        if (!wasDense) page.classList.remove('dense');
         const fresh = document.createElement('div');
         fresh.className = 'print-page';
         page.after(fresh);
@@ -132,7 +152,7 @@ FIT_PAGES_JS = r"""() => {
     }
     for (const pg of pages) {
       reset(pg);
-      report.push({kind: 'analysis', fill: fit(pg, PAGE, 0.6), overflowed: pg.classList.contains('overflowed')});
+      report.push({kind: 'analysis', fill: fit(pg, PAGE, 0.6), overflowed: pg.classList.contains('overflowed'), dense: pg.classList.contains('dense')});
     }
   }
   return report;
@@ -582,7 +602,8 @@ class PdfPrinter:
                 handle_sigint=False, handle_sigterm=False, handle_sighup=False)
         except Exception as err:
             raise BrowserUnavailable(f"Could not start Chromium at {exe}: {err}. Install it with: {INSTALL_HINT}") from err
-        self._context = await self._browser.new_context(offline=True, java_script_enabled=True)
+        self._context = await self._browser.new_context(
+            offline=True, java_script_enabled=True, viewport=PRINT_VIEWPORT)
         # No network at run time: refuse anything that is not a data: URL or a local file.
         await self._context.route(re.compile(r"^(https?|wss?|ftp)://"), lambda route: route.abort())
 

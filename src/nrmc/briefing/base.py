@@ -321,6 +321,19 @@ class Briefing:
         return Section([Markup(html)], meta=meta)
 
     # ---- the annex: shared parts ------------------------------------------------------------------
+    def milestones_table(self, title: str, event_header: str, record: bool = True) -> Markup:
+        """The programme's national milestones, oldest first (dates kept on one line)."""
+        T = self.T
+        ms = self.ds.milestones.copy()
+        ms["_k"] = ms["date"].map(dates.sort_key)
+        ms = ms.sort_values("_k")
+        date_h, total_h, source_h = T("日期", "Date"), T("累计总数", "Total"), T("来源", "Source")
+        df = pd.DataFrame({date_h: [self.date(d, b, record=record) for d, b in zip(ms["date"], ms["date_basis"])],
+                           event_header: ms["event_zh" if self.zh else "event_en"],
+                           total_h: ms["projects_total"].map(lambda v: "—" if pd.isna(v) else str(int(v))),
+                           source_h: [self.cit.refs(s) for s in ms["source_id"]]})
+        return table(df, title, numeric=[total_h], nowrap=[date_h, source_h], cls="data milestones")
+
     def figures_by_theme(self, figs: pd.DataFrame, limit: int = 400) -> list[dict]:
         """The annex's figure tables, one per theme, each figure with its subject, value, date,
         period, source and flag. Above `limit` rows a theme shows each subject's latest figure of

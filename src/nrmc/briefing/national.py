@@ -263,14 +263,7 @@ class NationalBriefing(Briefing):
             blocks.append(self.p(T("只有下图的中心有来源给出的获批、试运行或开诊日期；其余具名中心只见于2023年1月12日的“已建成”清单。实心标记为来源所述日期，空心为“不晚于”，虚线为预计；试运行不计为开诊。",
                                    "Only the centres below have approval, trial or opening dates in the sources; the other named centres appear only on the list of 12 Jan 2023 headed “built”. Filled markers: stated dates; hollow: “by” a date; dashed: expected; trial operation is not counted as opening.")))
             blocks.append(self.figure(chart, title, self.source_line(*ids)))
-        ms = self.ds.milestones.copy()
-        ms["_k"] = ms["date"].map(dates.sort_key)
-        ms = ms.sort_values("_k")
-        df = pd.DataFrame({T("日期", "Date"): [self.date(d, b) for d, b in zip(ms["date"], ms["date_basis"])],
-                           T("事件", "Event"): ms["event_zh" if self.zh else "event_en"],
-                           T("累计总数", "Total"): ms["projects_total"].map(lambda v: "—" if pd.isna(v) else str(int(v))),
-                           T("来源", "Source"): [self.cit.refs(s) for s in ms["source_id"]]})
-        blocks.append(self.html(table(df, T("项目里程碑", "Programme milestones"), numeric=[T("累计总数", "Total")], nowrap=[T("来源", "Source")], cls="data milestones")))
+        blocks.append(self.html(self.milestones_table(T("项目里程碑", "Programme milestones"), T("事件", "Event"))))
         return [{"kind": "analysis", "classes": [], "id": "timeline", "heading": T("进展：批次、获批与开诊", "Progress: batches, approvals and openings"),
                  "heading_id": "timeline-heading", "blocks": blocks}]
 

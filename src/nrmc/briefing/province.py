@@ -1017,23 +1017,11 @@ class ProvinceBriefing(Briefing):
             title = T(f"全国官方公布的中心总数：{int(tot.iloc[0]['projects_total'])}个（{self.date(tot.iloc[0]['date'], record=False)}）增至{int(last['projects_total'])}个（{self.date(last['date'], record=False)}）",
                       f"Official total in China: from {int(tot.iloc[0]['projects_total'])} ({self.date(tot.iloc[0]['date'], record=False)}) to {int(last['projects_total'])} ({self.date(last['date'], record=False)})")
             blocks.append(self.figure(chart, title, self.source_line(*tot["source_id"])))
-        blocks.append(self.html(self._milestones_table()))
+        blocks.append(self.html(self.milestones_table(
+            T("全国项目里程碑", "National milestones of the programme"), T("全国进展", "National milestone"), record=False)))
         return [{"kind": "analysis", "classes": [], "id": "timeline",
                  "heading": T("进展：获批与开诊", "Progress: approvals and openings"),
                  "heading_id": "timeline-heading", "blocks": blocks}]
-
-    def _milestones_table(self) -> Markup:
-        """The programme's national milestones (context: dates not recorded in the data window)."""
-        T = self.T
-        ms = self.ds.milestones.copy()
-        ms["_k"] = ms["date"].map(dates.sort_key)
-        ms = ms.sort_values("_k")
-        df = pd.DataFrame({T("日期", "Date"): [self.date(d, b, record=False) for d, b in zip(ms["date"], ms["date_basis"])],
-                           T("全国进展", "National milestone"): ms["event_zh" if self.zh else "event_en"],
-                           T("累计总数", "Total"): ms["projects_total"].map(lambda v: "—" if pd.isna(v) else str(int(v))),
-                           T("来源", "Source"): [self.cit.refs(s) for s in ms["source_id"]]})
-        return table(df, T("全国项目里程碑", "National milestones of the programme"), numeric=[T("累计总数", "Total")],
-                     nowrap=[T("来源", "Source")], cls="data milestones")
 
     # =========================================================================================
     # annex
