@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from nrmc import coverage, dates, inputs, lifecycle, performance
 from nrmc.citations import Citations, split_ids
 from nrmc.data import Dataset, load
+from nrmc.parameters import normalize_as_of
 from nrmc.labels import check_lang, fmt_breakdown, fmt_number, fmt_period, fmt_value
 from nrmc.render import META_MIME, Section, table
 from nrmc.safety import safe_url
@@ -40,25 +41,6 @@ def inline_css() -> str:
     return CSS_FILE.read_text(encoding="utf-8")
 
 
-def normalise_as_of(as_of) -> str | None:
-    """None/'' → None; 2023 (int or str) → '2023'; '2023-12-31' → itself; anything else →
-    ValueError with the forms accepted."""
-    if as_of is None:
-        return None
-    if isinstance(as_of, bool):
-        raise ValueError(f"as_of {as_of!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
-    if isinstance(as_of, int):
-        as_of = str(as_of)
-    if hasattr(as_of, "strftime"):
-        return as_of.strftime("%Y-%m-%d")
-    text = str(as_of).strip()
-    if not text:
-        return None
-    if dates.parse(text) is None or dates.end(text) is None:
-        raise ValueError(f"as_of {as_of!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2023-12-31)")
-    return text
-
-
 class Briefing:
     """Base class: build with `lang`, `as_of` (only what was known by then) and `data_dir`."""
 
@@ -68,7 +50,7 @@ class Briefing:
                  code: str | None = None, full: bool = False):
         check_lang(lang)
         self.lang = lang
-        self.as_of = normalise_as_of(as_of)
+        self.as_of = normalize_as_of(as_of)  # the same rule as `nrmc build --as-of`
         base = ds if ds is not None else load(data_dir or None)
         # A province's briefing sees only what it reads (nrmc.inputs), so that the build's digest
         # of that subset says exactly when the briefing can change. `full=True` composes from the
@@ -459,4 +441,4 @@ class Briefing:
     parts: tuple[str, ...] = ()
 
 
-__all__ = ["Briefing", "META_MIME", "normalise_as_of", "fmt_value", "fmt_number"]
+__all__ = ["Briefing", "META_MIME", "fmt_value", "fmt_number"]
