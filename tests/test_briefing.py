@@ -93,7 +93,7 @@ def test_as_of_limits_the_briefing_and_accepts_years():
     early = ProvinceBriefing("安徽", as_of="2019")
     assert early.facts["named"] == 0 and early.facts["role"] == "unknown"
     assert "—" in text_of(early.summary()._repr_html_())
-    with pytest.raises(ValueError, match="YYYY"):
+    with pytest.raises(ValueError, match=r"a year \(2023\)"):
         ProvinceBriefing("安徽", as_of="last year")
 
 
