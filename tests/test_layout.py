@@ -160,6 +160,7 @@ def test_phone_width_reads(site, phone, slug, lang):
 def _print_crafted(tmp_path: Path, body: str) -> tuple[Path, list]:
     """Print a one-part briefing made of `body` with the real exporter, CSS and printer."""
     import asyncio
+    import concurrent.futures
 
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
@@ -173,7 +174,9 @@ def _print_crafted(tmp_path: Path, body: str) -> tuple[Path, list]:
         async with PdfPrinter(pages=1) as printer:
             return await printer.pdf(page, footer_title="t", lang="en"), printer.last_layout
 
-    data, layout = asyncio.run(run())
+    # in a thread of its own: the phone tests' sync Playwright may hold this thread's event loop
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        data, layout = pool.submit(asyncio.run, run()).result()
     pdf = tmp_path / "crafted.pdf"
     pdf.write_bytes(data)
     return pdf, layout
