@@ -422,6 +422,18 @@ class Briefing:
             self._parts = self._compose()
         return self._parts[name]
 
+    def summary(self) -> Section:
+        """The leader's summary: exactly the first two printed pages."""
+        return self._part("summary")
+
+    def analysis(self) -> Section:
+        """The analysis: short sections, each with one chart and the sentence that reads it."""
+        return self._part("analysis")
+
+    def annex(self) -> Section:
+        """The annex: every figure by theme, what is not known, flagged figures, method, sources."""
+        return self._part("annex")
+
     def meta(self) -> dict:
         """What the report header and the front page show about this briefing (JSON-safe)."""
         if self._parts is None:

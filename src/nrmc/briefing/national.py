@@ -38,16 +38,6 @@ class NationalBriefing(Briefing):
             "top_province": st.sort_values(["count", "code"], ascending=[False, True]).iloc[0]["code"] if st["count"].notna().any() else None,
         }
 
-    def summary(self) -> Section:
-        return self._part("summary")
-
-    def analysis(self) -> Section:
-        """Coverage per head, where output hospitals come from, specialty mix, progress, results."""
-        return self._part("analysis")
-
-    def annex(self) -> Section:
-        return self._part("annex")
-
     # ---------------------------------------------------------------------------------------------
     def _compose(self) -> dict[str, Section]:
         parts = {

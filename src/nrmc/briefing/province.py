@@ -130,17 +130,6 @@ class ProvinceBriefing(Briefing):
         }
         return parts
 
-    def summary(self) -> Section:
-        """The leader's summary: exactly the first two printed pages."""
-        return self._part("summary")
-
-    def analysis(self) -> Section:
-        """The analysis: coverage and specialty mix, results, progress; a printed page each."""
-        return self._part("analysis")
-
-    def annex(self) -> Section:
-        return self._part("annex")
-
     # =========================================================================================
     # words used in several places
     # =========================================================================================
