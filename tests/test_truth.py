@@ -256,3 +256,30 @@ def test_specialties_the_guizhou_source_names_count_as_present(briefings):
 def test_an_expectation_is_printed_in_the_sources_words(briefings):
     text = text_of(briefings("anhui")[1])
     assert "预计2026年上半年建成开诊" in text and "预计2026年6月开诊" not in text
+
+
+def test_a_specialty_that_is_only_a_stated_focus_is_not_called_unnamed(ds, briefings):
+    # Orthopedics: no centre has it as its specialty, but 积水潭 Guizhou names it as its focus.
+    ps = coverage.planned_specialties(ds, "贵州").set_index("code")
+    assert ps.loc["orthopedics", "national_count"] == 0 and ps.loc["orthopedics", "national_focus"] >= 1
+    assert ps.loc["pediatrics", "national_focus"] == 0
+    nat = text_of(briefings("national")[1])
+    assert re.search(r"骨科（[^）]*积水潭[^）]*以之为来源所述重点）", nat)
+    assert "全国1个以之为重点" in text_of(briefings("guizhou")[1])
+    assert "China: 1 as a focus" in text_of(briefings("guizhou", "en")[1])
+
+
+def test_inferred_specialties_are_marked_where_they_are_counted(briefings):
+    # Every centre named in the rest of Tianjin's region has an inferred specialty: the title says so.
+    assert "其他省份具名的22个中心，按专科（专科均为推断）" in text_of(briefings("tianjin")[1])
+    en = text_of(briefings("tibet", "en")[1])
+    assert re.search(r"by specialty \(\d+ of them inferred\)", en)
+    # Guizhou's pediatrics centre is stated by its source, the regional-only bars are not
+    b, _ = briefings("guizhou")
+    assert b.planned.set_index("code").loc["pediatrics", "province_inferred"] == 0
+
+
+def test_the_2024_results_say_what_was_summed(briefings):
+    nat = text_of(briefings("national")[1])
+    assert "前四批76个项目的合计" in nat and "不是各中心之和" in nat
+    assert "当时76个中心的合计" not in nat

@@ -220,7 +220,9 @@ def planned_specialties(ds: Dataset, province: object) -> pd.DataFrame:
     status: 'has' (a named centre of that specialty), 'has_unnamed' (a source states the province
     has one but names no centre), 'has_focus' (a source names it as the focus of a centre of
     another specialty, e.g. S05's 恶性肿瘤、心脑血管病 for two Guizhou centres), 'lacks' (none of
-    these in the sources: not the same as none at all)."""
+    these in the sources: not the same as none at all). national_focus: centres elsewhere whose
+    stated focus it is (not their specialty); province_inferred: the province's centres of it whose
+    specialty is inferred, not stated."""
     code = province_code(ds, province)
     sp = ds.specialties[(ds.specialties["plan_target"]) | (ds.specialties["category"] == "tcm")]
     c = ds.counted_centers
@@ -229,11 +231,17 @@ def planned_specialties(ds: Dataset, province: object) -> pd.DataFrame:
     nation = c.groupby("specialty").size()
     focus = mine["focus_specialties"].str.split(";").explode()
     focus = focus[focus.fillna("") != ""].value_counts()
+    # centres anywhere with the specialty as a stated focus but another specialty (GZ-02: orthopedics)
+    nf = c[["specialty", "focus_specialties"]].assign(f=c["focus_specialties"].str.split(";")).explode("f")
+    national_focus = nf[(nf["f"].fillna("") != "") & (nf["f"] != nf["specialty"])].groupby("f").size()
+    inferred_here = mine[mine["specialty_basis"] == "inferred"].groupby("specialty").size()
     stated = stated_breakdown(ds, code, "specialty").set_index("specialty")["stated"]
     out = sp[["code", "name_zh", "name_en", "plan_target", "category", "sort_order"]].copy()
     out["province_count"] = out["code"].map(here).fillna(0).astype(int)
     out["national_count"] = out["code"].map(nation).fillna(0).astype(int)
     out["focus_count"] = out["code"].map(focus).fillna(0).astype(int)
+    out["national_focus"] = out["code"].map(national_focus).fillna(0).astype(int)
+    out["province_inferred"] = out["code"].map(inferred_here).fillna(0).astype(int)
     out["stated_count"] = out["code"].map(stated)
     out["status"] = "lacks"
     out.loc[out["focus_count"] > 0, "status"] = "has_focus"

@@ -107,7 +107,9 @@ class NationalBriefing(Briefing):
                 out.append(Markup("<strong>{}</strong>：{}（{}）" if self.zh else "<strong>{}</strong>: {} ({})").format(
                     self.metric_label(r), self.value(r), self.fig_date(r)) + self.cit.refs(r["source_id"]))
         if out and len(self.figs[self.figs["source_id"] == "R12"]):
-            out.append(T("上述2024年的成效为当时76个中心的合计。", "The 2024 results are for the 76 centres of that time, combined."))
+            out.append(T("2024年2月28日公布的专科数与新技术数为前四批76个项目的合计；跨区域就医降幅是与建设前相比，不是各中心之和。",
+                         "The specialties and technologies published on 28 Feb 2024 are totals over the 76 projects of the first four batches; "
+                         "the fall in patients leaving their region is against before construction, not a sum over centres."))
         prov = self.ds.metrics
         for m in PEER_METRICS[:2]:
             x = prov[(prov["metric"] == m) & (prov["breakdown"] == "") & prov["subject_id"].str.fullmatch(r"\d{6}") & (prov["flag"] == "")
@@ -218,10 +220,20 @@ class NationalBriefing(Briefing):
                   f"Of the {int(s['count'].sum())} named centres, {name.lower() if name[0].isupper() and not name.startswith('Comprehensive') else name} leads: {top['count']}")
         ps = self.ds.specialties
         named_codes = set(s["code"])
-        missing = ps[ps["plan_target"] & ~ps["code"].isin(named_codes)]["name_zh" if self.zh else "name_en"].tolist()
+        c = self.ds.counted_centers
+        focus = c.assign(f=c["focus_specialties"].str.split(";")).explode("f")
+        focus = focus[(focus["f"].fillna("") != "") & (focus["f"] != focus["specialty"])]
+        absent = ps[ps["plan_target"] & ~ps["code"].isin(named_codes)]
+        key = "name_zh" if self.zh else "name_en"
+        missing = absent[~absent["code"].isin(focus["f"])][key].tolist()
+        as_focus = [T(f"{r[key]}（{self.join(self.centre_text(x) for x in focus[focus['f'] == r['code']].to_dict('records'))}以之为来源所述重点）",
+                      f"{r[key]} (a stated focus of {self.join(self.centre_text(x) for x in focus[focus['f'] == r['code']].to_dict('records'))})")
+                    for r in absent[absent["code"].isin(focus["f"])].to_dict("records")]
         inf = specialty.inferred_share(self.ds)
-        reading = T(f"{inf:.0f}%的具名中心，其专科是据输出医院推断的，来源未明示。" + (f"规划重点专科中，来源未具名任何中心的有：{self.join(missing)}（第五批等之后获批的项目可能包含）。" if missing else ""),
-                    f"For {inf:.0f}% of the named centres the specialty is inferred from the output hospital, not stated by a source." + (f" Planned specialties with no named centre: {self.join(missing)} (later batches may include them)." if missing else ""))
+        reading = T(f"{inf:.0f}%的具名中心，其专科是据输出医院或项目名称推断的，来源未明示。"
+                    + (f"规划重点专科中，没有具名中心以之为专科的有：{self.join(missing + as_focus)}（第五批等之后获批的项目可能包含）。" if missing or as_focus else ""),
+                    f"For {inf:.0f}% of the named centres the specialty is inferred from the output hospital or the project's name, not stated by a source."
+                    + (f" Planned specialties that no named centre has as its specialty: {self.join(missing + as_focus)} (later batches may include them)." if missing or as_focus else ""))
         self.cit.refs("R14")
         blocks = [self.p(reading), self.figure(chart, title, self.source_line(*self.ds.counted_centers["source_ids"], "R14"))]
         return [{"kind": "analysis", "classes": [], "id": "specialty", "heading": T("专科结构", "Specialty mix"),

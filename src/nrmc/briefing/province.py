@@ -710,10 +710,23 @@ class ProvinceBriefing(Briefing):
                 blocks.append(self.p(T("同一地区的其他省份在来源中也没有具名中心。", "No centre is named in the other provinces of the region either.")))
             else:
                 by = c.groupby("specialty").size().sort_values(ascending=False)
+                inferred = c[c["specialty_basis"] == "inferred"].groupby("specialty").size()
+                every = int(inferred.sum()) == len(c)  # then the title says so and each bar needs no note
+                texts = [str(int(v)) if every or not inferred.get(k, 0) else
+                         T(f"{int(v)}（均系推断）", f"{int(v)} (all inferred)") if inferred[k] == v else
+                         T(f"{int(v)}（推断{int(inferred[k])}）", f"{int(v)} ({int(inferred[k])} inferred)") for k, v in by.items()]
                 chart = charts.hbar([self.specialty_name(s) for s in by.index], by.astype(float).tolist(),
-                                    value_texts=[str(int(v)) for v in by], xlabel=T("中心数（个）", "Centres"))
-                title = T(f"{self.region_name(self.code)}其他省份具名的{len(c)}个中心，按专科（专科多为据输出医院推断）",
-                          f"The {len(c)} centres named in the rest of {self.region_name(self.code)}, by specialty (mostly inferred from the output hospital)")
+                                    value_texts=texts, xlabel=T("中心数（个）", "Centres"),
+                                    hatched=(hat := [inferred.get(k, 0) * 2 > v for k, v in by.items()]),
+                                    legend=[x for x, used in ((("solid", T("多数为来源明示", "mostly stated")), not all(hat)),
+                                                              (("hatched", T("据输出医院或项目名称推断", "inferred from the output hospital or project name") if every else
+                                                               T("多数据输出医院或项目名称推断", "mostly inferred from the output hospital or project name")), any(hat)))
+                                            if used])
+                n_inf = int(inferred.sum())
+                how = (T("专科均为推断", "every specialty inferred") if n_inf == len(c) else
+                       T(f"其中{n_inf}个的专科系推断", f"{n_inf} of them inferred") if n_inf else T("专科均为来源明示", "every specialty stated"))
+                title = T(f"{self.region_name(self.code)}其他省份具名的{len(c)}个中心，按专科（{how}）",
+                          f"The {len(c)} centres named in the rest of {self.region_name(self.code)}, by specialty ({how})")
                 blocks.append(self.p(T(f"{self.region_name(self.code)}其他省份的具名中心：", f"Named centres in the rest of {self.region_name(self.code)}: ")
                                      + self.join(T(f"{self.pname(k)}{v}个", f"{self.pname(k)} {v}") for k, v in c.groupby("province_code").size().sort_values(ascending=False).items())
                                      + self.stop()))
@@ -768,10 +781,16 @@ class ProvinceBriefing(Briefing):
                 v = float("nan")
             values.append(v)
             nat = T(f"全国具名{r['national_count']}", f"China {r['national_count']} named")
+            if r["national_focus"] and not r["national_count"]:  # e.g. orthopedics: only GZ-02's stated focus
+                nat = T(f"全国{r['national_focus']}个以之为重点", f"China: {r['national_focus']} as a focus")
+            what = status_text[r["status"]]
+            if r["status"] == "has" and r["province_inferred"]:
+                what += (T("，系推断", ", inferred") if r["province_inferred"] == r["province_count"] else
+                         T(f"，{r['province_inferred']}个系推断", f", {r['province_inferred']} inferred"))
             if r["status"] == "lacks":
                 texts.append(T(f"— 无具名中心（{nat}）", f"— no named centre ({nat})"))
             else:
-                texts.append(f"{int(v)} {status_text[r['status']]}（{nat}）" if self.zh else f"{int(v)} {status_text[r['status']]} ({nat})")
+                texts.append(f"{int(v)} {what}（{nat}）" if self.zh else f"{int(v)} {what} ({nat})")
             hatched.append(r["status"] in ("has_unnamed", "has_focus"))
             hl.append(False)
         n_present = int(ps["status"].isin(["has", "has_unnamed", "has_focus"]).sum())
