@@ -40,3 +40,15 @@ def test_checker_finds_what_it_must():
 ])
 def test_english_numbers_and_units(value, unit, qualifier, expected):
     assert fmt_value(value, unit, qualifier, "en") == expected
+
+
+@pytest.mark.parametrize("slug", ["liaoning", "gansu", "ningxia", "qinghai", "sichuan", "chongqing", "jiangsu", "shandong"])
+def test_english_counts_of_one_take_the_singular(slug):
+    # provinces with one named centre, one exported centre or one output hospital
+    import re
+    from nrmc.briefing import ProvinceBriefing
+    html = ProvinceBriefing(slug, lang="en")._repr_html_()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", " ", html, flags=re.S)))
+    bad = re.search(r"(?<![\d.,])1 (centres|provinces|hospitals|named centres|other provinces|output hospitals|are led)\b|\b1 of the 1\b"
+                    r"|\b1 centres'|The 1 ", text)
+    assert not bad, text[max(0, bad.start() - 80):bad.end() + 40]

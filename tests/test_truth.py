@@ -283,3 +283,22 @@ def test_the_2024_results_say_what_was_summed(briefings):
     nat = text_of(briefings("national")[1])
     assert "前四批76个项目的合计" in nat and "不是各中心之和" in nat
     assert "当时76个中心的合计" not in nat
+
+
+def test_a_province_whose_centres_are_outside_the_planned_specialties_is_not_told_it_has_none(briefings):
+    # Ningxia's one named centre is a maternal-child one, Guangxi's two are general and maternal-child
+    for scope, lang, want in (("ningxia", "zh", "宁夏具名的1个中心为妇幼中心，不在规划的13个重点专科（含中医）之内"),
+                              ("guangxi", "zh", "广西具名的2个中心均为综合类、妇幼中心"),
+                              ("ningxia", "en", "Ningxia's 1 named centre is a maternal and child health centre, outside the 13 planned"),
+                              ("ningxia", "en", "its maternal and child health centre may cover some of them")):
+        text = text_of(briefings(scope, lang)[1])
+        assert want in text, (scope, lang)
+        assert "有0个有中心" not in text and "in 0 of the 13" not in text
+    # a digestive centre is not offered as covering respiratory or ophthalmology
+    assert "消化系统疾病中心的服务可能涵盖" not in text_of(briefings("anhui")[1])
+    assert "综合类中心的服务可能涵盖其中一些" in text_of(briefings("anhui")[1])
+
+
+def test_a_stated_total_that_equals_the_named_count_is_not_called_missing(briefings):
+    text = text_of(briefings("guizhou")[1])
+    assert "来源称贵州共有5个中心（2023年7月），均已具名" in text and "未给出贵州的总数" not in text

@@ -73,6 +73,11 @@ class Briefing:
     def T(self, zh: str, en: str) -> str:
         return zh if self.zh else en
 
+    @staticmethod
+    def n_en(n: int, noun: str, plural: str | None = None) -> str:
+        """An English count with its noun in the right number: "1 centre", "2 centres"."""
+        return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
     def join(self, items) -> str:
         items = [str(i) for i in items if str(i)]
         if not items:

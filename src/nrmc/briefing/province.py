@@ -217,9 +217,9 @@ class ProvinceBriefing(Briefing):
                 named = (self.T(f"，其中{f['named']}个有名称", f", {f['named']} of them named") if f["stated"] != f["named"]
                          else self.T("，均有名称", ", all named"))
                 head = self.T(f"据来源，{self.short}共有国家区域医疗中心{f['count']}个（{when}）{named}",
-                              f"By the sources, {self.short} has {f['count']} national regional medical centres ({when}){named}")
+                              f"By the sources, {self.short} has {self.n_en(f['count'], 'national regional medical centre')} ({when}){named}")
             else:
-                head = self.T(f"来源具名{self.short}的国家区域医疗中心{f['count']}个", f"The sources name {f['count']} national regional medical centres in {self.short}")
+                head = self.T(f"来源具名{self.short}的国家区域医疗中心{f['count']}个", f"The sources name {self.n_en(f['count'], 'national regional medical centre')} in {self.short}")
             rate = Markup(self.T(f"；按常住人口计，每千万人{self._rate(f['per_10m'])}个，{self._versus()}",
                                  f"; that is {self._rate(f['per_10m'])} per 10 million residents, {self._versus()}")) + cite(self.nat.official_source)
             top = self._top_result()
@@ -228,8 +228,8 @@ class ProvinceBriefing(Briefing):
                 tail = Markup(self.T("；已公布成效中，{}{}（{}）", "; together they report {} ({})")).format(
                     *((self.subject(top), self.amount(top), self.fig_date(top)) if self.zh else (self.amount(top), self.fig_date(top)))) + cite(top["source_id"])
             if f["exported"]:
-                tail += Markup(self.T("；{}的医院还是外省{}个具名中心的输出医院", "; hospitals of {} also lead {} named centres in other provinces")).format(
-                    self.short, f["exported"]) + cite(*self._naming_sources(self.exported))
+                tail += Markup(self.T("；{}的医院还是外省{}个具名中心的输出医院", "; hospitals of {} also lead {} in other provinces")).format(
+                    self.short, f["exported"] if self.zh else self.n_en(f["exported"], "named centre")) + cite(*self._naming_sources(self.exported))
             return Markup("{}{}{}{}{}").format(head, refs, rate, tail, self.stop())
         if self.role == "known":
             fb = self._first_batch_row()
@@ -237,16 +237,17 @@ class ProvinceBriefing(Briefing):
                               "{} had its first national regional medical centre(s) approved in batch {} ({}){}, but the sources give neither their names nor their number")).format(
                 self.short, f["first_batch"], self.fig_date(fb), cite(fb["source_id"]))
             if f["exported"]:
-                s += Markup(self.T("；{}的医院还作为输出医院支援外省{}个中心", "; hospitals of {} also lead {} centres in other provinces")).format(
-                    self.short, f["exported"]) + cite(*self.exported["source_ids"])
+                s += Markup(self.T("；{}的医院还作为输出医院支援外省{}个中心", "; hospitals of {} also lead {} in other provinces")).format(
+                    self.short, f["exported"] if self.zh else self.n_en(f["exported"], "centre")) + cite(*self.exported["source_ids"])
             return s + self.stop()
         if self.role == "exporter":
             s = Markup(self.T("{}在本项目中是输出地：来源具名的{}个中心中，有{}个的输出医院在{}，分布在{}个省份",
                               "{} is a source of expertise in this programme: of the {} centres named in the sources, {} are led by its hospitals, in {} provinces")).format(
                 self.short, f["national_named"], f["exported"], self.short if self.zh else self.exported["province_code"].nunique(),
                 self.exported["province_code"].nunique()) if self.zh else Markup(
-                "{} is a source of expertise in this programme: of the {} centres named in the sources, {} are led by its hospitals, in {} provinces").format(
-                self.short, f["national_named"], f["exported"], self.exported["province_code"].nunique())
+                "{} is a source of expertise in this programme: of the {} centres named in the sources, {} {} led by its hospitals, in {}").format(
+                self.short, f["national_named"], f["exported"], "is" if f["exported"] == 1 else "are",
+                self.n_en(self.exported["province_code"].nunique(), "province"))
             s += self.cit.refs(*self.exported["source_ids"])
             s += Markup(self.T("；来源未提及{}本地的国家区域医疗中心（这不等于没有）", "; the sources mention no centre in {} itself (which is not the same as none)")).format(self.short)
             return s + self.stop()
@@ -278,7 +279,8 @@ class ProvinceBriefing(Briefing):
         if self.role == "host":
             note = T(f"具名{f['named']}个", f"{f['named']} named") if f["count_basis"] == "stated" and f["stated"] != f["named"] \
                 else T("均有名称", "all named") if f["count_basis"] == "stated" else T("来源具名", "named in the sources")
-            tiles.append({"value": str(f["count"]), "label": T("国家区域医疗中心", "national regional medical centres"), "note": note})
+            tiles.append({"value": str(f["count"]), "label": T("国家区域医疗中心", "national regional medical centre" if f["count"] == 1 else "national regional medical centres"),
+                          "note": note})
             rank = T(f"{f['n_ranked']}个有数量的省份中第{f['rank']}位", f"rank {f['rank']} of {f['n_ranked']} provinces with a number")
             named_rate = "" if f["count_basis"] != "stated" or f["stated"] == f["named"] else \
                 T(f"；按具名计{self._rate(f['per_10m_named'])}", f"; {self._rate(f['per_10m_named'])} on named centres")
@@ -295,8 +297,8 @@ class ProvinceBriefing(Briefing):
                           "note": T("来源未提及（不等于没有）", "not in the sources (not the same as none)")})
         if f["exported"] or self.role in ("exporter", "known"):
             tiles.append({"value": str(f["exported"]) if f["exported"] else "—",
-                          "label": T(f"来源具名的外省中心中，输出医院在{self.short}的", f"named centres elsewhere led by hospitals of {self.short}"),
-                          "note": T(f"分布在{self.exported['province_code'].nunique()}个省份", f"in {self.exported['province_code'].nunique()} provinces")
+                          "label": T(f"来源具名的外省中心中，输出医院在{self.short}的", f"named {'centre' if len(self.exported) == 1 else 'centres'} elsewhere led by hospitals of {self.short}"),
+                          "note": T(f"分布在{self.exported['province_code'].nunique()}个省份", f"in {self.n_en(self.exported['province_code'].nunique(), 'province')}")
                           if f["exported"] else T("来源未提及", "none in the sources")})
         if self.role == "host":
             if f["planned_present"]:
@@ -328,7 +330,7 @@ class ProvinceBriefing(Briefing):
                 parts.append(self.T(f"{n}个{zh}", f"{n} {en}"))
         inferred = self.approved[self.approved["specialty_basis"] == "inferred"]
         if len(inferred):
-            parts.append(self.T(f"{len(inferred)}个中心的专科系推断", f"{len(inferred)} centres' specialty inferred"))
+            parts.append(self.T(f"{len(inferred)}个中心的专科系推断", f"{len(inferred)} centre's specialty inferred" if len(inferred) == 1 else f"{len(inferred)} centres' specialty inferred"))
         return self.T("；".join(parts), "; ".join(parts)) if parts else self.T("专科均为来源明示", "all specialties stated")
 
     # ---- centres list ---------------------------------------------------------------------------
@@ -611,15 +613,20 @@ class ProvinceBriefing(Briefing):
         if self.role == "host" and f["count_basis"] == "stated" and f["stated"] != f["named"]:
             out.append(T(f"清单完整度：来源称{self.short}有{f['stated']}个中心，具名{f['named']}个；未具名的不作推测。",
                          f"Completeness: a source says {self.short} has {f['stated']} centres and {f['named']} are named; the others are not guessed at."))
+        elif self.role == "host" and f["count_basis"] == "stated":  # Guizhou: S05 states 5 and names all 5
+            when = self.date(f["stated_as_of"], record=False)
+            out.append(T(f"清单完整度：来源称{self.short}共有{f['stated']}个中心（{when}），均已具名；之后获批的中心可能未列入。",
+                         f"Completeness: a source says {self.short} had {f['stated']} centres ({when}) and all are named; later approvals may be missing."))
         elif self.role == "host":
             out.append(T(f"清单完整度：来源具名{self.short}的中心{f['named']}个，但未给出{self.short}的总数；之后获批的中心可能未列入。",
-                         f"Completeness: the sources name {f['named']} centres in {self.short} but give no total for it; later approvals may be missing."))
+                         f"Completeness: the sources name {self.n_en(f['named'], 'centre')} in {self.short} but give no total for it; later approvals may be missing."))
         out.append(T(f"全国：官方公布总数{f['official_total']}个（{self.date(f['official_date'], record=False)}），来源具名{f['national_named']}个；多数具名中心来自2023年1月12日的清单。",
                      f"China: official total {f['official_total']} ({self.date(f['official_date'], record=False)}), {f['national_named']} named in the sources, most from a list of 12 Jan 2023."))
         inferred = int((self.approved["specialty_basis"] == "inferred").sum()) if len(self.approved) else 0
         if inferred:
             out.append(T(f"专科：{len(self.approved)}个具名中心中{inferred}个的专科系据输出医院推断，来源未明示。",
-                         f"Specialty: for {inferred} of the {len(self.approved)} named centres it is inferred from the output hospital; no source states it."))
+                         f"Specialty: for {'the named centre' if len(self.approved) == 1 else f'all {len(self.approved)} named centres' if inferred == len(self.approved) else f'{inferred} of the {len(self.approved)} named centres'}"
+                         " it is inferred from the output hospital; no source states it."))
         if f["flagged"]:
             out.append(T(f"存疑数据：{f['flagged']}项按原文保留并标注（见附录）。", f"Flagged figures: {f['flagged']}, kept as published and marked (see annex)."))
         out.append(Markup(T("数据时间：本简报所列数据的日期见各处标注；来源未印日期的，日期为推断并注明“约”或“不早于”。",
@@ -682,7 +689,7 @@ class ProvinceBriefing(Briefing):
             s = T(f"{self.short}具名中心的输出医院来自：{self.join(parts)}。", f"The output hospitals of {self.short}'s named centres are in {self.join(parts)}.")
             same = o[o["origin_code"] == self.code]
             if len(same) and self.code not in doubtful:
-                s += T(f"其中{int(same['centers'].iloc[0])}个的输出医院在本省。", f" {int(same['centers'].iloc[0])} are led by hospitals of the province itself.")
+                s += T(f"其中{int(same['centers'].iloc[0])}个的输出医院在本省。", f" {int(same['centers'].iloc[0])} {'is' if int(same['centers'].iloc[0]) == 1 else 'are'} led by hospitals of the province itself.")
             if doubtful:
                 s += T("其中一个中心的名称来源原文存疑，其输出医院照原文列出（见附录）。", " One centre's published name is doubtful; its output hospital is listed as published (see the annex).")
             blocks.append(self.p(s))
@@ -695,9 +702,9 @@ class ProvinceBriefing(Briefing):
             by = ex.groupby("output_hospital_zh").size().sort_values(ascending=False)
             chart = charts.hbar([self.hospital(h, short=True) for h in by.index], by.astype(float).tolist(),
                                 value_texts=[str(int(v)) for v in by], xlabel=T("外省中心数（个）", "Centres in other provinces"))
-            title = T(f"{self.short}的{len(by)}家医院作为输出医院，支援外省{len(ex)}个中心", f"{len(by)} hospitals of {self.short} lead {len(ex)} centres in other provinces")
+            title = T(f"{self.short}的{len(by)}家医院作为输出医院，支援外省{len(ex)}个中心", f"{self.n_en(len(by), 'hospital')} of {self.short} {'leads' if len(by) == 1 else 'lead'} {self.n_en(len(ex), 'centre')} in other provinces")
             blocks.append(self.p(T(f"按来源，{self.short}的医院是{len(ex)}个外省中心的输出医院，分布在{ex['province_code'].nunique()}个省份：",
-                                   f"By the sources, hospitals of {self.short} lead {len(ex)} centres in {ex['province_code'].nunique()} other provinces: ")
+                                   f"By the sources, hospitals of {self.short} lead {self.n_en(len(ex), 'centre')} in {self.n_en(ex['province_code'].nunique(), 'other province')}: ")
                                  + self.join(T(f"{self.pname(c)}{n}个", f"{self.pname(c)} {n}") for c, n in ex.groupby("province_code").size().sort_values(ascending=False).items())
                                  + self.stop()))
             blocks.append(self.figure(chart, title, self.source_line(*ex["source_ids"]), flex=False))
@@ -749,6 +756,9 @@ class ProvinceBriefing(Briefing):
         top = o[o["centers"] == o["centers"].max()]
         names = self.join(top["origin_zh" if self.zh else "origin_en"])
         head = T(f"{self.short}具名中心的{n_hospitals}家输出医院", f"The {n_hospitals} output hospitals of {self.short}'s named centres")
+        if n_hospitals == 1:
+            return T(f"{self.short}具名中心的输出医院在{names}", f"The output hospital of {self.short}'s named "
+                     f"{'centre' if int(o['centers'].sum()) == 1 else 'centres'} is in {names}")
         if len(o) == 1:
             return T(f"{head}均在{names}", f"{head} are all in {names}")
         if len(top) == len(o):
@@ -799,7 +809,14 @@ class ProvinceBriefing(Briefing):
                   ("hatched", T("来源所称或所述重点病种（无具名中心）", "stated by a source, no named centre"))]
         chart = charts.hbar(labels, values, value_texts=texts, xlabel=T(f"{self.short}的中心数（个）", f"Centres in {self.short}"),
                             hatched=hatched, legend=legend) if self.role == "host" else None
-        if self.role == "host":
+        outside = self.approved[~self.approved["specialty"].isin(ps["code"])]
+        outside_names = self.join(dict.fromkeys(self.specialty_name(x) for x in outside["specialty"]))
+        if self.role == "host" and not n_present:  # Guangxi, Ningxia, Qinghai: comprehensive or maternal-child centres only
+            n = len(self.approved)
+            title = T(f"{self.short}具名的{n}个中心{'为' if n == 1 else '均为'}{outside_names}中心，不在规划的13个重点专科（含中医）之内",
+                      f"{self.short}'s {self.n_en(n, 'named centre')} {'is a' if n == 1 else 'are'} {outside_names.lower()} "
+                      f"{'centre' if n == 1 else 'centres'}, outside the 13 planned specialties (incl. TCM)")
+        elif self.role == "host":
             title = T(f"规划的13个重点专科（含中医）中，{self.short}有{n_present}个有中心", f"{self.short} has centres in {n_present} of the 13 planned specialties (incl. TCM)")
         else:
             title = T(f"规划的13个重点专科（含中医）：来源未提及{self.short}的任何中心", f"The 13 planned specialties (incl. TCM): the sources name no centre in {self.short}")
@@ -808,11 +825,14 @@ class ProvinceBriefing(Briefing):
         reading = []
         if self.role == "host":
             if lacks:
-                reading.append(T(f"没有具名中心以之为专科或来源所述重点的规划专科：{self.join(lacks)}（这不等于省内没有相应的中心或服务）。",
-                                 f"Planned specialties that no named centre has as its specialty or stated focus: {self.join(lacks)} (which does not mean the province has no such centre or service)."))
+                broad = self.join(dict.fromkeys(self.specialty_name(x) for x in outside["specialty"] if x in ("comprehensive", "maternal_child")))
+                also = T(f"；{broad}中心的服务可能涵盖其中一些", f"; its {broad.lower()} {'centres' if outside['specialty'].isin(['comprehensive', 'maternal_child']).sum() > 1 else 'centre'}"
+                                                                       " may cover some of them") if broad else ""
+                reading.append(T(f"没有具名中心以之为专科或来源所述重点的规划专科：{self.join(lacks)}（这不等于省内没有相应的中心或服务{also}）。",
+                                 f"Planned specialties that no named centre has as its specialty or stated focus: {self.join(lacks)} (which does not mean the province has no such centre or service{also})."))
             n = len(self.approved)
             if n < SMALL:
-                reading.append(T(f"{self.short}具名中心只有{n}个，按专科算比例没有意义，此处只列数量。", f"With {n} named centres, shares of specialties say little; counts only."))
+                reading.append(T(f"{self.short}具名中心只有{n}个，按专科算比例没有意义，此处只列数量。", f"With {self.n_en(n, 'named centre')}, shares of specialties say little; counts only."))
             focus = ps[ps["status"] == "has_focus"]["name_zh" if self.zh else "name_en"].tolist()
             if focus:
                 reading.append(T(f"{self.join(focus)}：来源称引入的输出医院以此为重点病种，故计为已有。", f"{self.join(focus)}: a source says output hospitals were brought in for these diseases, so they count as present."))
