@@ -302,3 +302,11 @@ def test_a_province_whose_centres_are_outside_the_planned_specialties_is_not_tol
 def test_a_stated_total_that_equals_the_named_count_is_not_called_missing(briefings):
     text = text_of(briefings("guizhou")[1])
     assert "来源称贵州共有5个中心（2023年7月），均已具名" in text and "未给出贵州的总数" not in text
+
+
+def test_unlike_province_totals_are_not_called_like_for_like(briefings):
+    # Anhui's 814 are 引进, Guizhou's 588 开展; Anhui's 345 experts include management experts
+    for scope in ("national", "anhui", "guizhou"):
+        assert "同口径比较" not in text_of(briefings(scope)[1]), scope
+    nat = text_of(briefings("national")[1])
+    assert "措辞、日期不同" in nat and "same basis" not in text_of(briefings("national", "en")[1])

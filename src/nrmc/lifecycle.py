@@ -35,7 +35,7 @@ OPERATING = ("trial", "open", "operating")  # the centre treats patients
 
 
 # Shorter English words for tables (the Chinese is short already).
-STAGE_SHORT_EN = {"approved": "approved", "plaque": "plaque", "listed": "listed as built", "built": "built", "trial": "trial operation",
+STAGE_SHORT_EN = {"approved": "approved", "plaque": "plaque", "listed": "on “built” list", "built": "built", "trial": "trial operation",
                   "open": "open", "operating": "operating", "agreement": "agreement", "under_construction": "under construction"}
 
 

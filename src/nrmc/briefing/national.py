@@ -137,8 +137,9 @@ class NationalBriefing(Briefing):
               f"Completeness: official total {f['official_total']}, {f['named']} named in the sources, most from a list of 12 Jan 2023; most of batch 5 (about Jul 2023, 49 projects) is not named."),
             T(f"来源未提及本地中心的{len(unknown)}个省份（{self.join(unknown['name_zh_short'])}）不等于没有中心。",
               f"The {len(unknown)} provinces with no local centre in the sources ({self.join(unknown['name_en'])}) do not necessarily have none."),
-            T("省份合计为来源给出的该省各中心的合计，不是整个省份的卫生统计数；只有同口径的数才并列。",
-              "Province totals are a source's total over a province's centres, not province-wide statistics; only figures on the same basis are set side by side."),
+            T("省份合计为来源给出的该省各中心的合计，不是整个省份的卫生统计数；只有同一指标、同为累计的数才并列，各来源的措辞（引进、开展）和日期不同，只作参照。",
+              "Province totals are a source's total over a province's centres, not province-wide statistics; only cumulative figures of the same measure are set side by side, "
+              "and the sources' wording (introduced, carried out) and dates differ, so they are a reference, not a ranking."),
             T("来源未印日期的，日期为推断并注明“约”或“不早于”。", "Where a source prints no date, the date is inferred and marked “about” or “on or after”."),
         ]
 
@@ -300,8 +301,9 @@ class NationalBriefing(Briefing):
                 series[name] = vals
                 texts[name] = tx
             chart = charts.grouped_hbar(cats, series, value_texts=texts, xlabel=T("数量（累计）", "Count (cumulative)"))
-            title = T(f"同口径的省份合计只有{len(provinces)}个省份有：{self.join(self.pname(p) for p in provinces)}",
-                      f"Province totals on the same basis exist for {len(provinces)} provinces only: {self.join(self.pname(p) for p in provinces)}")
+            title = T(f"只有{len(provinces)}个省份有同一指标的省份合计：{self.join(self.pname(p) for p in provinces)}（措辞、日期不同，仅并列）",
+                      f"Province totals of the same measure exist for {len(provinces)} provinces only: {self.join(self.pname(p) for p in provinces)} "
+                      "(wording and dates differ; side by side only)")
             blocks.append(self.p(T("来源给出的省份合计是该省各中心的合计，日期不同，已逐项注明。", "A source's province total is the total over that province's centres; dates differ and are shown.")))
             blocks.append(self.figure(chart, title, self.source_line(*latest["source_id"])))
             rows = []
@@ -314,7 +316,7 @@ class NationalBriefing(Briefing):
                                  T("数值", "Value"): fmt_value(r["value"], r["unit"], r["qualifier"], self.lang),
                                  T("截至", "As of"): self.date(r["as_of"], dates.effective_basis(r["as_of_basis"], sb)),
                                  T("来源", "Source"): self.cit.refs(r["source_id"])})
-            blocks.append(self.html(table(pd.DataFrame(rows), T("省份合计（累计数，同口径）", "Province totals (cumulative, same basis)"),
+            blocks.append(self.html(table(pd.DataFrame(rows), T("省份合计（累计数，同一指标；措辞、日期不同）", "Province totals (cumulative, same measure; wording and dates differ)"),
                                           numeric=[T("数值", "Value")], nowrap=[T("来源", "Source")], cls="data peers")))
         pc = self.ds.provincial_centers
         if len(pc):
@@ -327,7 +329,7 @@ class NationalBriefing(Briefing):
             blocks.append({"type": "box", "cls": "box other-programme", "title": T("另一项目：省级区域医疗中心（不属于国家区域医疗中心）", "Another programme: provincial regional medical centres (not NRMCs)"), "items": items})
         if not blocks:
             return []
-        return [{"kind": "analysis", "classes": [], "id": "performance", "heading": T("成效：省份同口径比较", "Results: provinces on the same basis"),
+        return [{"kind": "analysis", "classes": [], "id": "performance", "heading": T("成效：省份合计并列", "Results: province totals side by side"),
                  "heading_id": "performance-heading", "blocks": blocks}]
 
     def _annex_pages(self) -> list[dict]:

@@ -481,7 +481,7 @@ class ProvinceBriefing(Briefing):
                     when = self.date(p["as_of"], dates.effective_basis(p["as_of_basis"], sb), record=p["subject_id"] == self.code)
                     bits.append(Markup("{}{} {}（{}）" if self.zh else "{} ({}) {} ({})").format(
                         self.pname(p["subject_id"]), n, val, when) + self.cit.refs(p["source_id"]))
-                line += Markup(T("；同口径比较：", "; on the same basis: ")) + Markup(T("；", "; ")).join(bits)
+                line += Markup(T("；同一指标的其他省份（措辞、日期不同）：", "; the same measure elsewhere (wording and dates differ): ")) + Markup(T("；", "; ")).join(bits)
             items.append(line)
             used_metrics.add(m)
         for g in performance.trends(self.figs[self.figs["kind"] == "centre"]):
@@ -981,7 +981,7 @@ class ProvinceBriefing(Briefing):
                 ids.append(p["source_id"])
         if not rows:
             return None, 0
-        return self.html(table(pd.DataFrame(rows), T("与其他省份同口径比较（各省中心合计，累计数）", "Compared with other provinces on the same basis (centres combined, cumulative)"),
+        return self.html(table(pd.DataFrame(rows), T("与其他省份并列（同一指标，各省中心合计，累计数）", "Beside other provinces (same measure, centres combined, cumulative)"),
                                numeric=[T("数值", "Value")], nowrap=[T("来源", "Source")], cls="data peers",
                                note=T("只比较指标、口径和单位都相同的数；日期不同，已逐项注明；各来源对指标的界定可能不同（如安徽的常驻专家含管理专家），原话见附录所引来源。",
                                       "Only figures of the same metric, period and unit are compared; their dates differ and are shown; the sources may define a metric differently (e.g. Anhui's resident experts include managers)."))), len(rows)
@@ -1130,6 +1130,7 @@ class ProvinceBriefing(Briefing):
                          "Stages: approved, plaque unveiled, on a list headed “built”, trial operation, opened, in formal operation, each at the date a source gives; “by” means a source only says it had happened by then; trial operation is not counted as opening."))
         if has_prov_figs:
             out.append(T("省份合计：来源给出的某省各中心的合计数，标为“N个中心合计”，不是整个省份的卫生统计数。", "Province totals: a source's total over a province's centres, marked “N centres combined”, not a province-wide health statistic."))
-            out.append(T("同口径：只有指标、口径（累计/时点/年度）和单位都相同的数才并列比较；不同日期的数不相加。", "Same basis: figures are compared only when metric, period and unit agree; figures of different dates are never added."))
+            out.append(T("并列比较：只有指标、期间类型（累计/时点/年度）和单位都相同的数才并列；各来源的措辞和界定仍可能不同；不同日期的数不相加。",
+                         "Side by side: figures are set side by side only when metric, period type and unit agree; the sources' wording and definitions may still differ; figures of different dates are never added."))
         out.append(T("数据按原文保留；存疑的数据标注理由；缺失显示为“—”，不以0代替。", "Figures are kept as published; doubtful ones are flagged with the reason; missing figures show as “—”, never 0."))
         return out
