@@ -54,29 +54,32 @@ def test_build_is_split_by_concern():
 # Digests
 # ---------------------------------------------------------------------------------------------
 
-def test_inputs_digest_follows_data_files(data_dir):
-    first = state.inputs_digest(data_dir)
-    assert state.inputs_digest(data_dir) == first
+def test_snapshot_digest_follows_data_files(data_dir):
+    first = state.read_data(data_dir)[1]
+    assert state.read_data(data_dir)[1] == first
     (data_dir / "metrics.csv").write_text("subject_id\n", encoding="utf-8")
-    second = state.inputs_digest(data_dir)
+    second = state.read_data(data_dir)[1]
     assert second != first
     (data_dir / "metrics.csv").write_text("subject_id\nx\n", encoding="utf-8")
-    assert state.inputs_digest(data_dir) != second
+    assert state.read_data(data_dir)[1] != second
 
 
-def test_scope_digest_follows_notebook_and_parameters_but_not_the_data_path(data_dir, tmp_path):
+def test_briefing_digest_follows_notebook_and_parameters_but_not_the_data_path(data_dir, tmp_path):
+    from nrmc.digests import briefing_digest
+
     nb = tmp_path / "province.ipynb"
     shutil.copy(STUBS / "province.ipynb", nb)
-    common = state.inputs_digest(data_dir)
     anhui = resolve_scope("anhui", data_dir)
     p = parameters.parameters_for(anhui, lang="zh", data_dir=data_dir)
     assert p == {"province": "anhui", "lang": "zh", "data_dir": str(data_dir)}
-    d = state.scope_digest(common, nb, p)
-    assert d == state.scope_digest(common, nb, {**p, "data_dir": "/elsewhere/same/content"})
-    assert d != state.scope_digest(common, nb, {**p, "lang": "en"})
-    assert d != state.scope_digest(common, nb, {**p, "as_of": "2023-12-31"})
+    d = briefing_digest("static", "data", nb, p)
+    assert d == briefing_digest("static", "data", nb, {**p, "data_dir": "/elsewhere/same/content"})
+    assert d != briefing_digest("static", "data", nb, {**p, "lang": "en"})
+    assert d != briefing_digest("static", "data", nb, {**p, "as_of": "2023-12-31"})
+    assert d != briefing_digest("static", "other data", nb, p)
+    assert d != briefing_digest("other code", "data", nb, p)
     nb.write_bytes(nb.read_bytes() + b" ")
-    assert d != state.scope_digest(common, nb, p)
+    assert d != briefing_digest("static", "data", nb, p)
 
 
 def test_national_gets_no_province_parameter(data_dir):
@@ -430,9 +433,9 @@ def test_a_data_edit_during_a_build_makes_the_next_build_rebuild(tmp_path, monke
     data = tmp_path / "data"
     shutil.copytree(MINIMAL, data)
 
-    def edit():
+    def edit():  # a new figure about Anhui's centre arrives while the build runs
         with open(data / "metrics.csv", "a", encoding="utf-8") as f:
-            f.write("\n")
+            f.write("AH-01,new_technologies,,460,,项,2025-11,publication,cumulative,S01,460项,,,,\n")
 
     monkeypatch.setattr(b, "_run_jobs", fake_run(edit))
     b.build(["anhui"], tmp_path / "r", langs="zh", data_dir=data, notebooks_dir=STUBS)
@@ -450,7 +453,8 @@ def test_a_language_built_from_old_data_is_not_linked_as_current(tmp_path, monke
     shutil.copytree(MINIMAL, data)
     monkeypatch.setattr(b, "_run_jobs", fake_run())
     b.build(["anhui"], tmp_path / "r", data_dir=data, notebooks_dir=STUBS)
-    (data / "README.md").write_text("changed", encoding="utf-8")
+    with open(data / "metrics.csv", "a", encoding="utf-8") as f:
+        f.write("AH-01,new_technologies,,460,,项,2025-11,publication,cumulative,S01,460项,,,,\n")
     b.build(["anhui"], tmp_path / "r", langs="zh", data_dir=data, notebooks_dir=STUBS)
     zh = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
     en = (tmp_path / "r" / "en" / "index.html").read_text(encoding="utf-8")

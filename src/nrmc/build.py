@@ -35,8 +35,9 @@ from nrmc import __version__
 from nrmc.checks import BuildError, _inside, check_paths, preflight, prepare_out
 from nrmc.layout import FORMATS, LANGS, STATE_DIR, Layout
 from nrmc.parameters import ParameterError, normalize_as_of, notebook_for, parameters_for
-from nrmc.state import (DataSnapshot, build_lock, commit_briefing, common_digest, is_up_to_date, prune_snapshots,
-                        record_failure, recover, scope_dict, scope_digest, snapshot_data, write_atomic)
+from nrmc.digests import BuildDigests
+from nrmc.state import (DataSnapshot, build_lock, commit_briefing, is_up_to_date, prune_snapshots, record_failure,
+                        recover, scope_dict, snapshot_data, write_atomic)
 
 # A cell of these notebooks takes seconds; a minute is a cell in trouble, five minutes a hang.
 DEFAULT_TIMEOUT = 300.0
@@ -242,7 +243,8 @@ def build(
         except OSError as err:
             raise BuildError(f"cannot read the data directory {data}: {err.strerror or err}"
                              + (f" ({err.filename})" if err.filename else "")) from err
-        common = common_digest(snap.digest)
+        digests = BuildDigests(out / STATE_DIR, snap, as_of)
+        digests.prepare(_code(s) for s in [*selected, *index_scopes])
         todo: list[_Job] = []
         results: list[ScopeResult] = []
         total = len(selected) * len(langs)
@@ -251,7 +253,7 @@ def build(
             for lg in langs:
                 layout = Layout(out, lg)
                 params = parameters_for(scope, lang=lg, data_dir=snap.dir, as_of=as_of)
-                digest = scope_digest(common, nbpath, params)
+                digest = digests.briefing(scope, nbpath, params)
                 if not force and is_up_to_date(layout, scope.slug, digest, formats):
                     r = ScopeResult(scope.slug, _scope_name(scope, lg), "skipped", lang=lg)
                     results.append(r)
@@ -277,12 +279,14 @@ def build(
                 results += _run_jobs(todo, out, snap, formats=formats, jobs=n_jobs, pages=pages, cwd=nbdir,
                                      timeout=timeout, on_result=on_result, on_message=say,
                                      done=len(results), total=total)
-            _write_indexes(out, index_scopes, langs, common, nbdir, as_of, data, say)
+            _write_indexes(out, index_scopes, langs, digests, nbdir, as_of, snap.dir, say)
         except KeyboardInterrupt:
             if ran:  # what was finished before the interruption is on the front page
                 with contextlib.suppress(Exception):
-                    _write_indexes(out, index_scopes, langs, common, nbdir, as_of, data, say)
+                    _write_indexes(out, index_scopes, langs, digests, nbdir, as_of, snap.dir, say)
             raise
+        finally:
+            digests.save()
         with contextlib.suppress(OSError):
             prune_snapshots(out, keep=[snap.dir.name])
     order = {(s.slug, lg): i for i, (s, lg) in enumerate((s, lg) for s in selected for lg in langs)}
@@ -290,20 +294,27 @@ def build(
     return BuildSummary(results, time.monotonic() - t0, out)
 
 
-def _write_indexes(out: Path, scopes: Sequence, langs: Sequence[str], common: str, nbdir: Path,
+def _code(scope) -> str | None:
+    return None if scope.kind == "national" else (getattr(scope, "code", None) or scope.slug)
+
+
+def _write_indexes(out: Path, scopes: Sequence, langs: Sequence[str], digests: BuildDigests, nbdir: Path,
                    as_of: str | None, data: Path, say: Callable[[str], None]) -> None:
     """Front pages of the languages built, and of the other language when it already has one (its
-    links to this language may have changed)."""
+    links to this language may have changed). `data` is the build's snapshot of the data."""
     from nrmc.index import write_index
 
-    digests = {lg: {s.slug: scope_digest(common, notebook_for(s, nbdir), parameters_for(s, lang=lg, as_of=as_of))
+    wanted = [lg for lg in LANGS if lg in langs or Layout(out, lg).index.exists()]
+    if not wanted:
+        return
+    current = {lg: {s.slug: digests.briefing(s, notebook_for(s, nbdir), parameters_for(s, lang=lg, as_of=as_of))
                     for s in scopes} for lg in LANGS}
-    for lg in LANGS:
-        if lg in langs or Layout(out, lg).index.exists():
-            try:
-                write_index(out, lg, scopes, digests, data_dir=data, langs_built=langs)
-            except OSError as err:
-                say(f"could not write {Layout(out, lg).index}: {err.strerror or err}")
+    for lg in wanted:
+        try:
+            write_index(out, lg, scopes, current, data_dir=data, langs_built=langs,
+                        inputs_key=digests.frontpage)
+        except OSError as err:
+            say(f"could not write {Layout(out, lg).index}: {err.strerror or err}")
 
 
 def _run_jobs(todo: list[_Job], out: Path, snap: DataSnapshot, **kw) -> list[ScopeResult]:

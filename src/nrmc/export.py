@@ -31,6 +31,7 @@ from nbconvert.exporters import HTMLExporter
 from traitlets import Unicode, default
 
 from nrmc import __version__, fonts
+from nrmc.chromium import CHROMIUM_CANDIDATES, INSTALL_HINT, BrowserUnavailable, find_chromium  # noqa: F401
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "nrmc_briefing"
@@ -49,8 +50,6 @@ CHROMIUM_ARGS = [
     "--font-render-hinting=none",
     "--in-process-gpu",  # one process fewer (~60 MB): nothing here needs a GPU
 ]
-CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
-INSTALL_HINT = "sudo apt-get install -y chromium fonts-noto-cjk   (or run `make setup` in the repository)"
 
 PDF_MARGIN = {"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}
 
@@ -147,10 +146,6 @@ LABELS = {
            "other_lang": "中文", "pop_text": "year-end {y}"},
 }
 INLINE_STYLE = re.compile(r"<style data-nrmc-inline>.*?</style>", re.S)
-
-
-class BrowserUnavailable(RuntimeError):
-    """No usable Chromium (or no CJK font): the message says what to install."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,19 +438,6 @@ class BriefingPDFExporter(BriefingHTMLExporter):
 # ---------------------------------------------------------------------------------------------
 # Browser
 # ---------------------------------------------------------------------------------------------
-
-def find_chromium(explicit: str | None = None) -> str:
-    """Path of a usable Chromium, or BrowserUnavailable with the command that installs one."""
-    for cand in [explicit, os.environ.get("NRMC_CHROMIUM"), *CHROMIUM_CANDIDATES]:
-        if not cand:
-            continue
-        path = cand if os.sep in cand else shutil.which(cand)
-        if path and os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-        if cand in (explicit, os.environ.get("NRMC_CHROMIUM")):
-            raise BrowserUnavailable(f"Chromium not found at {cand!r}. Install it with: {INSTALL_HINT}")
-    raise BrowserUnavailable(f"Chromium is needed to print PDF briefings but none was found. Install it with: {INSTALL_HINT}")
-
 
 _fonts_checked = False
 log = logging.getLogger(__name__)
