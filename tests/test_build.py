@@ -390,7 +390,9 @@ def test_out_equal_to_inside_or_around_the_data_is_refused(tmp_path, where):
 def fake_run(edit=None):
     """A stand-in for running the notebooks: commits small files through the real commit code."""
 
-    def run(todo, out, snap, *, formats, on_result=None, done=0, total=0, **kw):
+    def run(plan, out, snap, *, formats, on_result=None, done=0, total=0, report_skipped=None, **kw):
+        todo, skipped = plan()
+        report_skipped(skipped)
         if edit:
             edit()
         results = []
@@ -501,9 +503,9 @@ def test_build_passes_the_capped_jobs_and_tells_the_user(tmp_path, monkeypatch, 
     shutil.copytree(MINIMAL, data)
     seen = {}
 
-    def run(todo, out, snap, **kw):
+    def run(plan, out, snap, **kw):
         seen.update(kw)
-        return fake_run()(todo, out, snap, **kw)
+        return fake_run()(plan, out, snap, **kw)
 
     monkeypatch.setattr(b, "_run_jobs", run)
     messages = []

@@ -380,7 +380,9 @@ def test_package_versions_read_from_the_installation():
 def fake_run(log):
     """Stands in for the notebooks (no kernel): commits small files through the real commit code."""
 
-    def run(todo, out, snap, *, formats, **kw):
+    def run(plan, out, snap, *, formats, report_skipped, **kw):
+        todo, skipped = plan()
+        report_skipped(skipped)
         results = []
         for job in todo:
             files = {f: f"{job.digest} {f}".encode() for f in formats}

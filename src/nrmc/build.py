@@ -244,25 +244,25 @@ def build(
             raise BuildError(f"cannot read the data directory {data}: {err.strerror or err}"
                              + (f" ({err.filename})" if err.filename else "")) from err
         digests = BuildDigests(out / STATE_DIR, snap, as_of)
-        digests.prepare(_code(s) for s in [*selected, *index_scopes])
-        todo: list[_Job] = []
-        results: list[ScopeResult] = []
+        codes = [_code(s) for s in [*selected, *index_scopes]]
         total = len(selected) * len(langs)
-        for scope in selected:
-            nbpath = notebook_for(scope, nbdir)
-            for lg in langs:
-                layout = Layout(out, lg)
-                params = parameters_for(scope, lang=lg, data_dir=snap.dir, as_of=as_of)
-                digest = digests.briefing(scope, nbpath, params)
-                if not force and is_up_to_date(layout, scope.slug, digest, formats):
-                    r = ScopeResult(scope.slug, _scope_name(scope, lg), "skipped", lang=lg)
-                    results.append(r)
-                    if on_result:
-                        on_result(r, len(results), total)
-                else:
-                    todo.append(_Job(scope, lg, layout, nbpath, params, digest))
-        ran = False
-        try:
+
+        def plan() -> tuple[list[_Job], list[ScopeResult]]:
+            """The briefings to build (national first: the longest) and the ones skipped as current;
+            raises BuildError when the data cannot be built from (preflight)."""
+            digests.prepare(codes)
+            todo: list[_Job] = []
+            skipped: list[ScopeResult] = []
+            for scope in sorted(selected, key=lambda s: s.kind != "national"):
+                nbpath = notebook_for(scope, nbdir)
+                for lg in langs:
+                    layout = Layout(out, lg)
+                    params = parameters_for(scope, lang=lg, data_dir=snap.dir, as_of=as_of)
+                    digest = digests.briefing(scope, nbpath, params)
+                    if not force and is_up_to_date(layout, scope.slug, digest, formats):
+                        skipped.append(ScopeResult(scope.slug, _scope_name(scope, lg), "skipped", lang=lg))
+                    else:
+                        todo.append(_Job(scope, lg, layout, nbpath, params, digest))
             if todo:
                 try:
                     preflight(snap.dir, formats, shown_as=data, as_of=as_of)
@@ -270,15 +270,55 @@ def build(
                     with contextlib.suppress(OSError):
                         prune_snapshots(out, keep=())  # this data was never used: keep no copy of it
                     raise
-                from nrmc.limits import plan_parallelism
+            return todo, skipped
 
-                n_jobs, pages, note = plan_parallelism(jobs, len(todo), pdf="pdf" in formats)
-                if note:
-                    say(note)
+        results: list[ScopeResult] = []
+
+        def report_skipped(skipped: list[ScopeResult]) -> None:
+            for r in skipped:
+                results.append(r)
+                if on_result:
+                    on_result(r, len(results), total)
+
+        def parallelism(n_max: int) -> dict:
+            from nrmc.limits import plan_parallelism
+
+            n_jobs, pages, note = plan_parallelism(jobs, n_max, pdf="pdf" in formats)
+            if note:
+                say(note)
+            return {"jobs": n_jobs, "pages": pages}
+
+        def warm() -> None:
+            """While the notebooks run: draw the front pages' map with the links it will have when
+            every briefing is built (the final front page then finds it in the chart cache)."""
+            if "html" not in formats:
+                return
+            from nrmc.frontpage import render_frontpage
+
+            for lg in langs:
+                lay = Layout(out, lg)
+                guess = [{"kind": s.kind, "code": getattr(s, "code", "") or "", "status": "ok",
+                          "links": {"html": lay.href(lay.output(s.slug, "html"))}} for s in index_scopes]
+                with contextlib.suppress(Exception):
+                    render_frontpage(lg, guess, data_dir=snap.dir)
+
+        ran = False
+        try:
+            if force or digests.missing(codes):
+                # Reading the data for the digests takes seconds: the kernels and the browser start
+                # meanwhile (and are closed again if nothing turns out to need building).
                 ran = True
-                results += _run_jobs(todo, out, snap, formats=formats, jobs=n_jobs, pages=pages, cwd=nbdir,
-                                     timeout=timeout, on_result=on_result, on_message=say,
-                                     done=len(results), total=total)
+                results += _run_jobs(plan, out, snap, formats=formats, **parallelism(total), cwd=nbdir,
+                                     timeout=timeout, on_result=on_result, on_message=say, total=total,
+                                     report_skipped=report_skipped, done=len(results), warm=warm)
+            else:
+                todo, skipped = plan()
+                report_skipped(skipped)
+                if todo:
+                    ran = True
+                    results += _run_jobs(lambda: (todo, []), out, snap, formats=formats, **parallelism(len(todo)),
+                                         cwd=nbdir, timeout=timeout, on_result=on_result, on_message=say, total=total,
+                                         report_skipped=report_skipped, done=len(results), warm=warm)
             _write_indexes(out, index_scopes, langs, digests, nbdir, as_of, snap.dir, say)
         except KeyboardInterrupt:
             if ran:  # what was finished before the interruption is on the front page
@@ -317,8 +357,10 @@ def _write_indexes(out: Path, scopes: Sequence, langs: Sequence[str], digests: B
             say(f"could not write {Layout(out, lg).index}: {err.strerror or err}")
 
 
-def _run_jobs(todo: list[_Job], out: Path, snap: DataSnapshot, **kw) -> list[ScopeResult]:
-    results = asyncio.run(_run_jobs_async(todo, out, snap, **kw))
+def _run_jobs(plan: Callable[[], tuple[list[_Job], list[ScopeResult]]], out: Path, snap: DataSnapshot,
+              **kw) -> list[ScopeResult]:
+    """Start the kernels and the browser, run `plan()` in a thread meanwhile, then build its jobs."""
+    results = asyncio.run(_run_jobs_async(plan, out, snap, **kw))
     if results is None:
         raise KeyboardInterrupt
     return results
@@ -340,8 +382,9 @@ def _data_hint(error: str, traceback_text: str, snap: DataSnapshot) -> str:
     return error.replace(str(snap.dir), str(snap.source))
 
 
-async def _run_jobs_async(todo: list[_Job], out: Path, snap: DataSnapshot, *, formats, jobs, pages, cwd, timeout,
-                          on_result, on_message, done, total) -> list[ScopeResult] | None:
+async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs, pages, cwd, timeout,
+                          on_result, on_message, total, report_skipped, done,
+                          warm=None) -> list[ScopeResult] | None:
     from concurrent.futures import ThreadPoolExecutor
 
     import nbformat
@@ -363,7 +406,7 @@ async def _run_jobs_async(todo: list[_Job], out: Path, snap: DataSnapshot, *, fo
             trace.append((slug, name, round(start, 3), round(time.monotonic() - t0, 3)))
 
     results: list[ScopeResult] = []
-    pool = KernelPool(min(jobs, len(todo)), cwd=cwd, data_dir=snap.dir)
+    pool = KernelPool(jobs, cwd=cwd, data_dir=snap.dir)
     if "pdf" in formats:
         from nrmc import fonts
 
@@ -471,8 +514,24 @@ async def _run_jobs_async(todo: list[_Job], out: Path, snap: DataSnapshot, *, fo
         starts = [pool.start()]
         if printer is not None:
             starts.append(printer.start())
-        started = await asyncio.gather(*starts, return_exceptions=True)
-        for res in started:
+        starting = asyncio.ensure_future(asyncio.gather(*starts, return_exceptions=True))
+        try:
+            todo, skipped = await loop.run_in_executor(None, plan)
+        except BaseException:
+            starting.cancel()
+            with contextlib.suppress(BaseException):
+                await starting
+            raise
+        counter["done"] += len(skipped)
+        report_skipped(skipped)
+        if not todo:
+            starting.cancel()
+            with contextlib.suppress(BaseException):
+                await starting
+            return results
+        if warm is not None:
+            loop.run_in_executor(None, warm)
+        for res in await starting:
             if isinstance(res, BaseException):
                 raise BuildError(str(res)) from res
         await asyncio.gather(*(one(job) for job in todo))

@@ -388,6 +388,11 @@ class BuildDigests:
             return None
         return self._ds.as_of(self.as_of) if as_of else self._ds
 
+    def missing(self, codes: Iterable[str | None]) -> bool:
+        """Whether some of these scopes' data digests are not cached (computing them reads the data)."""
+        known = self._scopes()
+        return any((c or "national") not in known for c in codes)
+
     def prepare(self, codes: Iterable[str | None]) -> None:
         """Compute (in one pass) the data digests of the scopes not yet cached."""
         known = self._scopes()

@@ -338,11 +338,28 @@ def _focusable(m: re.Match) -> str:
     return tag[:end] + ' tabindex="0"' + tag[end:]
 
 
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+_SELF_CLOSED = re.compile(r"<([A-Za-z][^\s/>]*)((?:\s[^<>]*?)?)\s*/>")
+_RAW_TEXT = re.compile(r"(<(script|style|textarea|title)\b[^>]*>.*?</\2\s*>)", re.S | re.I)
+
+
+def _close(m: re.Match) -> str:
+    tag = m.group(1)
+    return m.group(0) if tag.lower() in _VOID else f"<{tag}{m.group(2)}></{tag}>"
+
+
 def accessibility_edits(page: str) -> str:
-    """What nbconvert's HTMLExporter does to a page after rendering it (with BeautifulSoup): an
-    alt text on every <img> without one, and tabindex="0" on each cell's input and output inside a
-    .jp-Notebook (none in a briefing, whose template has its own body), so that a keyboard
-    reaches them. The attribute goes last, where BeautifulSoup puts it."""
+    """What nbconvert's HTMLExporter does to a page after rendering it (with BeautifulSoup), made
+    on the text: a tag written self-closed that HTML does not close (`<a … />` from a Markdown
+    heading's anchor) gets its end tag, as BeautifulSoup's parser gives it (a browser would leave
+    it open over the rest of the page); an alt text on every <img> without one; tabindex="0" on
+    each cell's input and output inside a .jp-Notebook (none in a briefing, whose template has its
+    own body), so that a keyboard reaches them. Attributes go last, where BeautifulSoup puts them."""
+    parts = _RAW_TEXT.split(page)
+    # split() with two groups yields [text, raw, tagname, text, raw, tagname, …]: edit the text only
+    for i in range(0, len(parts), 3):
+        parts[i] = _SELF_CLOSED.sub(_close, parts[i])
+    page = "".join(p for k, p in enumerate(parts) if k % 3 != 2)
     page = _IMG_NO_ALT.sub(r'\1 alt="No description has been provided for this image"\2', page)
     m = _NOTEBOOK.search(page)
     if m:

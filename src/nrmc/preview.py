@@ -213,6 +213,7 @@ class Preview:
         self.failures: dict[tuple[str, str], str] = {}  # notebook failures, per briefing
         self.queue: list[Run] = []
         self.running: set[int] = set()
+        self.running_keys: list[tuple[str, str]] = []
         self.pdf_queue: list[tuple[Run, str, str]] = []
         self.clients: set[_Client] = set()
         self.url: str | None = None
@@ -407,9 +408,13 @@ class Preview:
         return getattr(self.pool, "size", 1)
 
     def _next(self) -> Run | None:
+        """The next briefing to build: open pages first; while one is being built, nothing else
+        starts (on two cores another notebook would take the CPU the open page needs)."""
         open_keys = [t.key for t in self.open_targets()]
         pending = [r for r in self.queue if not r.started and not r.dropped]
         if not pending:
+            return None
+        if any(k in open_keys for k in self.running_keys) and not any(r.target.key in open_keys for r in pending):
             return None
         pending.sort(key=lambda r: (open_keys.index(r.target.key) if r.target.key in open_keys else len(open_keys),
                                     r.target.scope.kind != "national"))
@@ -427,6 +432,7 @@ class Preview:
                 await self._wake.wait()
                 continue
             self.running.add(id(run))
+            self.running_keys.append(run.target.key)
             try:
                 await self._build(run)
             except asyncio.CancelledError:
@@ -435,6 +441,8 @@ class Preview:
                 self.say(f"{run.target.scope.slug} ({run.target.lang}): {type(err).__name__}: {err}")
             finally:
                 self.running.discard(id(run))
+                self.running_keys.remove(run.target.key)
+                self._wake.set()
                 self._maybe_idle()
 
     async def _build(self, run: Run) -> None:
