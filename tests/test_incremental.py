@@ -444,6 +444,22 @@ def test_formatting_the_csv_or_editing_the_data_readme_rebuilds_nothing(real_cop
     assert _rebuild(data, out, log)[1] == []
 
 
+def test_a_file_beside_the_tables_counts_for_every_briefing(real_copy):
+    """A notebook gets the data folder's path and may read any file in it; notes and backups aside."""
+    data, out, log = real_copy
+    (data / "extra.json").write_text('{"read by": "a notebook of your own"}', encoding="utf-8")
+    assert len(_rebuild(data, out, log)[1]) == 64
+    (data / "notes.md").write_text("what the analyst is checking", encoding="utf-8")
+    (data / "metrics.csv~").write_text("an editor's backup", encoding="utf-8")
+    assert _rebuild(data, out, log)[1] == []
+
+
+def test_the_dataset_files_are_the_tables_load_reads():
+    from nrmc.data import TABLES
+
+    assert digests.DATASET_FILES == {f"{t}.csv" for t in TABLES}
+
+
 def test_invalid_data_matches_no_earlier_build(real_copy, monkeypatch):
     data, out, log = real_copy
     with open(data / "metrics.csv", "a", encoding="utf-8") as f:

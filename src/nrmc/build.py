@@ -509,39 +509,41 @@ async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs,
             previous = signal.getsignal(sig)
             loop.add_signal_handler(sig, on_signal)
             signals.append((sig, previous))
+    starting: asyncio.Future | None = None
+
+    async def settle_starts():
+        # Cancelling a browser half-way through its start leaves Playwright's futures with
+        # exceptions nobody reads (printed as tracebacks): let the starts finish, then close.
+        if starting is not None:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(starting), 60)
+
     try:
         loop.run_in_executor(cpu, warm_exporter)
         starts = [pool.start()]
         if printer is not None:
             starts.append(printer.start())
         starting = asyncio.ensure_future(asyncio.gather(*starts, return_exceptions=True))
-        try:
-            todo, skipped = await loop.run_in_executor(None, plan)
-        except BaseException:
-            starting.cancel()
-            with contextlib.suppress(BaseException):
-                await starting
-            raise
+        todo, skipped = await loop.run_in_executor(None, plan)
         counter["done"] += len(skipped)
         report_skipped(skipped)
         if not todo:
-            starting.cancel()
-            with contextlib.suppress(BaseException):
-                await starting
             return results
         if warm is not None:
             loop.run_in_executor(None, warm)
-        for res in await starting:
+        for res in await asyncio.shield(starting):
             if isinstance(res, BaseException):
                 raise BuildError(str(res)) from res
         await asyncio.gather(*(one(job) for job in todo))
     except asyncio.CancelledError:
         if interrupted.is_set():
+            await settle_starts()
             return None  # _run_jobs raises KeyboardInterrupt once the kernels and the browser are closed
         raise
     except KernelUnavailable as err:
         raise BuildError(str(err)) from err
     finally:
+        await settle_starts()
         if os.environ.get("NRMC_TRACE"):
             with contextlib.suppress(OSError):
                 write_atomic(out / STATE_DIR / "trace.json", json.dumps(trace))

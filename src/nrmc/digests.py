@@ -9,6 +9,9 @@ were built from (`nrmc.state`). The digest is a sha256 over:
    `inputs.scope_dataset` (its own rows, and of the rest only what it prints: map, ranks, totals),
    so an edit about Anhui changes Anhui's and the national digest, not Hubei's; moving a centre to
    another province changes every scope whose map, rank or totals change. National: all the data.
+   A file in the data folder that is not one of the dataset's tables (`DATASET_FILES`) counts for
+   every briefing, byte for byte (a notebook gets the folder's path and may read it), except
+   documentation and editor backups (`ignored_data_file`).
 2. **its notebook** (the file's bytes) and **its parameters** (scope, language, as-of; not the data
    folder's path, whose content is item 1).
 3. **the code that can change output** (`code_digest`): every file of the nrmc package except the
@@ -35,6 +38,7 @@ DataFrame and does not import pandas.
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
 import os
@@ -57,11 +61,41 @@ SKIP_DIRS = frozenset({"_bundled", "__pycache__"})
 # Installed distributions whose version can change a briefing's HTML or PDF.
 OUTPUT_PACKAGES = ("pandas", "numpy", "matplotlib", "nbconvert", "nbclient", "nbformat", "papermill", "jinja2",
                    "markupsafe", "ipython", "fonttools")
-# Where fontconfig keeps its configuration and caches: when none of these changed, the CJK font
-# lookup of the last build still holds (installing a font runs fc-cache, which writes there).
-FONTCONFIG_PLACES = ("/etc/fonts", "/etc/fonts/conf.d", "/var/cache/fontconfig", "~/.cache/fontconfig",
-                     "/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
+# Fontconfig's configuration and the font folders (each with its subfolders, where a font package
+# adds its own): when none of these changed, the CJK font lookup of the last build still holds.
+# (Not fontconfig's caches: Chromium and fc-match write those on their own.)
+FONTCONFIG_CONF = ("/etc/fonts", "/etc/fonts/conf.d")
+FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 KEEP_SNAPSHOTS = 8  # per-snapshot cache entries kept
+# The dataset's tables (nrmc.data.TABLES, without importing pandas; a test keeps the two equal).
+DATASET_FILES = frozenset(f"{t}.csv" for t in (
+    "sources", "provinces", "specialties", "centers", "metrics", "metric_definitions", "milestones",
+    "provincial_centers", "stages", "hospitals", "cities"))
+
+
+def ignored_data_file(rel: str) -> bool:
+    """Documentation and editor backups in the data folder, which no briefing reads."""
+    name = rel.rsplit("/", 1)[-1]
+    return (name.upper().startswith("README") or name.endswith((".md", "~", ".bak", ".orig", ".swp"))
+            or name.startswith("."))
+
+
+def other_files_digest(data_dir: Path) -> str:
+    """Digest of the data folder's files that are not the dataset's tables (see the module doc)."""
+    h = hashlib.sha256(b"other data files")
+    root = Path(data_dir)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for fn in sorted(filenames):
+            p = Path(dirpath) / fn
+            rel = p.relative_to(root).as_posix()
+            if rel in DATASET_FILES or ignored_data_file(rel):
+                continue
+            try:
+                h.update(rel.encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
+            except OSError as err:
+                h.update(f"{rel} unreadable: {err}".encode())
+    return h.hexdigest()
 
 
 def _sha(*parts: Any) -> str:
@@ -194,8 +228,11 @@ def package_versions(names: Iterable[str] = OUTPUT_PACKAGES) -> dict[str, str]:
 def _fontconfig_key() -> list:
     env = [os.environ.get(k) for k in ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT", "XDG_CACHE_HOME")]
     places = []
-    for p in FONTCONFIG_PLACES:
-        p = os.path.expanduser(p)
+    folders = [os.path.expanduser(p) for p in FONT_FOLDERS]
+    for top in folders:
+        with contextlib.suppress(OSError):
+            folders += sorted(e.path for e in os.scandir(top) if e.is_dir(follow_symlinks=False))
+    for p in [*FONTCONFIG_CONF, *folders]:
         try:
             places.append([p, os.stat(p).st_mtime_ns])
         except OSError:
@@ -348,11 +385,12 @@ class BuildDigests:
         self.snapshot = snapshot
         self.as_of = as_of
         try:
-            cache = json.loads(self.path.read_text(encoding="utf-8"))
+            self._on_disk = self.path.read_text(encoding="utf-8")
+            cache = json.loads(self._on_disk)
             if not isinstance(cache, dict) or cache.get("schema") != SCHEMA:
                 cache = {}
         except (OSError, ValueError):
-            cache = {}
+            self._on_disk, cache = None, {}
         self.cache = {"schema": SCHEMA, "code": cache.get("code") or {}, "tools": cache.get("tools") or {},
                       "data": cache.get("data") or {}}
         before = json.dumps(self.cache, sort_keys=True)
@@ -367,7 +405,8 @@ class BuildDigests:
             fp = [pkey, self.tools, print_font_key(snapshot.dir)]
             self._entry["print_font"] = fp
         self.print_font = fp[2]
-        self.static = _sha("static", self.code, self.tools, self.print_font)
+        self.other_files = other_files_digest(snapshot.dir)
+        self.static = _sha("static", self.code, self.tools, self.print_font, self.other_files)
         self._dirty = json.dumps(self.cache, sort_keys=True) != before or entry is None
         self._ds = None
         self.invalid: str | None = None
@@ -448,8 +487,13 @@ class BuildDigests:
         data[self._entry_key] = self._entry  # most recent last
         while len(data) > KEEP_SNAPSHOTS:
             data.pop(next(iter(data)))
+        text = json.dumps(self.cache, ensure_ascii=False)
+        if text == self._on_disk:
+            self._dirty = False
+            return
         try:
-            write_atomic(self.path, json.dumps(self.cache, ensure_ascii=False))
+            write_atomic(self.path, text)
+            self._on_disk = text
         except OSError:
             return  # a cache: the next build computes it again
         self._dirty = False
