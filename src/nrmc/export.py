@@ -52,6 +52,7 @@ CHROMIUM_ARGS = [
 ]
 
 PDF_MARGIN = {"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"}
+RECYCLE_PAGE_AFTER = 12  # documents printed on one browser page before it is replaced by a fresh one
 
 # Print layout, done in the browser where heights are known (the HTML itself is not paginated):
 # - each summary page (`section.page.summary`) is exactly one A4 page: its chart marked `.flex`
@@ -556,6 +557,7 @@ class PdfPrinter:
         self._context = None
         self._pages: asyncio.Queue | None = None
         self._lock: asyncio.Lock | None = None
+        self._uses: dict[int, int] = {}
 
     async def __aenter__(self) -> "PdfPrinter":
         await self.start()
@@ -680,9 +682,15 @@ class PdfPrinter:
                 # tagging also writes /Lang from <html lang>.
                 outline=True, tagged=True)
             ok = True
+            self._uses[id(page)] = uses = self._uses.get(id(page), 0) + 1
+            if uses >= RECYCLE_PAGE_AFTER:
+                # A reused page's renderer grows by about 5 MB per document: a fresh one now and then
+                # keeps a build of 64 briefings at the memory of a few.
+                self._uses.pop(id(page), None)
+                ok = False
             return data
         finally:
-            if not ok and page is not None:  # a page in an unknown state is not reused
+            if not ok and page is not None:  # a page in an unknown state (or worn) is not reused
                 try:
                     await page.close()
                 except Exception:
