@@ -54,29 +54,32 @@ def test_build_is_split_by_concern():
 # Digests
 # ---------------------------------------------------------------------------------------------
 
-def test_inputs_digest_follows_data_files(data_dir):
-    first = state.inputs_digest(data_dir)
-    assert state.inputs_digest(data_dir) == first
+def test_snapshot_digest_follows_data_files(data_dir):
+    first = state.read_data(data_dir)[1]
+    assert state.read_data(data_dir)[1] == first
     (data_dir / "metrics.csv").write_text("subject_id\n", encoding="utf-8")
-    second = state.inputs_digest(data_dir)
+    second = state.read_data(data_dir)[1]
     assert second != first
     (data_dir / "metrics.csv").write_text("subject_id\nx\n", encoding="utf-8")
-    assert state.inputs_digest(data_dir) != second
+    assert state.read_data(data_dir)[1] != second
 
 
-def test_scope_digest_follows_notebook_and_parameters_but_not_the_data_path(data_dir, tmp_path):
+def test_briefing_digest_follows_notebook_and_parameters_but_not_the_data_path(data_dir, tmp_path):
+    from nrmc.digests import briefing_digest
+
     nb = tmp_path / "province.ipynb"
     shutil.copy(STUBS / "province.ipynb", nb)
-    common = state.inputs_digest(data_dir)
     anhui = resolve_scope("anhui", data_dir)
     p = parameters.parameters_for(anhui, lang="zh", data_dir=data_dir)
     assert p == {"province": "anhui", "lang": "zh", "data_dir": str(data_dir)}
-    d = state.scope_digest(common, nb, p)
-    assert d == state.scope_digest(common, nb, {**p, "data_dir": "/elsewhere/same/content"})
-    assert d != state.scope_digest(common, nb, {**p, "lang": "en"})
-    assert d != state.scope_digest(common, nb, {**p, "as_of": "2023-12-31"})
+    d = briefing_digest("static", "data", nb, p)
+    assert d == briefing_digest("static", "data", nb, {**p, "data_dir": "/elsewhere/same/content"})
+    assert d != briefing_digest("static", "data", nb, {**p, "lang": "en"})
+    assert d != briefing_digest("static", "data", nb, {**p, "as_of": "2023-12-31"})
+    assert d != briefing_digest("static", "other data", nb, p)
+    assert d != briefing_digest("other code", "data", nb, p)
     nb.write_bytes(nb.read_bytes() + b" ")
-    assert d != state.scope_digest(common, nb, p)
+    assert d != briefing_digest("static", "data", nb, p)
 
 
 def test_national_gets_no_province_parameter(data_dir):
@@ -387,7 +390,9 @@ def test_out_equal_to_inside_or_around_the_data_is_refused(tmp_path, where):
 def fake_run(edit=None):
     """A stand-in for running the notebooks: commits small files through the real commit code."""
 
-    def run(todo, out, snap, *, formats, on_result=None, done=0, total=0, **kw):
+    def run(plan, out, snap, *, formats, on_result=None, done=0, total=0, report_skipped=None, **kw):
+        todo, skipped = plan()
+        report_skipped(skipped)
         if edit:
             edit()
         results = []
@@ -430,9 +435,9 @@ def test_a_data_edit_during_a_build_makes_the_next_build_rebuild(tmp_path, monke
     data = tmp_path / "data"
     shutil.copytree(MINIMAL, data)
 
-    def edit():
+    def edit():  # a new figure about Anhui's centre arrives while the build runs
         with open(data / "metrics.csv", "a", encoding="utf-8") as f:
-            f.write("\n")
+            f.write("AH-01,new_technologies,,460,,项,2025-11,publication,cumulative,S01,460项,,,,\n")
 
     monkeypatch.setattr(b, "_run_jobs", fake_run(edit))
     b.build(["anhui"], tmp_path / "r", langs="zh", data_dir=data, notebooks_dir=STUBS)
@@ -450,7 +455,8 @@ def test_a_language_built_from_old_data_is_not_linked_as_current(tmp_path, monke
     shutil.copytree(MINIMAL, data)
     monkeypatch.setattr(b, "_run_jobs", fake_run())
     b.build(["anhui"], tmp_path / "r", data_dir=data, notebooks_dir=STUBS)
-    (data / "README.md").write_text("changed", encoding="utf-8")
+    with open(data / "metrics.csv", "a", encoding="utf-8") as f:
+        f.write("AH-01,new_technologies,,460,,项,2025-11,publication,cumulative,S01,460项,,,,\n")
     b.build(["anhui"], tmp_path / "r", langs="zh", data_dir=data, notebooks_dir=STUBS)
     zh = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
     en = (tmp_path / "r" / "en" / "index.html").read_text(encoding="utf-8")
@@ -497,9 +503,9 @@ def test_build_passes_the_capped_jobs_and_tells_the_user(tmp_path, monkeypatch, 
     shutil.copytree(MINIMAL, data)
     seen = {}
 
-    def run(todo, out, snap, **kw):
+    def run(plan, out, snap, **kw):
         seen.update(kw)
-        return fake_run()(todo, out, snap, **kw)
+        return fake_run()(plan, out, snap, **kw)
 
     monkeypatch.setattr(b, "_run_jobs", run)
     messages = []

@@ -57,6 +57,21 @@ def test_duplicate_center_id(bad_data):
     assert "'AH-01'" in dup[0].reason
 
 
+def test_a_figure_entered_twice_names_both_lines(tmp_path):
+    """A metrics row pasted twice (its breakdown and flag empty) is a duplicate, not a crash."""
+    import shutil
+
+    from conftest import MINIMAL
+
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data)
+    lines = (data / "metrics.csv").read_text(encoding="utf-8").splitlines()
+    (data / "metrics.csv").write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    probs, _ = problems(data)
+    assert [(p.file, p.line) for p in probs] == [("metrics.csv", len(lines) + 1)]
+    assert "duplicate figure" in probs[0].reason and "line 2" in probs[0].reason
+
+
 def test_non_numeric_value(bad_data):
     probs, _ = problems(bad_data("non_numeric_value"))
     assert [(p.file, p.line, p.column) for p in probs] == [("metrics.csv", 4, "value")]

@@ -146,3 +146,69 @@ def test_header_works_with_any_extra_meta_keys_and_keeps_them_all():
     assert resources["nrmc"]["as_of"] == "2025-11-30"
     assert resources["nrmc"]["title"] == "安徽省国家区域医疗中心简报"  # None and dicts never become header text
     assert "n_centres" not in page and "2019-01" not in page
+
+
+def _nbconvert_way(nb):
+    """The page as nbconvert's own HTMLExporter makes it (with its BeautifulSoup pass)."""
+    from nbconvert.exporters import HTMLExporter
+
+    class Reference(export.BriefingHTMLExporter):
+        def _render(self, nb, resources, **kw):
+            return HTMLExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return Reference().from_notebook_node(nb)[0]
+
+
+def _as_a_browser_reads_it(page: str) -> str:
+    """The document tree an HTML5 parser (as in a browser) builds from `page`, written out with
+    attributes sorted, class lists normalised and runs of white space collapsed."""
+    import re
+
+    html5lib = pytest.importorskip("bleach._vendor.html5lib")  # nbconvert's dependency bleach vendors it
+    out = []
+    space = re.compile(r"\s+")
+
+    def walk(el):
+        attrs = sorted((k, " ".join(v.split()) if k == "class" else v) for k, v in el.attrib.items())
+        out.append(f"<{el.tag} {attrs}>" + space.sub(" ", el.text or ""))
+        for child in el:
+            walk(child)
+        out.append(f"</{el.tag}>" + space.sub(" ", el.tail or ""))
+
+    walk(html5lib.parse(page, namespaceHTMLElements=False))
+    return "".join(out)
+
+
+def test_html_export_without_beautifulsoup_gives_nbconvert_s_document(ds):
+    """The exporter skips nbconvert's BeautifulSoup re-serialisation (the slowest part of an export)
+    and makes its edits on the text: a browser builds the same document as from nbconvert's page
+    (checked for a real briefing's outputs, a Markdown heading, whose anchor nbconvert writes as
+    <a … />, and an <img> without alt text)."""
+    from nrmc.briefing import ProvinceBriefing
+
+    b = ProvinceBriefing("anhui", ds=ds)
+    nb = executed_notebook()
+    nb.cells[1].outputs += [new_output("display_data", data={"text/html": part._repr_html_()})
+                            for part in (b.title(), b.summary(), b.analysis(), b.annex())]
+    nb.cells[1].outputs.append(new_output("display_data", data={"text/html": "<p><img src='x.png'></p>"}))
+    ours = to_html(nb)[0]
+    assert 'alt="No description has been provided for this image"' in ours
+    assert "/>" not in ours.replace("<br/>", "").split("<main", 1)[1].split("<svg", 1)[0]
+    assert _as_a_browser_reads_it(ours) == _as_a_browser_reads_it(_nbconvert_way(nb))
+
+
+def test_accessibility_edits_match_nbconvert_s():
+    from bs4 import BeautifulSoup
+
+    page = ('<img src="a.png"><img alt="" src=b><img data-alt="x" src="c"/><main class="jp-Notebook">'
+            '<h2 id="a">A<a class="anchor-link" href="#a" /></h2><p>after</p><br/><svg><path d="M0"/></svg>'
+            '<style>a/>b {}</style>'
+            '<div class="jp-Cell-inputWrapper x">a</div><div class="y jp-OutputArea-output" id=q>b</div>'
+            '<div class="jp-OutputArea-output" tabindex="1">c</div><div class="jp-OutputArea-child">d</div></main>')
+    soup = BeautifulSoup(page, "html.parser")
+    for elem in soup.select("img:not([alt])"):
+        elem.attrs["alt"] = "No description has been provided for this image"
+    for elem in soup.select(".jp-Notebook div.jp-Cell-inputWrapper, .jp-Notebook div.jp-OutputArea-output"):
+        elem.attrs["tabindex"] = "0"
+    assert str(BeautifulSoup(export.accessibility_edits(page), "html.parser")) == str(soup)
+    assert export.accessibility_edits("<p>no notebook</p>") == "<p>no notebook</p>"

@@ -35,8 +35,9 @@ from nrmc import __version__
 from nrmc.checks import BuildError, _inside, check_paths, preflight, prepare_out
 from nrmc.layout import FORMATS, LANGS, STATE_DIR, Layout
 from nrmc.parameters import ParameterError, normalize_as_of, notebook_for, parameters_for
-from nrmc.state import (DataSnapshot, build_lock, commit_briefing, common_digest, is_up_to_date, prune_snapshots,
-                        record_failure, recover, scope_dict, scope_digest, snapshot_data, write_atomic)
+from nrmc.digests import BuildDigests
+from nrmc.state import (DataSnapshot, build_lock, commit_briefing, is_up_to_date, prune_snapshots, record_failure,
+                        recover, scope_dict, snapshot_data, write_atomic)
 
 # A cell of these notebooks takes seconds; a minute is a cell in trouble, five minutes a hang.
 DEFAULT_TIMEOUT = 300.0
@@ -242,25 +243,26 @@ def build(
         except OSError as err:
             raise BuildError(f"cannot read the data directory {data}: {err.strerror or err}"
                              + (f" ({err.filename})" if err.filename else "")) from err
-        common = common_digest(snap.digest)
-        todo: list[_Job] = []
-        results: list[ScopeResult] = []
+        digests = BuildDigests(out / STATE_DIR, snap, as_of)
+        codes = [_code(s) for s in [*selected, *index_scopes]]
         total = len(selected) * len(langs)
-        for scope in selected:
-            nbpath = notebook_for(scope, nbdir)
-            for lg in langs:
-                layout = Layout(out, lg)
-                params = parameters_for(scope, lang=lg, data_dir=snap.dir, as_of=as_of)
-                digest = scope_digest(common, nbpath, params)
-                if not force and is_up_to_date(layout, scope.slug, digest, formats):
-                    r = ScopeResult(scope.slug, _scope_name(scope, lg), "skipped", lang=lg)
-                    results.append(r)
-                    if on_result:
-                        on_result(r, len(results), total)
-                else:
-                    todo.append(_Job(scope, lg, layout, nbpath, params, digest))
-        ran = False
-        try:
+
+        def plan() -> tuple[list[_Job], list[ScopeResult]]:
+            """The briefings to build (national first: the longest) and the ones skipped as current;
+            raises BuildError when the data cannot be built from (preflight)."""
+            digests.prepare(codes)
+            todo: list[_Job] = []
+            skipped: list[ScopeResult] = []
+            for scope in sorted(selected, key=lambda s: s.kind != "national"):
+                nbpath = notebook_for(scope, nbdir)
+                for lg in langs:
+                    layout = Layout(out, lg)
+                    params = parameters_for(scope, lang=lg, data_dir=snap.dir, as_of=as_of)
+                    digest = digests.briefing(scope, nbpath, params)
+                    if not force and is_up_to_date(layout, scope.slug, digest, formats):
+                        skipped.append(ScopeResult(scope.slug, _scope_name(scope, lg), "skipped", lang=lg))
+                    else:
+                        todo.append(_Job(scope, lg, layout, nbpath, params, digest))
             if todo:
                 try:
                     preflight(snap.dir, formats, shown_as=data, as_of=as_of)
@@ -268,21 +270,63 @@ def build(
                     with contextlib.suppress(OSError):
                         prune_snapshots(out, keep=())  # this data was never used: keep no copy of it
                     raise
-                from nrmc.limits import plan_parallelism
+            return todo, skipped
 
-                n_jobs, pages, note = plan_parallelism(jobs, len(todo), pdf="pdf" in formats)
-                if note:
-                    say(note)
+        results: list[ScopeResult] = []
+
+        def report_skipped(skipped: list[ScopeResult]) -> None:
+            for r in skipped:
+                results.append(r)
+                if on_result:
+                    on_result(r, len(results), total)
+
+        def parallelism(n_max: int) -> dict:
+            from nrmc.limits import plan_parallelism
+
+            n_jobs, pages, note = plan_parallelism(jobs, n_max, pdf="pdf" in formats)
+            if note:
+                say(note)
+            return {"jobs": n_jobs, "pages": pages}
+
+        def warm() -> None:
+            """While the notebooks run: draw the front pages' map with the links it will have when
+            every briefing is built (the final front page then finds it in the chart cache)."""
+            if "html" not in formats:
+                return
+            from nrmc.frontpage import render_frontpage
+
+            for lg in langs:
+                lay = Layout(out, lg)
+                guess = [{"kind": s.kind, "code": getattr(s, "code", "") or "", "status": "ok",
+                          "links": {"html": lay.href(lay.output(s.slug, "html"))}} for s in index_scopes]
+                with contextlib.suppress(Exception):
+                    render_frontpage(lg, guess, data_dir=snap.dir)
+
+        ran = False
+        try:
+            if force or digests.missing(codes):
+                # Reading the data for the digests takes seconds: the kernels and the browser start
+                # meanwhile (and are closed again if nothing turns out to need building).
                 ran = True
-                results += _run_jobs(todo, out, snap, formats=formats, jobs=n_jobs, pages=pages, cwd=nbdir,
-                                     timeout=timeout, on_result=on_result, on_message=say,
-                                     done=len(results), total=total)
-            _write_indexes(out, index_scopes, langs, common, nbdir, as_of, data, say)
+                results += _run_jobs(plan, out, snap, formats=formats, **parallelism(total), cwd=nbdir,
+                                     timeout=timeout, on_result=on_result, on_message=say, total=total,
+                                     report_skipped=report_skipped, done=len(results), warm=warm)
+            else:
+                todo, skipped = plan()
+                report_skipped(skipped)
+                if todo:
+                    ran = True
+                    results += _run_jobs(lambda: (todo, []), out, snap, formats=formats, **parallelism(len(todo)),
+                                         cwd=nbdir, timeout=timeout, on_result=on_result, on_message=say, total=total,
+                                         report_skipped=report_skipped, done=len(results), warm=warm)
+            _write_indexes(out, index_scopes, langs, digests, nbdir, as_of, snap.dir, say)
         except KeyboardInterrupt:
             if ran:  # what was finished before the interruption is on the front page
                 with contextlib.suppress(Exception):
-                    _write_indexes(out, index_scopes, langs, common, nbdir, as_of, data, say)
+                    _write_indexes(out, index_scopes, langs, digests, nbdir, as_of, snap.dir, say)
             raise
+        finally:
+            digests.save()
         with contextlib.suppress(OSError):
             prune_snapshots(out, keep=[snap.dir.name])
     order = {(s.slug, lg): i for i, (s, lg) in enumerate((s, lg) for s in selected for lg in langs)}
@@ -290,24 +334,33 @@ def build(
     return BuildSummary(results, time.monotonic() - t0, out)
 
 
-def _write_indexes(out: Path, scopes: Sequence, langs: Sequence[str], common: str, nbdir: Path,
+def _code(scope) -> str | None:
+    return None if scope.kind == "national" else (getattr(scope, "code", None) or scope.slug)
+
+
+def _write_indexes(out: Path, scopes: Sequence, langs: Sequence[str], digests: BuildDigests, nbdir: Path,
                    as_of: str | None, data: Path, say: Callable[[str], None]) -> None:
     """Front pages of the languages built, and of the other language when it already has one (its
-    links to this language may have changed)."""
+    links to this language may have changed). `data` is the build's snapshot of the data."""
     from nrmc.index import write_index
 
-    digests = {lg: {s.slug: scope_digest(common, notebook_for(s, nbdir), parameters_for(s, lang=lg, as_of=as_of))
+    wanted = [lg for lg in LANGS if lg in langs or Layout(out, lg).index.exists()]
+    if not wanted:
+        return
+    current = {lg: {s.slug: digests.briefing(s, notebook_for(s, nbdir), parameters_for(s, lang=lg, as_of=as_of))
                     for s in scopes} for lg in LANGS}
-    for lg in LANGS:
-        if lg in langs or Layout(out, lg).index.exists():
-            try:
-                write_index(out, lg, scopes, digests, data_dir=data, langs_built=langs)
-            except OSError as err:
-                say(f"could not write {Layout(out, lg).index}: {err.strerror or err}")
+    for lg in wanted:
+        try:
+            write_index(out, lg, scopes, current, data_dir=data, langs_built=langs,
+                        inputs_key=digests.frontpage)
+        except OSError as err:
+            say(f"could not write {Layout(out, lg).index}: {err.strerror or err}")
 
 
-def _run_jobs(todo: list[_Job], out: Path, snap: DataSnapshot, **kw) -> list[ScopeResult]:
-    results = asyncio.run(_run_jobs_async(todo, out, snap, **kw))
+def _run_jobs(plan: Callable[[], tuple[list[_Job], list[ScopeResult]]], out: Path, snap: DataSnapshot,
+              **kw) -> list[ScopeResult]:
+    """Start the kernels and the browser, run `plan()` in a thread meanwhile, then build its jobs."""
+    results = asyncio.run(_run_jobs_async(plan, out, snap, **kw))
     if results is None:
         raise KeyboardInterrupt
     return results
@@ -329,8 +382,9 @@ def _data_hint(error: str, traceback_text: str, snap: DataSnapshot) -> str:
     return error.replace(str(snap.dir), str(snap.source))
 
 
-async def _run_jobs_async(todo: list[_Job], out: Path, snap: DataSnapshot, *, formats, jobs, pages, cwd, timeout,
-                          on_result, on_message, done, total) -> list[ScopeResult] | None:
+async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs, pages, cwd, timeout,
+                          on_result, on_message, total, report_skipped, done,
+                          warm=None) -> list[ScopeResult] | None:
     from concurrent.futures import ThreadPoolExecutor
 
     import nbformat
@@ -352,7 +406,7 @@ async def _run_jobs_async(todo: list[_Job], out: Path, snap: DataSnapshot, *, fo
             trace.append((slug, name, round(start, 3), round(time.monotonic() - t0, 3)))
 
     results: list[ScopeResult] = []
-    pool = KernelPool(min(jobs, len(todo)), cwd=cwd, data_dir=snap.dir)
+    pool = KernelPool(jobs, cwd=cwd, data_dir=snap.dir)
     if "pdf" in formats:
         from nrmc import fonts
 
@@ -455,23 +509,41 @@ async def _run_jobs_async(todo: list[_Job], out: Path, snap: DataSnapshot, *, fo
             previous = signal.getsignal(sig)
             loop.add_signal_handler(sig, on_signal)
             signals.append((sig, previous))
+    starting: asyncio.Future | None = None
+
+    async def settle_starts():
+        # Cancelling a browser half-way through its start leaves Playwright's futures with
+        # exceptions nobody reads (printed as tracebacks): let the starts finish, then close.
+        if starting is not None:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(starting), 60)
+
     try:
         loop.run_in_executor(cpu, warm_exporter)
         starts = [pool.start()]
         if printer is not None:
             starts.append(printer.start())
-        started = await asyncio.gather(*starts, return_exceptions=True)
-        for res in started:
+        starting = asyncio.ensure_future(asyncio.gather(*starts, return_exceptions=True))
+        todo, skipped = await loop.run_in_executor(None, plan)
+        counter["done"] += len(skipped)
+        report_skipped(skipped)
+        if not todo:
+            return results
+        if warm is not None:
+            loop.run_in_executor(None, warm)
+        for res in await asyncio.shield(starting):
             if isinstance(res, BaseException):
                 raise BuildError(str(res)) from res
         await asyncio.gather(*(one(job) for job in todo))
     except asyncio.CancelledError:
         if interrupted.is_set():
+            await settle_starts()
             return None  # _run_jobs raises KeyboardInterrupt once the kernels and the browser are closed
         raise
     except KernelUnavailable as err:
         raise BuildError(str(err)) from err
     finally:
+        await settle_starts()
         if os.environ.get("NRMC_TRACE"):
             with contextlib.suppress(OSError):
                 write_atomic(out / STATE_DIR / "trace.json", json.dumps(trace))

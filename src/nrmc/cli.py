@@ -1,4 +1,5 @@
-"""Command line: `nrmc build`, `nrmc list`, `nrmc validate`, `nrmc init` (also `python -m nrmc`)."""
+"""Command line: `nrmc build`, `nrmc preview`, `nrmc list`, `nrmc validate`, `nrmc init` (also
+`python -m nrmc`)."""
 from __future__ import annotations
 
 import os
@@ -147,6 +148,59 @@ def build(scopes, out_dir, formats, langs, jobs, timeout, as_of, force, data_dir
     summary.seconds = max(summary.seconds, time.monotonic() - t0)
     click.echo(summary.text())
     sys.exit(0 if summary.ok else 1)
+
+
+@main.command()
+@click.argument("scopes", nargs=-1, metavar="[SCOPE]...")
+@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False),
+              help="Folder served and kept built (the same layout as `nrmc build`).")
+@click.option("--lang", "langs", default="zh,en", show_default=True, callback=_langs, metavar="zh|en|zh,en",
+              help="Language(s) kept built.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+              help="Data folder to watch (default: $NRMC_DATA, else the dataset that comes with nrmc).")
+@click.option("--notebooks", "notebooks_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder holding province.ipynb and national.ipynb (as for `nrmc build`).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True,
+              help="Port on localhost (the next free one is taken when it is busy; 0: any free port).")
+@click.option("--pdf/--no-pdf", default=True, show_default=True,
+              help="Also print each rebuilt briefing's PDF, in the background after its HTML.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Kernels kept warm (default: number of cores, capped to what the machine can carry).")
+def preview(scopes, out_dir, langs, data_dir, notebooks_dir, port, pdf, jobs):
+    """Serve the briefings on localhost and rebuild them as the data changes.
+
+    Watches the data folder, the notebooks and the nrmc package; a saved change rebuilds the
+    briefings whose inputs changed (open pages first, on kernels and a browser kept warm) and
+    reloads the pages open in a browser. Invalid data is shown on the pages, which keep the last
+    good briefings. SCOPE as for `nrmc build` (none: all 31 provinces and national). Ctrl-C stops.
+    """
+    import time
+
+    from nrmc import build as b
+    from nrmc import preview as pv
+    from nrmc.regions import UnknownProvinceError
+
+    def say(text: str) -> None:
+        click.echo(f"[{time.strftime('%H:%M:%S')}] {text}")
+
+    try:
+        data = Path(data_dir).expanduser().resolve() if data_dir else b.default_data_dir()
+        result = pv.serve(scopes or None, Path(out_dir), data, notebooks_dir, langs=langs, port=port, pdf=pdf,
+                          jobs=jobs, say=say)
+    except UnknownProvinceError as err:
+        _echo_err(f"nrmc preview: {err}")
+        sys.exit(EXIT_USAGE)
+    except b.BuildError as err:
+        _echo_err(f"nrmc preview: {err}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        result = "stop"
+    if result == "restart":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "nrmc", *sys.argv[1:]])
+    click.echo("nrmc preview: stopped; kernels and browser closed.")
+    sys.exit(0)
 
 
 def _pad(text: str, width: int) -> str:

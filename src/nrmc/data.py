@@ -817,7 +817,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         key = m[key_cols].astype(str)
         dup = key.duplicated(keep="first")
         if dup.any():
-            first = m["_line"].groupby([key[c] for c in key_cols]).transform("first")
+            first = m["_line"].groupby([key[c] for c in key_cols], dropna=False).transform("first")
             for idx in m.index[dup]:
                 problems.append(Problem("metrics.csv", int(m.at[idx, "_line"]), None,
                                         "duplicate figure: same subject, metric, breakdown, date, period and source "

@@ -11,11 +11,11 @@ import hashlib
 import json
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from nrmc import __version__
 from nrmc.layout import LANGS, STATE_DIR, Layout
-from nrmc.state import current_outputs, existing_outputs, package_digest, read_state, write_atomic
+from nrmc.state import current_outputs, existing_outputs, read_state, write_atomic
 
 
 def display_order(scopes: Iterable) -> list:
@@ -89,16 +89,25 @@ def build_info(entries: list[dict], langs_built: Sequence[str]) -> dict:
 
 
 def write_index(out_root: Path, lang: str, scopes: Sequence, digests: dict[str, dict[str, str]], *,
-                data_dir: Path, langs_built: Sequence[str]) -> Path:
-    """Render and write `index.html` of `lang`, only when what it shows changed (not for a new date)."""
+                data_dir: Path, langs_built: Sequence[str], inputs_key: Callable[[], str] | None = None) -> Path:
+    """Render and write `index.html` of `lang`, only when what it shows changed: an entry, the build
+    status, or what `inputs_key()` digests (the build passes nrmc.digests' front-page digest: its
+    code and the data of its map); not for a new date. Without `inputs_key`, the code digest and
+    the data folder's files are used."""
     from nrmc.frontpage import render_frontpage
 
     layout = Layout(Path(out_root), lang)
     entries = entries_for(out_root, lang, scopes, digests)
     info = build_info(entries, langs_built)
-    key = hashlib.sha256(json.dumps([entries, {k: v for k, v in info.items() if k != "generated"},
-                                     package_digest()], sort_keys=True, ensure_ascii=False,
-                                    default=str).encode()).hexdigest()
+    if inputs_key is None:
+        from nrmc.digests import code_digest
+        from nrmc.state import read_data
+
+        extra = [code_digest(), read_data(Path(data_dir))[1]]
+    else:
+        extra = inputs_key()
+    key = hashlib.sha256(json.dumps([entries, {k: v for k, v in info.items() if k != "generated"}, extra],
+                                    sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
     record = Path(out_root) / STATE_DIR / f"index-{lang}.json"
     try:
         old = json.loads(record.read_text(encoding="utf-8"))

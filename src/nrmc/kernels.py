@@ -6,8 +6,10 @@
     result = await execute_notebook(pool, nb, cwd=notebooks_dir, timeout=300)
 
 - A pool of `size` long-lived kernels, started one after another (no port races), each warmed up
-  once (pandas, matplotlib, nrmc, the dataset) and reset between notebooks (`%reset -f`, figures
-  closed, rcParams and cwd restored).
+  once (pandas, matplotlib, nrmc and its briefings, the dataset, the CJK font's metrics) and reset
+  as soon as a notebook is done with it (namespace as after the warm-up, figures closed, rcParams,
+  warnings and cwd restored), so the next notebook starts at once. Kernels are handed out first
+  come, first served.
 - Papermill injects the parameters; nbclient runs the cells on a warm kernel. A kernel whose run
   failed is thrown away and replaced in the background.
 """
@@ -26,44 +28,78 @@ class KernelUnavailable(RuntimeError):
 
 _STATE_MODULE = "_nrmc_build_state"
 
-WARMUP_CODE = """
-import importlib as _il, os as _os, sys as _sys, types as _types, warnings as _w
-for _name in ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython.display", "nrmc",
-              "nrmc.regions", "nrmc.data", "nrmc.coverage", "nrmc.specialty", "nrmc.performance",
-              "nrmc.charts"):
-    try:
-        _il.import_module(_name)
-    except Exception:
-        pass
-try:  # load (and cache) the dataset once per kernel
-    _sys.modules["nrmc"].load({data_dir!r})
-except Exception:
-    pass
-_st = _types.ModuleType({state!r})
-_st.cwd = {cwd!r}
-_st.warnings = list(_w.filters)
-try:
-    import matplotlib as _mpl
-    _st.rc = dict(_mpl.rcParams)
-except Exception:
-    _st.rc = None
-_sys.modules[{state!r}] = _st
-"""
+# Run in the kernel (this module imports only the standard library at its top, so the kernel can
+# import it): `_warm_up` once per kernel, `_reset` between two notebooks.
+WARMUP_CODE = '__import__("nrmc.kernels", fromlist=["_warm_up"])._warm_up(get_ipython(), {data_dir!r}, {cwd!r})'
+RESET_CODE = '__import__("nrmc.kernels", fromlist=["_reset"])._reset(get_ipython())'
+WARM_IMPORTS = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython.display", "nrmc", "nrmc.regions",
+                "nrmc.data", "nrmc.coverage", "nrmc.specialty", "nrmc.performance", "nrmc.charts", "nrmc.briefing")
 
-RESET_CODE = """
-import sys as _sys, os as _os, warnings as _w
-_st = _sys.modules.get({state!r})
-if _st is not None:
-    _os.chdir(_st.cwd)
-    _w.filters[:] = _st.warnings
-    if _st.rc is not None and "matplotlib.pyplot" in _sys.modules:
-        import matplotlib as _mpl, matplotlib.pyplot as _plt
-        _plt.close("all")
-        with _w.catch_warnings():
-            _w.simplefilter("ignore")
-            _mpl.rcParams.update(_st.rc)
-get_ipython().run_line_magic("reset", "-f")
-"""
+
+def _warm_up(ip, data_dir: str, cwd: str) -> None:
+    """In a new kernel: import what the notebooks use, load (and cache) the dataset, read the CJK
+    font's metrics, and remember what `_reset` restores (namespace, cwd, warnings, rcParams)."""
+    import importlib
+    import sys
+    import types
+    import warnings
+
+    for name in WARM_IMPORTS:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    with contextlib.suppress(Exception):
+        sys.modules["nrmc"].load(data_dir)
+    with contextlib.suppress(Exception):
+        sys.modules["nrmc.charts"].wrap("国家区域医疗中心 National Regional Medical Centres", 100.0)
+    st = types.ModuleType(_STATE_MODULE)
+    st.cwd = cwd
+    st.warnings = list(warnings.filters)
+    try:
+        import matplotlib
+
+        st.rc = dict(matplotlib.rcParams)
+    except Exception:  # noqa: BLE001
+        st.rc = None
+    st.names = set(ip.user_ns)
+    sys.modules[_STATE_MODULE] = st
+
+
+def _reset(ip) -> None:
+    """Between two notebooks: the user namespace back to what it was after the warm-up, figures
+    closed, rcParams, warnings and cwd restored. (Like `%reset -f`, without its full garbage
+    collection, which costs a few tenths of a second per notebook.)"""
+    import sys
+    import warnings
+
+    st = sys.modules.get(_STATE_MODULE)
+    if st is None:
+        ip.run_line_magic("reset", "-f")
+        return
+    os.chdir(st.cwd)
+    warnings.filters[:] = st.warnings
+    if st.rc is not None and "matplotlib.pyplot" in sys.modules:
+        import matplotlib
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            matplotlib.rcParams.update(st.rc)
+    ns = ip.user_ns
+    for k in [k for k in ns if k not in st.names]:
+        del ns[k]
+    with contextlib.suppress(Exception):
+        ip.history_manager.reset(new_session=False)  # In/Out and _oh: the inputs and results of the last notebook
+    for k in ("_oh", "Out"):
+        if isinstance(ns.get(k), dict):
+            ns[k].clear()
+    dh = ip.displayhook
+    dh._ = dh.__ = dh.___ = ""
+    ns.update({"_": "", "__": "", "___": ""})
+
+
+# Kernels keep no input history on disk (an SQLite write per cell, read by nobody).
+KERNEL_ARGS = ["--HistoryManager.enabled=False"]
 
 
 class _Kernel:
@@ -125,10 +161,10 @@ class KernelPool:
                 # IPC sockets in a private directory: no TCP ports to race for, nothing on the network.
                 km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
                                         ip=os.path.join(self._ipc_dir(), f"k{n}"))
-                await km.start_kernel(cwd=self.cwd, **self._log(n))
+                await km.start_kernel(cwd=self.cwd, extra_arguments=KERNEL_ARGS, **self._log(n))
             except Exception:
                 km = AsyncKernelManager(kernel_name=self.kernel_name)
-                await km.start_kernel(cwd=self.cwd, **self._log(n))
+                await km.start_kernel(cwd=self.cwd, extra_arguments=KERNEL_ARGS, **self._log(n))
             kc = km.client()
             kc.start_channels()
             try:
@@ -169,19 +205,42 @@ class KernelPool:
         return self._ipc
 
     async def acquire(self) -> _Kernel:
-        while True:
-            try:
-                return await asyncio.wait_for(self._free.get(), timeout=1.0)
-            except asyncio.TimeoutError:
+        """The next free kernel, first come first served (a clean one: reset when it was released)."""
+        get = asyncio.ensure_future(self._free.get())
+        try:
+            while True:
+                done, _ = await asyncio.wait({get}, timeout=1.0)
+                if done:
+                    return get.result()
                 if not self._all and not self._tasks:
                     raise KernelUnavailable(f"no Jupyter kernel could be started: {self._failed}")
+        except BaseException:
+            if get.done() and not get.cancelled():
+                self._free.put_nowait(get.result())  # handed over just as this waiter gave up: keep it
+            else:
+                get.cancel()
+            raise
 
     async def reset(self, k: _Kernel) -> None:
-        await k.kc.execute_interactive(RESET_CODE.format(state=_STATE_MODULE), silent=True,
-                                       store_history=False, timeout=60, output_hook=lambda msg: None)
+        await k.kc.execute_interactive(RESET_CODE, silent=True, store_history=False, timeout=60,
+                                       output_hook=lambda msg: None)
 
     def release(self, k: _Kernel) -> None:
-        self._free.put_nowait(k)
+        """Give a kernel back after a successful run: it is reset meanwhile, then handed out again
+        (or replaced when the reset fails)."""
+
+        async def clean():
+            try:
+                await self.reset(k)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a kernel that cannot be reset is not reused
+                await self._stop(k)
+                await self._add_one()
+                return
+            self._free.put_nowait(k)
+
+        self._spawn(clean())
 
     def replace(self, k: _Kernel) -> None:
         """Throw a kernel away (failed run, dead kernel) and start a fresh one in the background."""
@@ -295,7 +354,6 @@ async def execute_notebook(pool: KernelPool, nb, cwd: Path, timeout: float, *,
     manager.notebook_start()
     result = Execution(nb)
     try:
-        await pool.reset(k)
         client = NotebookClient(nb, km=k.km, kernel_name=pool.kernel_name, timeout=timeout,
                                 allow_errors=False, record_timing=True,
                                 resources={"metadata": {"path": str(cwd)}})

@@ -1,10 +1,10 @@
 """Build state: what a briefing was built from, replacing its files whole, and the build lock.
 
-- **Digests.** A build first reads the whole data directory once (small CSV files) into a snapshot,
-  `<out>/.state/snapshots/<digest>/`, and the notebooks run on that snapshot: the digest recorded
-  is of the data the build actually read, so an edit made during a build makes the next build
-  rebuild. A briefing's digest covers that data, every file of the nrmc package (code, templates),
-  its notebook and its parameters (scope, language, as-of date).
+- **Snapshot.** A build first reads the whole data directory once (small CSV files) into a snapshot,
+  `<out>/.state/snapshots/<digest>/`, and the notebooks run on that snapshot: the digests are of
+  the data the build actually read, so an edit made during a build makes the next build rebuild.
+  What a briefing's digest covers (its part of that data, its notebook and parameters, the code
+  and tools that change output) is the rule of `nrmc.digests`.
 - **State files.** `<out>/.state/<lang>/<slug>.json` records, for each output (html, pdf, the
   executed notebook), the digest it was built from and its size. An output is *current* when its
   digest is the briefing's digest today and the file is there with that size (a 0-byte or
@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import functools
 import hashlib
 import itertools
 import json
@@ -33,52 +32,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from nrmc import __version__
 from nrmc.layout import FORMATS, LANGS, NOTEBOOK_SUBDIR, STATE_DIR, TMP_PREFIX, Layout, is_temp
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 LOCK_NAME = ".build.lock"
 JOURNAL_DIR = "journal"
 SNAPSHOT_DIR = "snapshots"
-# Bump when the build itself changes what it writes for the same inputs.
-BUILD_SCHEMA = 2
 
 _counter = itertools.count(1)
 
 
 # ---------------------------------------------------------------------------------------------
-# Digests
+# The data snapshot
 # ---------------------------------------------------------------------------------------------
 
 def _skip_name(name: str) -> bool:
     return name.startswith(".") or name.endswith((".pyc", ".pyo")) or name == "__pycache__"
-
-
-def _walk_files(root: Path, skip_dirs: Iterable[Path] = ()) -> list[Path]:
-    skip = {Path(p).resolve() for p in skip_dirs}
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not _skip_name(d) and (here / d).resolve() not in skip)
-        out += [here / fn for fn in sorted(filenames) if not _skip_name(fn)]
-    return out
-
-
-def _files_digest(root: Path, h, skip_dirs: Iterable[Path] = ()) -> None:
-    if not root.exists():
-        h.update(f"missing:{root}".encode())
-        return
-    for p in _walk_files(root, skip_dirs):
-        h.update(p.relative_to(root).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(p.read_bytes()).digest())
-
-
-@functools.lru_cache(maxsize=1)
-def package_digest() -> str:
-    """Digest of every file of the nrmc package (code and templates): a change rebuilds everything."""
-    h = hashlib.sha256(f"nrmc {__version__} build {BUILD_SCHEMA}".encode())
-    _files_digest(PACKAGE_DIR, h)
-    return h.hexdigest()
 
 
 def read_data(data_dir: Path, skip_dirs: Iterable[Path] = ()) -> tuple[dict[str, bytes | None], str]:
@@ -150,29 +118,6 @@ def prune_snapshots(out_root: Path, keep: Iterable[str]) -> None:
     for d in root.iterdir():
         if d.is_dir() and not is_temp(d.name) and d.name not in used:
             shutil.rmtree(d, ignore_errors=True)
-
-
-def common_digest(data_digest: str) -> str:
-    """What every briefing depends on: the data and the package."""
-    return hashlib.sha256(f"{data_digest}\0{package_digest()}".encode()).hexdigest()
-
-
-def inputs_digest(data_dir: Path) -> str:
-    """common_digest of the data directory as it is now."""
-    return common_digest(read_data(Path(data_dir))[1])
-
-
-def scope_digest(common: str, notebook: Path, params: dict) -> str:
-    """Digest of one briefing: the common inputs, its notebook and its parameters (data path excluded:
-    the data's content is in `common`)."""
-    h = hashlib.sha256(common.encode())
-    try:
-        h.update(Path(notebook).read_bytes())
-    except OSError:
-        h.update(f"missing notebook {notebook}".encode())
-    params = {k: v for k, v in params.items() if k != "data_dir"}
-    h.update(json.dumps(params, sort_keys=True, ensure_ascii=False, default=str).encode())
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
