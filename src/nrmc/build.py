@@ -303,6 +303,7 @@ def build(
                     render_frontpage(lg, guess, data_dir=snap.dir)
 
         ran = False
+        keep_cache = False  # a build that fails before building (no browser, say) leaves no new file
         try:
             if force or digests.missing(codes):
                 # Reading the data for the digests takes seconds: the kernels and the browser start
@@ -320,13 +321,16 @@ def build(
                                          cwd=nbdir, timeout=timeout, on_result=on_result, on_message=say, total=total,
                                          report_skipped=report_skipped, done=len(results), warm=warm)
             _write_indexes(out, index_scopes, langs, digests, nbdir, as_of, snap.dir, say)
+            keep_cache = True
         except KeyboardInterrupt:
+            keep_cache = ran
             if ran:  # what was finished before the interruption is on the front page
                 with contextlib.suppress(Exception):
                     _write_indexes(out, index_scopes, langs, digests, nbdir, as_of, snap.dir, say)
             raise
         finally:
-            digests.save()
+            if keep_cache or any(r.status == "built" for r in results):
+                digests.save()
         with contextlib.suppress(OSError):
             prune_snapshots(out, keep=[snap.dir.name])
     order = {(s.slug, lg): i for i, (s, lg) in enumerate((s, lg) for s in selected for lg in langs)}
