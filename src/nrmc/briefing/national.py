@@ -263,8 +263,10 @@ class NationalBriefing(Briefing):
             provs = self.join(dict.fromkeys(provinces))
             title = T(f"来源给出获批、试运行或开诊日期的{len(rows)}个中心：{provs}",
                       f"The {len(rows)} centres whose approval, trial or opening dates the sources give: {provs}")
-            blocks.append(self.p(T("只有下图的中心有来源给出的获批、试运行或开诊日期；其余具名中心只见于2023年1月12日的“已建成”清单。实心标记为来源所述日期，空心为“不晚于”，虚线为预计；试运行不计为开诊。",
-                                   "Only the centres below have approval, trial or opening dates in the sources; the other named centres appear only on the list of 12 Jan 2023 headed “built”. Filled markers: stated dates; hollow: “by” a date; dashed: expected; trial operation is not counted as opening.")))
+            till = self.date(pd.Timestamp(self.ref_date).strftime("%Y-%m"), record=False)
+            blocks.append(self.p(T(f"只有下图的中心有来源给出的获批、试运行或开诊日期；其余具名中心只见于2023年1月12日的“已建成”清单。实心标记为来源所述日期，空心为“不晚于”，虚线为预计，灰线延至数据截止月份（{till}）；试运行不计为开诊。",
+                                   f"Only the centres below have approval, trial or opening dates in the sources; the other named centres appear only on the list of 12 Jan 2023 headed “built”. "
+                                   f"Filled markers: stated dates; hollow: “by” a date; dashed: expected; the grey line runs to the end of the data ({till}); trial operation is not counted as opening.")))
             blocks.append(self.figure(chart, title, self.source_line(*ids)))
         blocks.append(self.html(self.milestones_table(T("项目里程碑", "Programme milestones"), T("事件", "Event"))))
         return [{"kind": "analysis", "classes": [], "id": "timeline", "heading": T("进展：批次、获批与开诊", "Progress: batches, approvals and openings"),

@@ -1017,8 +1017,10 @@ class ProvinceBriefing(Briefing):
             title = T(f"{self.short}具名中心的进展（按来源所知的最远阶段）：{self.join(parts)}",
                       f"How far the named centres of {self.short} have got (furthest stage in the sources): {self.join(parts)}")
             ids = [e.source_id for r in self.approved.to_dict("records") for e in self.life[r["center_id"]].events]
-            blocks.append(self.p(T("实心标记为来源所述日期；空心标记为“不晚于”某日；虚线标记为来源的预计。试运行（含门诊先行开诊、过渡期运营）不计为开诊。",
-                                   "Filled markers: dates the sources state; hollow: “by” a date; dashed: an expectation. Trial operation (incl. outpatients-only openings and transitional operation) is not counted as opening.")))
+            till = self.date(end.strftime("%Y-%m"), record=False)
+            blocks.append(self.p(T(f"实心标记为来源所述日期；空心标记为“不晚于”某日；虚线标记为来源的预计；灰线从首个日期延至本简报数据的截止月份（{till}）。试运行（含门诊先行开诊、过渡期运营）不计为开诊。",
+                                   f"Filled markers: dates the sources state; hollow: “by” a date; dashed: an expectation; the grey line runs from the first date to the end of this briefing's data ({till}). "
+                                   "Trial operation (incl. outpatients-only openings and transitional operation) is not counted as opening.")))
             blocks.append(self.figure(chart, title, self.source_line(*ids)))
         else:
             ms = self.ds.milestones
