@@ -2,7 +2,7 @@
 #   make reports   build every briefing (HTML + PDF, Chinese and English) into reports/
 #   make test      run the tests (including a real end-to-end build)
 # Both set up what they need on first use and do nothing extra the second time.
-#   make test-fast the tests that need no real kernel or browser (under 2 minutes)
+#   make test-fast the tests that need no real kernel or browser, on every core (about 3 minutes on 2 cores)
 
 VENV    := .venv
 STAMP   := $(VENV)/.nrmc-installed
@@ -32,7 +32,7 @@ test: setup-test-system $(STAMP)
 
 # Everything that needs no Jupyter kernel and no browser.
 test-fast: setup-system $(STAMP)
-	$(VENV)/bin/pytest -m "not e2e" $(ARGS)
+	$(VENV)/bin/pytest -m "not e2e" -n auto $(ARGS)
 
 # Re-pin constraints.txt to what is installed now (after changing the ranges in pyproject.toml).
 constraints: $(STAMP)
