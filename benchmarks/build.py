@@ -170,7 +170,8 @@ def take_snapshot(work: Path) -> str:
     if SNAPSHOT.exists():
         shutil.rmtree(SNAPSHOT)
     SNAPSHOT.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD", "src", "notebooks", "data"],
+    # pyproject.toml: how nrmc knows it runs from a checkout (and finds the notebooks beside src/)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD", "pyproject.toml", "src", "notebooks", "data"],
                              capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(SNAPSHOT)], input=archive, check=True)
     return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,

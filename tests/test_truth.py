@@ -310,3 +310,12 @@ def test_unlike_province_totals_are_not_called_like_for_like(briefings):
         assert "同口径比较" not in text_of(briefings(scope)[1]), scope
     nat = text_of(briefings("national")[1])
     assert "措辞、日期不同" in nat and "same basis" not in text_of(briefings("national", "en")[1])
+
+
+def test_a_launch_before_the_opening_is_not_a_stage_beyond_it(briefings, ds):
+    # S01: 曙光安徽 2023年1月11日正式启动运营，2023年2月2日正式开诊
+    life = lifecycle.lifecycles(ds)["AH-06"]
+    assert life.current.stage == "open"
+    text = text_of(briefings("anhui")[1])
+    assert "开诊3个" in text and "正式运营1个" not in text
+    assert "正式启动运营（开诊前，计为试运行） 2023年1月11日" in text

@@ -218,7 +218,10 @@ def build(
     if not data.is_dir():
         raise BuildError(f"data directory not found: {data}" if not data.exists()
                          else f"the data directory {data} is a file, not a folder")
-    nbdir = Path(notebooks_dir).expanduser().resolve() if notebooks_dir else default_notebooks_dir(data)
+    try:
+        nbdir = Path(notebooks_dir).expanduser().resolve() if notebooks_dir else default_notebooks_dir(data)
+    except FileNotFoundError as err:  # a copy of src/ without its checkout or bundle: say so, no traceback
+        raise BuildError(str(err)) from err
     out = Path(out_dir).expanduser().resolve()
     check_paths(data, out)
     selected = resolve_scopes(list(scopes) if scopes is not None else None, data)
