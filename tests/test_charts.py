@@ -408,3 +408,14 @@ def test_unused_cache_entries_are_pruned(tmp_path):
     os.utime(files[0], (old, old))
     assert charts.prune_cache() == 1
     assert sorted((tmp_path / "cache").glob("*/*.json")) == files[1:]
+
+
+def test_every_stage_of_the_data_has_its_own_marker():
+    # approval and listing share a row in many timelines (Guizhou: 2023-01 listed, 2023-07 approved)
+    import csv
+    from pathlib import Path
+
+    from nrmc.charts import STAGE_MARKERS
+    stages = {r["stage"] for r in csv.DictReader(open(Path(__file__).parents[1] / "data" / "stages.csv", encoding="utf-8"))}
+    assert stages <= set(STAGE_MARKERS), stages - set(STAGE_MARKERS)
+    assert len({STAGE_MARKERS[s] for s in stages}) == len(stages)
