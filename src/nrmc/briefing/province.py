@@ -221,15 +221,17 @@ class ProvinceBriefing(Briefing):
             else:
                 head = self.T(f"来源具名{self.short}的国家区域医疗中心{f['count']}个", f"The sources name {self.n_en(f['count'], 'national regional medical centre')} in {self.short}")
             rate = Markup(self.T(f"；按常住人口计，每千万人{self._rate(f['per_10m'])}个，{self._versus()}",
-                                 f"; that is {self._rate(f['per_10m'])} per 10 million residents, {self._versus()}")) + cite(self.nat.official_source)
+                                 f"; that is {self._rate(f['per_10m'])} per 10 million residents, {self._versus()}")) + (
+                cite(self.nat.official_source) if f["compare_basis"] == "official"  # the official total's report
+                else cite(*dict.fromkeys(self._naming_sources(self.ds.counted_centers))))  # the lists that name the 75
             top = self._top_result()
             tail = Markup("")
             if top is not None:
                 tail = Markup(self.T("；已公布成效中，{}{}（{}）", "; together they report {} ({})")).format(
                     *((self.subject(top), self.amount(top), self.fig_date(top)) if self.zh else (self.amount(top), self.fig_date(top)))) + cite(top["source_id"])
             if f["exported"]:
-                tail += Markup(self.T("；{}的医院还是外省{}个具名中心的输出医院", "; hospitals of {} also lead {} in other provinces")).format(
-                    self.short, f["exported"] if self.zh else self.n_en(f["exported"], "named centre")) + cite(*self._naming_sources(self.exported))
+                tail += Markup(self.T("；来源具名的外省中心中，还有{1}个的输出医院在{0}", "; hospitals of {} also lead {} named by the sources in other provinces")).format(
+                    self.short, f["exported"] if self.zh else self.n_en(f["exported"], "centre")) + cite(*self._naming_sources(self.exported))
             return Markup("{}{}{}{}{}").format(head, refs, rate, tail, self.stop())
         if self.role == "known":
             fb = self._first_batch_row()
@@ -237,7 +239,7 @@ class ProvinceBriefing(Briefing):
                               "{} had its first national regional medical centre(s) approved in batch {} ({}){}, but the sources give neither their names nor their number")).format(
                 self.short, f["first_batch"], self.fig_date(fb), cite(fb["source_id"]))
             if f["exported"]:
-                s += Markup(self.T("；{}的医院还作为输出医院支援外省{}个中心", "; hospitals of {} also lead {} in other provinces")).format(
+                s += Markup(self.T("；来源具名的外省中心中，有{1}个的输出医院在{0}", "; hospitals of {} lead {} named by the sources in other provinces")).format(
                     self.short, f["exported"] if self.zh else self.n_en(f["exported"], "centre")) + cite(*self.exported["source_ids"])
             return s + self.stop()
         if self.role == "exporter":
