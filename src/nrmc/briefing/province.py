@@ -395,7 +395,7 @@ class ProvinceBriefing(Briefing):
                 self.short, self.facts["first_batch"], self.fig_date(fb)) + self.cit.refs(fb["source_id"])]
             if len(b5):
                 r = b5.iloc[0]
-                items.append(Markup(T("第五批共{}，分布在20个省份，名称未见于本数据集的来源", "Batch 5 had {} in 20 provinces; their names are not in this dataset's sources")).format(
+                items.append(Markup(T("第五批共{}，分布在20个省份；来源未说明第五批各项目的名称", "Batch 5 had {} in 20 provinces; the sources do not say which projects they were")).format(
                     self.value(r)) + self.cit.refs(r["source_id"]))
             items.append(T("因此本简报不列中心名称，人均数与排名显示为“—”。", "So this briefing lists no centre names, and per-head rates and ranks show “—”."))
             out.append({"type": "block", "title": T("已知情况", "What is known"), "items": items, "cls": "block known"})
