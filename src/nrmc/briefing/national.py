@@ -68,8 +68,8 @@ class NationalBriefing(Briefing):
         p2 = {"kind": "summary", "classes": ["summary-2"], "id": "summary-2", "heading": None, "blocks": []}
         off = self.cit.refs(self.nat.official_source)
         when = self.date(f["official_date"])
-        bl = Markup(T("截至{}，官方公布的国家区域医疗中心共{}个{}；本简报的来源具名其中{}个（{}%），分布在{}个省份；按来源，{}个省份有中心。全国每千万常住人口{}个（按官方总数；按具名数至少{}个）。",
-                      "By {}, {} national regional medical centres had been approved officially{}; the sources of this briefing name {} of them ({}%), in {} provinces; by the sources, {} provinces have centres. China has {} per 10 million residents (on the official total; at least {} on named centres).")).format(
+        bl = Markup(T("截至{}，官方公布的国家区域医疗中心共{}个{}；本简报的来源具名其中{}个（{}%），分布在{}个省份；按来源，{}个省份有中心。全国每千万常住人口{}个（按官方总数；只按具名的中心计为{}个）。",
+                      "By {}, {} national regional medical centres had been approved officially{}; the sources of this briefing name {} of them ({}%), in {} provinces; by the sources, {} provinces have centres. China has {} per 10 million residents (on the official total; {} counting only the named centres).")).format(
             when, f["official_total"], off, f["named"], f"{self.comp.share:.0f}" if self.comp.share else "—", f["provinces_named"], f["provinces_known"],
             self._rate(f["per_10m_official"]), self._rate(f["per_10m_named"]))
         p1["blocks"].append(self.p(bl, "bottom-line"))
