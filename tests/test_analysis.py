@@ -119,9 +119,12 @@ def test_figures_of_a_province_include_its_centres(ds):
 
 def test_latest_and_comparable_take_the_newest_figure(ds):
     f = performance.figures(ds, "安徽")
-    tech = performance.comparable(f, "tech_province_firsts")  # 复旦儿科安徽: 69 (S03, Jan 2025), 88 (S01, ≥ Nov 2025)
+    tech = performance.comparable(f, "leading_technologies")  # 复旦儿科安徽: 19 (S03, Jan 2025), 20 (S01, ≥ Nov 2025)
     fudan = tech.set_index("name_zh").loc["复旦大学附属儿科医院安徽医院"]
-    assert fudan["value"] == 88 and fudan["as_of"] == "2025-11-30" and fudan["n_figures"] == 2
+    assert fudan["value"] == 20 and fudan["as_of"] == "2025-11-30" and fudan["n_figures"] == 2
+    # figures transferred from the output hospital are another measure, never the newest of the hospital's own
+    own = performance.comparable(f, "new_technologies").set_index("name_zh").loc["复旦大学附属儿科医院安徽医院"]
+    assert own["value"] == 412 and own["n_figures"] == 1
     assert tech["subject_id"].is_unique
 
 

@@ -265,8 +265,9 @@ def test_a_specialty_that_is_only_a_stated_focus_is_not_called_unnamed(ds, brief
     assert ps.loc["pediatrics", "national_focus"] == 0
     nat = text_of(briefings("national")[1])
     assert re.search(r"骨科（[^）]*积水潭[^）]*以之为来源所述重点）", nat)
-    assert "全国1个以之为重点" in text_of(briefings("guizhou")[1])
-    assert "China: 1 as a focus" in text_of(briefings("guizhou", "en")[1])
+    # 积水潭贵州 and 上海六院安徽
+    assert "全国2个以之为重点" in text_of(briefings("guizhou")[1])
+    assert "China: 2 as a focus" in text_of(briefings("guizhou", "en")[1])
 
 
 def test_inferred_specialties_are_marked_where_they_are_counted(briefings):
@@ -319,3 +320,13 @@ def test_a_launch_before_the_opening_is_not_a_stage_beyond_it(briefings, ds):
     text = text_of(briefings("anhui")[1])
     assert "开诊3个" in text and "正式运营1个" not in text
     assert "正式启动运营（开诊前，计为试运行） 2023年1月11日" in text
+
+
+def test_a_centres_own_count_and_the_count_transferred_to_it_are_not_one_trend(briefings):
+    # 复旦儿科安徽: 412 / 69 the hospital's own (S03), 453 / 88 transferred from Fudan (S01)
+    text = text_of(briefings("anhui")[1])
+    assert "→ 453" not in text and "→ 88" not in text
+    # 上海六院安徽: S01 puts 创伤骨科 at its core with the national orthopaedics centre behind it
+    b, _ = briefings("anhui")
+    assert b.planned.set_index("code").loc["orthopedics", "status"] == "has_focus"
+    assert "全国2个以之为重点" in text_of(briefings("guizhou")[1])
