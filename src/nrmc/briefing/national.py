@@ -319,7 +319,10 @@ class NationalBriefing(Briefing):
                                  T("截至", "As of"): self.date(r["as_of"], dates.effective_basis(r["as_of_basis"], sb)),
                                  T("来源", "Source"): self.cit.refs(r["source_id"])})
             blocks.append(self.html(table(pd.DataFrame(rows), T("省份合计（累计数，同一指标；措辞、日期不同）", "Province totals (cumulative, same measure; wording and dates differ)"),
-                                          numeric=[T("数值", "Value")], nowrap=[T("来源", "Source")], cls="data peers")))
+                                          numeric=[T("数值", "Value")], nowrap=[T("来源", "Source")], cls="data peers",
+                                          note=T("各来源对指标的界定可能不同：安徽的新技术为“引进”、常驻专家含管理专家；贵州的新技术为“开展”。原话见附录所引来源。",
+                                                 "The sources may define a measure differently: Anhui's new technologies are “introduced” and its resident experts "
+                                                 "include managers; Guizhou's are “carried out”. The sources' words are in the annex."))))
         pc = self.ds.provincial_centers
         if len(pc):
             items = [Markup("{}（{}，{}）" if self.zh else "{} ({}, {})").format(

@@ -310,7 +310,7 @@ class ProvinceBriefing(Briefing):
             else:  # e.g. a women's and children's centre: its specialty is not one of the 13
                 own = self.join(dict.fromkeys(self.specialty_name(c) for c in self.approved["specialty"]))
                 tiles.append({"value": "—", "label": T("规划重点专科（含中医）", "planned specialties (incl. TCM)"),
-                              "note": T(f"具名中心的专科（{own}，推断）不在规划的13个之列", f"the named centres' specialty ({own}, inferred) is not one of the 13")})
+                              "note": T(f"具名中心的专科（{own}，推断）不在规划的13个之列", f"the named {'centre' if len(self.approved) == 1 else 'centres'}' specialty ({own}, inferred) is not one of the 13".replace("centre' ", "centre's "))})
         if self.role == "unknown":
             peers = self.status[(self.status["region"] == self.prow["region"])]
             tiles.append({"value": str(int(peers["named"].sum())), "label": T(f"{self.region_name(self.code)}具名中心", f"named centres in {self.region_name(self.code)}"),
@@ -626,9 +626,12 @@ class ProvinceBriefing(Briefing):
                      f"China: official total {f['official_total']} ({self.date(f['official_date'], record=False)}), {f['national_named']} named in the sources, most from a list of 12 Jan 2023."))
         inferred = int((self.approved["specialty_basis"] == "inferred").sum()) if len(self.approved) else 0
         if inferred:
-            out.append(T(f"专科：{len(self.approved)}个具名中心中{inferred}个的专科系据输出医院推断，来源未明示。",
-                         f"Specialty: for {'the named centre' if len(self.approved) == 1 else f'all {len(self.approved)} named centres' if inferred == len(self.approved) else f'{inferred} of the {len(self.approved)} named centres'}"
-                         " it is inferred from the output hospital; no source states it."))
+            n_app = len(self.approved)
+            out.append(T("专科：唯一的具名中心，其专科系据输出医院或项目名称推断，来源未明示。" if n_app == 1 else
+                         f"专科：{n_app}个具名中心的专科均系据输出医院或项目名称推断，来源未明示。" if inferred == n_app else
+                         f"专科：{n_app}个具名中心中{inferred}个的专科系据输出医院或项目名称推断，来源未明示。",
+                         f"Specialty: for {'the named centre' if len(self.approved) == 1 else ('both named centres' if len(self.approved) == 2 else f'all {len(self.approved)} named centres') if inferred == len(self.approved) else f'{inferred} of the {len(self.approved)} named centres'}"
+                         " it is inferred from the output hospital or the project's name; no source states it."))
         if f["flagged"]:
             out.append(T(f"存疑数据：{f['flagged']}项按原文保留并标注（见附录）。", f"Flagged figures: {f['flagged']}, kept as published and marked (see annex)."))
         out.append(Markup(T("数据时间：本简报所列数据的日期见各处标注；来源未印日期的，日期为推断并注明“约”或“不早于”。",
