@@ -213,6 +213,13 @@ def stated_breakdown(ds: Dataset, province: object, key: str) -> pd.DataFrame:
     return m.rename(columns={"value": "stated"})[[key, "stated", "as_of", "source_id"]].reset_index(drop=True)
 
 
+def stated_focus(centres: pd.DataFrame) -> pd.DataFrame:
+    """One row per centre and stated focus specialty (`focus`) that is not the centre's own
+    specialty (GZ-02 积水潭贵州: trauma, with orthopedics as its focus)."""
+    f = centres.assign(focus=centres["focus_specialties"].str.split(";")).explode("focus")
+    return f[(f["focus"].fillna("") != "") & (f["focus"] != f["specialty"])]
+
+
 def planned_specialties(ds: Dataset, province: object) -> pd.DataFrame:
     """The specialties the national expansion plan targets (plus TCM, its own category): how many
     centres the province and the nation have of each, and whether the province has it.
@@ -232,8 +239,7 @@ def planned_specialties(ds: Dataset, province: object) -> pd.DataFrame:
     focus = mine["focus_specialties"].str.split(";").explode()
     focus = focus[focus.fillna("") != ""].value_counts()
     # centres anywhere with the specialty as a stated focus but another specialty (GZ-02: orthopedics)
-    nf = c[["specialty", "focus_specialties"]].assign(f=c["focus_specialties"].str.split(";")).explode("f")
-    national_focus = nf[(nf["f"].fillna("") != "") & (nf["f"] != nf["specialty"])].groupby("f").size()
+    national_focus = stated_focus(c).groupby("focus").size()
     inferred_here = mine[mine["specialty_basis"] == "inferred"].groupby("specialty").size()
     stated = stated_breakdown(ds, code, "specialty").set_index("specialty")["stated"]
     out = sp[["code", "name_zh", "name_en", "plan_target", "category", "sort_order"]].copy()

@@ -74,9 +74,14 @@ class Briefing:
         return zh if self.zh else en
 
     @staticmethod
-    def n_en(n: int, noun: str, plural: str | None = None) -> str:
+    def noun_en(n: int, noun: str, plural: str | None = None) -> str:
+        """An English noun in the number of `n`: "centre" for 1, else "centres" (or `plural`)."""
+        return noun if n == 1 else plural or noun + "s"
+
+    @classmethod
+    def n_en(cls, n: int, noun: str, plural: str | None = None) -> str:
         """An English count with its noun in the right number: "1 centre", "2 centres"."""
-        return f"{n} {noun if n == 1 else plural or noun + 's'}"
+        return f"{n} {cls.noun_en(n, noun, plural)}"
 
     def join(self, items) -> str:
         items = [str(i) for i in items if str(i)]

@@ -222,14 +222,14 @@ class NationalBriefing(Briefing):
         ps = self.ds.specialties
         named_codes = set(s["code"])
         c = self.ds.counted_centers
-        focus = c.assign(f=c["focus_specialties"].str.split(";")).explode("f")
-        focus = focus[(focus["f"].fillna("") != "") & (focus["f"] != focus["specialty"])]
+        focus = coverage.stated_focus(c)
         absent = ps[ps["plan_target"] & ~ps["code"].isin(named_codes)]
         key = "name_zh" if self.zh else "name_en"
-        missing = absent[~absent["code"].isin(focus["f"])][key].tolist()
-        as_focus = [T(f"{r[key]}（{self.join(self.centre_text(x) for x in focus[focus['f'] == r['code']].to_dict('records'))}以之为来源所述重点）",
-                      f"{r[key]} (a stated focus of {self.join(self.centre_text(x) for x in focus[focus['f'] == r['code']].to_dict('records'))})")
-                    for r in absent[absent["code"].isin(focus["f"])].to_dict("records")]
+        missing = absent[~absent["code"].isin(focus["focus"])][key].tolist()
+        as_focus = []
+        for r in absent[absent["code"].isin(focus["focus"])].to_dict("records"):
+            who = self.join(self.centre_text(x) for x in focus[focus["focus"] == r["code"]].to_dict("records"))
+            as_focus.append(T(f"{r[key]}（{who}以之为来源所述重点）", f"{r[key]} (a stated focus of {who})"))
         inf = specialty.inferred_share(self.ds)
         reading = T(f"{inf:.0f}%的具名中心，其专科是据输出医院或项目名称推断的，来源未明示。"
                     + (f"规划重点专科中，没有具名中心以之为专科的有：{self.join(missing + as_focus)}（第五批等之后获批的项目可能包含）。" if missing or as_focus else ""),

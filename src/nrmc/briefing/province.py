@@ -281,7 +281,7 @@ class ProvinceBriefing(Briefing):
         if self.role == "host":
             note = T(f"具名{f['named']}个", f"{f['named']} named") if f["count_basis"] == "stated" and f["stated"] != f["named"] \
                 else T("均有名称", "all named") if f["count_basis"] == "stated" else T("来源具名", "named in the sources")
-            tiles.append({"value": str(f["count"]), "label": T("国家区域医疗中心", "national regional medical centre" if f["count"] == 1 else "national regional medical centres"),
+            tiles.append({"value": str(f["count"]), "label": T("国家区域医疗中心", self.noun_en(f["count"], "national regional medical centre")),
                           "note": note})
             rank = T(f"{f['n_ranked']}个有数量的省份中第{f['rank']}位", f"rank {f['rank']} of {f['n_ranked']} provinces with a number")
             named_rate = "" if f["count_basis"] != "stated" or f["stated"] == f["named"] else \
@@ -299,7 +299,7 @@ class ProvinceBriefing(Briefing):
                           "note": T("来源未提及（不等于没有）", "not in the sources (not the same as none)")})
         if f["exported"] or self.role in ("exporter", "known"):
             tiles.append({"value": str(f["exported"]) if f["exported"] else "—",
-                          "label": T(f"来源具名的外省中心中，输出医院在{self.short}的", f"named {'centre' if len(self.exported) == 1 else 'centres'} elsewhere led by hospitals of {self.short}"),
+                          "label": T(f"来源具名的外省中心中，输出医院在{self.short}的", f"named {self.noun_en(len(self.exported), 'centre')} elsewhere led by hospitals of {self.short}"),
                           "note": T(f"分布在{self.exported['province_code'].nunique()}个省份", f"in {self.n_en(self.exported['province_code'].nunique(), 'province')}")
                           if f["exported"] else T("来源未提及", "none in the sources")})
         if self.role == "host":
@@ -309,8 +309,9 @@ class ProvinceBriefing(Briefing):
                               "note": self._planned_note()})
             else:  # e.g. a women's and children's centre: its specialty is not one of the 13
                 own = self.join(dict.fromkeys(self.specialty_name(c) for c in self.approved["specialty"]))
+                whose = self.noun_en(len(self.approved), "centre's", "centres'")
                 tiles.append({"value": "—", "label": T("规划重点专科（含中医）", "planned specialties (incl. TCM)"),
-                              "note": T(f"具名中心的专科（{own}，推断）不在规划的13个之列", f"the named {'centre' if len(self.approved) == 1 else 'centres'}' specialty ({own}, inferred) is not one of the 13".replace("centre' ", "centre's "))})
+                              "note": T(f"具名中心的专科（{own}，推断）不在规划的13个之列", f"the named {whose} specialty ({own}, inferred) is not one of the 13")})
         if self.role == "unknown":
             peers = self.status[(self.status["region"] == self.prow["region"])]
             tiles.append({"value": str(int(peers["named"].sum())), "label": T(f"{self.region_name(self.code)}具名中心", f"named centres in {self.region_name(self.code)}"),
@@ -332,7 +333,7 @@ class ProvinceBriefing(Briefing):
                 parts.append(self.T(f"{n}个{zh}", f"{n} {en}"))
         inferred = self.approved[self.approved["specialty_basis"] == "inferred"]
         if len(inferred):
-            parts.append(self.T(f"{len(inferred)}个中心的专科系推断", f"{len(inferred)} centre's specialty inferred" if len(inferred) == 1 else f"{len(inferred)} centres' specialty inferred"))
+            parts.append(self.T(f"{len(inferred)}个中心的专科系推断", self.n_en(len(inferred), "centre's", "centres'") + " specialty inferred"))
         return self.T("；".join(parts), "; ".join(parts)) if parts else self.T("专科均为来源明示", "all specialties stated")
 
     # ---- centres list ---------------------------------------------------------------------------
@@ -763,7 +764,7 @@ class ProvinceBriefing(Briefing):
         head = T(f"{self.short}具名中心的{n_hospitals}家输出医院", f"The {n_hospitals} output hospitals of {self.short}'s named centres")
         if n_hospitals == 1:
             return T(f"{self.short}具名中心的输出医院在{names}", f"The output hospital of {self.short}'s named "
-                     f"{'centre' if int(o['centers'].sum()) == 1 else 'centres'} is in {names}")
+                     f"{self.noun_en(int(o['centers'].sum()), 'centre')} is in {names}")
         if len(o) == 1:
             return T(f"{head}均在{names}", f"{head} are all in {names}")
         if len(top) == len(o):
@@ -820,7 +821,7 @@ class ProvinceBriefing(Briefing):
             n = len(self.approved)
             title = T(f"{self.short}具名的{n}个中心{'为' if n == 1 else '均为'}{outside_names}中心，不在规划的13个重点专科（含中医）之内",
                       f"{self.short}'s {self.n_en(n, 'named centre')} {'is a' if n == 1 else 'are'} {outside_names.lower()} "
-                      f"{'centre' if n == 1 else 'centres'}, outside the 13 planned specialties (incl. TCM)")
+                      f"{self.noun_en(n, 'centre')}, outside the 13 planned specialties (incl. TCM)")
         elif self.role == "host":
             title = T(f"规划的13个重点专科（含中医）中，{self.short}有{n_present}个有中心", f"{self.short} has centres in {n_present} of the 13 planned specialties (incl. TCM)")
         else:
@@ -831,7 +832,7 @@ class ProvinceBriefing(Briefing):
         if self.role == "host":
             if lacks:
                 broad = self.join(dict.fromkeys(self.specialty_name(x) for x in outside["specialty"] if x in ("comprehensive", "maternal_child")))
-                also = T(f"；{broad}中心的服务可能涵盖其中一些", f"; its {broad.lower()} {'centres' if outside['specialty'].isin(['comprehensive', 'maternal_child']).sum() > 1 else 'centre'}"
+                also = T(f"；{broad}中心的服务可能涵盖其中一些", f"; its {broad.lower()} {self.noun_en(int(outside['specialty'].isin(['comprehensive', 'maternal_child']).sum()), 'centre')}"
                                                                        " may cover some of them") if broad else ""
                 reading.append(T(f"没有具名中心以之为专科或来源所述重点的规划专科：{self.join(lacks)}（这不等于省内没有相应的中心或服务{also}）。",
                                  f"Planned specialties that no named centre has as its specialty or stated focus: {self.join(lacks)} (which does not mean the province has no such centre or service{also})."))
