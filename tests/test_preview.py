@@ -36,7 +36,20 @@ def test_the_reload_script_and_notices_go_into_the_served_page_only():
     assert served.index("<body") < served.index('id="nrmc-preview-notice"') < served.index("<p>x</p>")
     assert served.index("<p>x</p>") < served.index("EventSource") < served.index("</body>")
     assert "&lt;b&gt;9x&lt;/b&gt;" in served and "<b>9x</b>" not in served and "Problems &lt;here&gt;" in served
-    assert pv.inject("<p>no body</p>", "abc").startswith("<p>no body</p><script data-nrmc-preview>")
+    assert pv.inject("<p>no body</p>", "abc").startswith("<p>no body</p><script data-nrmc-preview nonce=")
+
+
+def test_the_served_page_allows_only_the_preview_script():
+    """A briefing allows no script; the served copy allows the reload script by a fresh nonce (and
+    its connection back), so a script that came from the data still cannot run."""
+    import re
+
+    page = ('<html><head><meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            'script-src \'none\'; style-src \'unsafe-inline\'"></head><body><p>x</p></body></html>')
+    a, b = pv.inject(page, "abc"), pv.inject(page, "abc")
+    nonce = re.search(r'<script data-nrmc-preview nonce="([^"]+)">', a).group(1)
+    assert f"script-src 'nonce-{nonce}'; connect-src 'self'" in a and "script-src 'none'" not in a
+    assert nonce not in b  # drawn for each response
 
 
 def test_changes_are_classified_by_where_they_happen(tmp_path):

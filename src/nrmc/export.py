@@ -651,7 +651,9 @@ class PdfPrinter:
         except Exception as err:
             raise BrowserUnavailable(f"Could not start Chromium at {exe}: {err}. Install it with: {INSTALL_HINT}") from err
         self._context = await self._browser.new_context(
-            offline=True, java_script_enabled=True, viewport=PRINT_VIEWPORT)
+            # No script of the page runs (the briefing has none; one from the data must not run
+            # in the printer): Playwright's own evaluate() still measures the layout.
+            offline=True, java_script_enabled=False, viewport=PRINT_VIEWPORT)
         # No network at run time: refuse anything that is not a data: URL or a local file.
         await self._context.route(re.compile(r"^(https?|wss?|ftp)://"), lambda route: route.abort())
 

@@ -86,8 +86,13 @@ def notice_html(title: str, items: Sequence[str], note: str = "") -> str:
 
 
 def inject(page: str, server_id: str, notice: str = "") -> str:
-    """`page` as the preview serves it: a notice at the top of <body> and the reload script at its end."""
-    script = RELOAD_SCRIPT % (json.dumps(server_id), json.dumps(EVENTS_PATH))
+    """`page` as the preview serves it: a notice at the top of <body> and the reload script at its end.
+    The briefing's policy allows no script; the served copy allows this one script (by a nonce
+    drawn for each response) and its connection back to the preview, nothing else."""
+    nonce = secrets.token_urlsafe(16)
+    script = RELOAD_SCRIPT.replace("<script data-nrmc-preview>", f'<script data-nrmc-preview nonce="{nonce}">', 1) % (
+        json.dumps(server_id), json.dumps(EVENTS_PATH))
+    page = page.replace("script-src 'none'", f"script-src 'nonce-{nonce}'; connect-src 'self'", 1)
     m = _BODY.search(page)
     if notice:
         page = page[:m.end()] + notice + page[m.end():] if m else notice + page

@@ -220,8 +220,8 @@ class ProvinceBriefing(Briefing):
                               f"By the sources, {self.short} has {self.n_en(f['count'], 'national regional medical centre')} ({when}){named}")
             else:
                 head = self.T(f"来源具名{self.short}的国家区域医疗中心{f['count']}个", f"The sources name {self.n_en(f['count'], 'national regional medical centre')} in {self.short}")
-            rate = Markup(self.T(f"；按常住人口计，每千万人{self._rate(f['per_10m'])}个，{self._versus()}",
-                                 f"; that is {self._rate(f['per_10m'])} per 10 million residents, {self._versus()}")) + (
+            rate = Markup(self.T("；按常住人口计，每千万人{}个，{}", "; that is {} per 10 million residents, {}")).format(
+                self._rate(f['per_10m']), self._versus()) + (
                 cite(self.nat.official_source) if f["compare_basis"] == "official"  # the official total's report
                 else cite(*dict.fromkeys(self._naming_sources(self.ds.counted_centers))))  # the lists that name the 75
             top = self._top_result()
@@ -517,7 +517,7 @@ class ProvinceBriefing(Briefing):
                     bits.append(Markup("{} {}（{}）" if self.zh else "{} {} ({})").format(self.centre_text(row), self.value(r), self.fig_date(r))
                                 + self.cit.refs(r["source_id"]))
                 more = len(latest) - 3
-                tail = Markup(T(f"等{len(latest)}个中心", f" and {more} more")) if more > 0 else Markup("")
+                tail = Markup(T("等{}个中心", " and {} more")).format(len(latest) if self.zh else more) if more > 0 else Markup("")
                 items.append(Markup("<strong>{}</strong>{}").format(self.metric_label(latest.iloc[0]), "：" if self.zh else ": ")
                              + Markup(T("；", "; ")).join(bits) + tail)
                 used_metrics.add(m)
@@ -551,7 +551,7 @@ class ProvinceBriefing(Briefing):
                 bits.append(Markup("{}：{}{}（{}）{}" if self.zh else "{} — {}: {} ({}){}").format(
                     self.subject(r), self.metric_label(r), "" if self.zh else self.value(r), self.fig_date(r), flag).replace(
                     "：" + self.metric_label(r) + "（", "：" + self.metric_label(r) + self.value(r) + "（") + self.cit.refs(r["source_id"]))
-            items.append(Markup(T("本省来源：", f"Sources on {self.short}: ")) + Markup(T("；", "; ")).join(bits))
+            items.append(Markup(T("本省来源：", "Sources on {}: ")).format(self.short) + Markup(T("；", "; ")).join(bits))
         else:
             items.append(T(f"本省来源未给出患者流出或流入的数据。", f"The sources give no figure on patients leaving or coming to {self.short}."))
         return {"type": "block", "title": T("患者跨区域就医", "Patients treated outside their region"), "items": items, "cls": "block flows"}
