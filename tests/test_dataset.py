@@ -53,8 +53,10 @@ def test_guizhou_outpatient_figure_is_kept_as_published_and_flagged(ds):
 
 def test_fudan_childrens_anhui_two_dates_two_rows(ds):
     fudan = ds.centers.set_index("name_zh").loc["复旦大学附属儿科医院安徽医院", "center_id"]
-    tech = ds.metrics[(ds.metrics["subject_id"] == fudan) & (ds.metrics["metric"] == "new_technologies")]
-    assert sorted(zip(tech["value"], tech["source_id"])) == [(412.0, "S03"), (453.0, "S01")]
+    tech = ds.metrics[(ds.metrics["subject_id"] == fudan) & ds.metrics["metric"].isin(["new_technologies", "transferred_technologies"])]
+    # the hospital's own count (S03) and the count transferred from Shanghai (S01): two measures
+    assert sorted(zip(tech["value"], tech["metric"], tech["source_id"])) == [
+        (412.0, "new_technologies", "S03"), (453.0, "transferred_technologies", "S01")]
     assert tech["as_of"].nunique() == 2
 
 

@@ -175,14 +175,20 @@ PERIOD = r"^(cumulative|snapshot|change|first_[1-9][0-9]*_months|[0-9]{4}|[0-9]{
 
 TABLES: dict[str, dict[str, Col]] = {
     "sources": {
-        "source_id": Col("regex:^(S|R)[0-9]{2}$", True, True),
+        # S01… the seed articles, R01… facts of shared/reference, P001… pages of the public record
+        "source_id": Col("regex:^((S|R)[0-9]{2}|P[0-9]{3})$", True, True),
         "title": Col("str", True),
         "title_en": Col("str"),
         "publisher": Col("str", True),
         "publisher_en": Col("str"),
         "date": Col("date"),
         "date_basis": Col("enum:stated|about|not_before"),
-        "url": Col("url"),
+        "url": Col("url"),  # the address where the source was read (a copy's own address for a copy)
+        "read_on": Col("date"),  # when it was read there
+        # what kind of source it is: the seed articles, a vetted reference fact, an official body's
+        # own publication, state media, other media, or a copy of another outlet's article on
+        # another host (then `publisher` is the original outlet)
+        "kind": Col("enum:seed|reference|official|state_media|media|copy", True),
         "seed_file": Col("str"),
         "covers": Col("str", True),
         "note": Col("str"),
@@ -270,6 +276,9 @@ TABLES: dict[str, dict[str, Col]] = {
         "period": Col("regex:" + PERIOD, True),
         "source_id": Col("id", True),
         "quote": Col("str"),
+        # why `value` is not the number the quote prints, when it is not (a Chinese numeral, a
+        # documented conversion or correction); empty = the value must match the quote
+        "quote_mismatch_reason": Col("str"),
         "flag": Col("enum:suspect_unit|inconsistent|ambiguous"),
         "note": Col("str"),
         "flag_reason_zh": Col("str"),
