@@ -412,12 +412,108 @@ def test_unused_cache_entries_are_pruned(tmp_path):
     assert sorted((tmp_path / "cache").glob("*/*.json")) == files[1:]
 
 
-def test_every_stage_of_the_data_has_its_own_marker():
-    # approval and listing share a row in many timelines (Guizhou: 2023-01 listed, 2023-07 approved)
+def test_every_stage_of_the_data_is_drawn_as_a_phase_or_an_expectation():
+    # the timeline draws three phases and an expectation (a legend of at most four entries), so
+    # every stage of the data must map to one of them; an unknown stage is refused, not dropped
     import csv
     from pathlib import Path
 
-    from nrmc.charts import STAGE_MARKERS
     stages = {r["stage"] for r in csv.DictReader(open(Path(__file__).parents[1] / "data" / "stages.csv", encoding="utf-8"))}
-    assert stages <= set(STAGE_MARKERS), stages - set(STAGE_MARKERS)
-    assert len({STAGE_MARKERS[s] for s in stages}) == len(stages)
+    known = set(charts.STAGE_PHASE) | set(charts.EXPECTED_STAGES)
+    assert stages <= known, stages - known
+    assert set(charts.STAGE_PHASE.values()) == set(charts.PHASES) and len(charts.PHASES) == 3
+    with pytest.raises(ValueError, match="unknown stage"):
+        charts.lifecycle([{"label": "x", "events": [("2023-01-01", "opened?", "stated")]}], lang="en", end="2024-01-01")
+
+
+# every stage and every basis at once, with events a day apart and on the same day, the way the
+# old callers pass them (a label for every stage)
+ALL_STAGES = ["agreement", "approved", "plaque", "listed", "under_construction", "built", "trial", "open", "operating",
+              "expected_open"]
+CROWDED = [
+    {"label": "复旦儿科安徽医院", "events": [("2020-06-02", "approved", "stated"), ("2020-06-02", "plaque", "stated"),
+                                      ("2022-12-28", "trial", "stated"), ("2023-01-12", "listed", "not_after"),
+                                      ("2023-06-26", "open", "stated")]},
+    {"label": "曙光医院安徽医院", "events": [("2023-01-11", "trial", "stated"), ("2023-01-12", "listed", "not_after"),
+                                      ("2023-02-02", "open", "stated"), ("2023-02-03", "operating", "stated")]},
+    {"label": "仁济医院安徽医院", "events": [("2023-10-01", "trial", "stated"), ("2026-06-30", "expected_open", "expected")]},
+    {"label": "上海儿童医学中心贵州医院", "events": [("2023-01-12", "listed", "not_after"), ("2023-07-31", "approved", "not_after"),
+                                            ("2023-12-31", "open", "not_after")]},
+    {"label": "协和贵州", "events": [("2022-04-01", "agreement", "stated"), ("2023-12-01", "agreement", "stated")]},
+    {"label": "某中心", "events": [("2021-03-01", "under_construction", "about"), ("2022-03-01", "built", "stated")]},
+]
+
+
+def _old_style_labels(lang):
+    return {s: f"{s} label" for s in ALL_STAGES}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_lifecycle_legend_has_at_most_four_entries(lang):
+    ch = charts.lifecycle(CROWDED, lang=lang, end="2025-11-30", stage_labels=_old_style_labels(lang),
+                          stage_order=ALL_STAGES)
+    rows = {r["label"] for r in CROWDED}
+    legend = [t for t in ch.texts if t not in rows and not t.isdigit()]
+    assert 1 <= len(legend) <= 4, legend
+    # the default words are used for the dashes, and the stage labels given for the phases
+    assert sum("label" in t for t in legend) == 3  # approved, trial, open
+    assert not any(t in ("≤", "≈") for t in ch.texts), "no marks beside the events"
+
+
+def test_lifecycle_draws_nothing_on_top_of_anything(drawn):
+    """Bars, lines and dashed boxes of a row tile the time line (however close two events are), rows
+    do not touch each other, and no two texts overlap (labels, years, legend)."""
+    from matplotlib.patches import Rectangle as _R
+    from matplotlib.transforms import Bbox
+
+    charts.lifecycle(CROWDED, lang="zh", end="2025-11-30", stage_labels=_old_style_labels("zh"), stage_order=ALL_STAGES)
+    (fig,) = drawn
+    with matplotlib_rc():
+        _, rec = charts._save(fig)
+        ax = fig.axes[0]
+        boxes = []  # (what, bbox) of every mark in the plot and every text of the chart
+        for a in ax.patches:
+            if isinstance(a, _R):
+                boxes.append((f"bar {a.get_x():.3f}", a.get_window_extent(rec)))
+        for ln in ax.lines:
+            bb = ln.get_window_extent(rec)
+            w = ln.get_linewidth() / 2  # a line is as thick as it is drawn
+            boxes.append((f"line {ln.get_xdata()[0]:.3f}", type(bb).from_extents(bb.x0, bb.y0 - w, bb.x1, bb.y1 + w)))
+        for c in ax.collections:  # markers: each offset with its marker's size
+            r = (c.get_sizes()[0] ** 0.5) / 2 if len(c.get_sizes()) else 0
+            for x, y in c.get_offset_transform().transform(c.get_offsets()):
+                boxes.append((f"marker {x:.1f}", Bbox.from_extents(x - r, y - r, x + r, y + r)))
+        marks = len(boxes)
+        texts = [t for t in rec.drawn if t.get_visible() and t.get_text().strip()]
+        boxes += [(f"text {t.get_text()!r}", t.get_window_extent(rec)) for t in texts]
+        assert marks >= 12
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                (na, a), (nb, b) = boxes[i], boxes[j]
+                ox = min(a.x1, b.x1) - max(a.x0, b.x0)
+                oy = min(a.y1, b.y1) - max(a.y0, b.y0)
+                assert ox <= 0.05 or oy <= 0.05, f"{na} and {nb} overlap"
+        assert charts.text_overflow(fig, rec, rec.drawn) == []
+    sizes = [t.get_fontsize() for t in texts]
+    assert min(sizes) >= charts.MIN_FONT
+
+
+def test_lifecycle_phases_never_go_back_and_bounds_are_dashed():
+    seg = charts.lifecycle_segments
+    # approval and plaque on one day are one start; a later listing does not undo the opening
+    segs, exp = seg([["2020-06-02", "approved", "stated"], ["2020-06-02", "plaque", "stated"],
+                     ["2022-12-28", "trial", "stated"], ["2023-01-12", "listed", "not_after"],
+                     ["2023-06-26", "open", "stated"]], "2025-11-30")
+    assert [s["phase"] for s in segs] == ["approved", "trial", "open"]
+    assert all(a["stop"] == b["start"] for a, b in zip(segs, segs[1:])), "the phases tile the line"
+    assert segs[-1]["stop"] == pytest.approx(charts._year("2025-11-30")) and all(s["exact"] for s in segs) and exp == []
+    # a date known only as "by" starts a dashed phase; an expected opening after the end is a dashed box
+    segs, exp = seg([["2023-01-12", "listed", "not_after"], ["2023-12-31", "open", "not_after"]], "2025-11-30")
+    assert [(s["phase"], s["exact"]) for s in segs] == [("approved", False), ("open", False)]
+    segs, exp = seg([["2023-10-01", "trial", "stated"], ["2026-06-30", "expected_open", "expected"]], "2025-11-30")
+    assert [s["phase"] for s in segs] == ["trial"] and len(exp) == 1
+    assert exp[0]["start"] == pytest.approx(charts._year("2025-11-30")) and exp[0]["stop"] == pytest.approx(charts._year("2026-06-30"))
+    # once open, an expectation is no longer drawn
+    segs, exp = seg([["2023-10-01", "trial", "stated"], ["2024-06-30", "expected_open", "expected"],
+                     ["2024-05-01", "open", "stated"]], "2025-11-30")
+    assert exp == []

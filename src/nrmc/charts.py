@@ -23,7 +23,7 @@ The functions (every one also takes `alt=`; without it the alt text lists the da
     hbar(labels, values, *, value_texts, xlabel, highlight=None, hatched=None, legend=None, reference=None)
     grouped_hbar(categories, series, *, value_texts, xlabel)
     scatter(points, *, xlabel, ylabel, legend=None)
-    lifecycle(rows, *, lang, end, stage_labels, stage_order, basis_labels=None)
+    lifecycle(rows, *, lang, end, stage_labels=None, stage_order=None, basis_labels=None)
     step_total(dates, totals, *, ylabel, point_texts)
     matrix(table, *, xlabel, ylabel)
 """
@@ -1691,23 +1691,39 @@ def _draw_scatter(p: dict):
 # =============================================================================================
 # 5. Lifecycle of centres
 # =============================================================================================
-STAGE_MARKERS = {"agreement": "P", "plaque": "*", "approved": "o", "built": "s", "listed": "h", "trial": "^",
-                 "open": "D", "operating": "p", "expected_open": "v"}
-STAGE_SIZES = {"*": 9.0, "P": 7.0, "D": 6.0, "p": 7.5, "h": 7.0}
-BASIS_MARK = {"not_after": "≤", "about": "≈"}
-BASIS_TEXT = {"zh": {"stated": "实心：来源写明的日期", "not_after": "≤ 不晚于该日期（空心）",
-                     "about": "≈ 约在该日期（空心）", "expected": "虚线：预计日期"},
-              "en": {"stated": "filled: date stated", "not_after": "≤ no later than (hollow)",
-                     "about": "≈ about (hollow)", "expected": "dashed: expected"}}
+# A row per centre, drawn as phases that tile the time line, so that nothing overlaps however close
+# two events are: a thin line once approved (or listed, or an agreement signed), a light bar in
+# trial or transitional operation, a dark bar once open; a dashed box for an expected opening; and
+# a dashed start where a date is known only as "by" (or "about") it. The legend has at most four
+# entries; the stage words and dates themselves belong in the table beside the chart.
+PHASES = ("approved", "trial", "open")  # drawn phases, in the order a centre goes through them
+STAGE_PHASE = {"agreement": "approved", "approved": "approved", "plaque": "approved", "listed": "approved",
+               "under_construction": "approved", "built": "approved", "trial": "trial", "open": "open",
+               "operating": "open"}
+EXPECTED_STAGES = ("expected_open",)
+LEGEND_KEYS = ("approved", "trial", "open", "dashed")
+LEGEND_TEXT = {"zh": {"approved": "获批、签约或列入清单", "trial": "试运行或过渡期运营", "open": "开诊或正式运营",
+                      "dashed": "虚线：预计，或只知“不晚于”（约）某日"},
+               "en": {"approved": "approved, agreed or listed", "trial": "trial or transitional operation",
+                      "open": "open or in full operation", "dashed": "dashed: expected, or a date that is only an upper bound (or approximate)"}}
+PHASE_H = {"approved": 1.4, "trial": 6.0, "open": 8.0}  # pt: line width, bar heights
+PHASE_FACE = {"approved": "#8c8c8c", "trial": LIGHT, "open": DARK}
+PHASE_EDGE = {"approved": "#8c8c8c", "trial": MID, "open": DARK}
+DASH = (0, (2.0, 1.4))
+FUZZY_PT = 7.0     # pt: length of a dashed start
+LC_ROW_MIN = 15.0  # pt: height of a row
 
 
-def lifecycle(rows: Sequence[Any], *, lang: str, end: Any, stage_labels: Mapping[str, str],
-              stage_order: Sequence[str], basis_labels: Mapping[str, str] | None = None,
+def lifecycle(rows: Sequence[Any], *, lang: str, end: Any, stage_labels: Mapping[str, str] | None = None,
+              stage_order: Sequence[str] | None = None, basis_labels: Mapping[str, str] | None = None,
               alt: str | None = None) -> Chart:
-    """One row per centre: a thin line from its first event to `end`, one marker per event (shape
-    by stage; filled when the date is stated, hollow with "≤"/"≈" for not-after/about dates, dashed
-    for expected ones). `rows`: [{"label": str, "events": [(date, stage, basis), ...]}] (or
-    (label, events) pairs), first row on top. `basis_labels` overrides the legend's wording."""
+    """One row per centre (or group of centres), first row on top: from its first event to `end`,
+    the phase it is in (approved: thin line; trial: light bar; open: dark bar), an expected opening
+    as a dashed box, a date known only as "by"/"about" as a dashed start. `rows`: [{"label": str,
+    "events": [(date, stage, basis), ...]}] (or (label, events) pairs); basis one of stated,
+    not_after, about, expected. The legend (at most four entries, only those drawn) says
+    `stage_labels[k]` for k in approved, trial, open and `basis_labels["dashed"]` for the dashes
+    when given, else the default words of `lang`. `stage_order` is accepted and ignored."""
     norm = []
     for r in rows:
         label, events = (r["label"], r["events"]) if isinstance(r, Mapping) else (r[0], r[1])
@@ -1716,22 +1732,60 @@ def lifecycle(rows: Sequence[Any], *, lang: str, end: Any, stage_labels: Mapping
             basis = _clean(basis) or "stated"
             if basis not in ("stated", "not_after", "about", "expected"):
                 raise ValueError(f"lifecycle: unknown basis {basis!r}")
-            evs.append([_date(d), _clean(stage), basis])
+            stage = _clean(stage)
+            if stage not in STAGE_PHASE and stage not in EXPECTED_STAGES:
+                raise ValueError(f"lifecycle: unknown stage {stage!r}")
+            evs.append([_date(d), stage, basis])
         evs.sort()
         norm.append({"label": _clean(label), "events": evs})
-    order = [_clean(s) for s in stage_order]
-    params = {"rows": norm, "lang": lang, "end": _date(end),
-              "stage_labels": {str(k): _clean(v) for k, v in sorted(stage_labels.items())},
-              "stage_order": order,
-              "basis_labels": {str(k): _clean(v) for k, v in sorted((basis_labels or {}).items())}}
+    default = LEGEND_TEXT["zh" if lang == "zh" else "en"]
+    given = {**(stage_labels or {}), **(basis_labels or {})}
+    legend = {k: _clean(given.get(k) or default[k]) for k in LEGEND_KEYS}
+    params = {"rows": norm, "lang": lang, "end": _date(end), "legend": legend}
     key, base = _get("lifecycle", params)
     if alt is None:
         zh = lang == "zh"
-        sl = params["stage_labels"]
+        sl = {k: _clean(v) for k, v in (stage_labels or {}).items()}
         alt = _sep(zh).join(
             r["label"] + ("：" if zh else ": ") + ("，" if zh else ", ").join(
                 f"{sl.get(s, s)} {BASIS_MARK.get(b, '')}{d}" for d, s, b in r["events"]) for r in norm)
     return _finish(base, key, alt)
+
+
+BASIS_MARK = {"not_after": "≤", "about": "≈", "expected": "~"}
+
+
+def lifecycle_segments(events: Sequence[Sequence[str]], end: str) -> tuple[list[dict], list[dict]]:
+    """The pieces of a row: phases that tile the time from the first event to `end` (a phase
+    never goes back: a later "listed" does not undo an opening), each with `start`, `stop` (years),
+    `phase` and `exact` (False when the event that starts it has a "by"/"about" date); and the
+    expected openings after the last phase began, each with `start` and `stop`."""
+    reached = [(_year(d), STAGE_PHASE[s], b) for d, s, b in events if s in STAGE_PHASE]
+    x_end = _year(end)
+    segs: list[dict] = []
+    best = -1
+    for x, phase, basis in reached:
+        k = PHASES.index(phase)
+        if k <= best:
+            continue  # no progress: the phase already reached goes on
+        best = k
+        if segs and x <= segs[-1]["start"]:
+            segs[-1].update(phase=phase, exact=segs[-1]["exact"] and basis == "stated")  # same day: the further phase
+            continue
+        if segs:
+            segs[-1]["stop"] = x
+        segs.append({"start": x, "stop": max(x, x_end), "phase": phase, "exact": basis == "stated"})
+    expected = []
+    last = segs[-1]["start"] if segs else None
+    for d, s, b in events:
+        if s in EXPECTED_STAGES and best < PHASES.index("open"):
+            x = _year(d)
+            start = max(x_end, last if last is not None else x_end)
+            if x > start:
+                expected.append({"start": start, "stop": x})
+            else:  # expected by a date already past: the dashed box marks the date itself
+                expected.append({"start": x, "stop": x})
+    return segs, expected
 
 
 def _year_ticks(x0: float, x1: float, width: float) -> list[int]:
@@ -1742,44 +1796,42 @@ def _year_ticks(x0: float, x1: float, width: float) -> list[int]:
     return [y for y in years if y % step == 0] or years[:1]
 
 
-def _marker_path_size(marker: str) -> float:
-    return STAGE_SIZES.get(marker, 6.5)
+def _lifecycle_legend(legend: Mapping[str, str], phases: set, dashed: bool) -> list[_Entry]:
+    """At most four entries: the phases drawn, then the dashes if any are drawn."""
+    out = []
+    for ph in PHASES:
+        if ph not in phases:
+            continue
+        if ph == "approved":
+            out.append(_Entry("line", dict(color=PHASE_FACE[ph], linewidth=PHASE_H[ph]), legend[ph]))
+        else:
+            out.append(_Entry("patch", dict(facecolor=PHASE_FACE[ph], edgecolor=PHASE_EDGE[ph], linewidth=0.6), legend[ph]))
+    if dashed:
+        out.append(_Entry("patch", dict(facecolor="white", edgecolor=DARK, linewidth=0.9, linestyle=DASH), legend["dashed"]))
+    return out
 
 
 def _draw_lifecycle(p: dict):
     fig = _new_fig()
     frame = _Frame(fig)
     rows = p["rows"]
-    zh = p["lang"] == "zh"
-    end = _year(p["end"])
-    firsts = [_year(r["events"][0][0]) for r in rows if r["events"]]
-    lasts = [_year(e[0]) for r in rows for e in r["events"]]
-    x0 = math.floor(min(firsts + [end]) - 0.25 + 1e-9 if firsts else end - 1)
-    x0 = min(x0, min(firsts + [end]) - 0.25)
-    x1 = max(lasts + [end]) + 0.25
+    end = p["end"]
+    x_end = _year(end)
+    pieces = [lifecycle_segments(r["events"], end) for r in rows]
+    starts = [s["start"] for segs, exp in pieces for s in segs + exp]
+    stops = [s["stop"] for segs, exp in pieces for s in segs + exp] + [x_end]
+    x0 = math.floor(min(starts + [x_end]) - 0.15)
+    x1 = max(stops) + 0.2
     wrapped, label_w = _label_column([r["label"] for r in rows])
     left = PAD + label_w + 4.0
-    ticks = _year_ticks(x0, x1, W_PT - PAD - left)
-    rm = max(0.0, _tw(str(ticks[-1])) / 2 - (x1 - ticks[-1]) / (x1 - x0) * (W_PT - PAD - left)) if ticks else 0
-    A = W_PT - PAD - left - rm - 1.0
-    pt_per_year = A / (x1 - x0)
-    # events closer than a marker on one row form a cluster, spread above and below the line
-    placed_rows = []
-    for r in rows:
-        evs, clusters = [], []
-        for d, stage, basis in r["events"]:
-            xv = _year(d)
-            if clusters and (xv - clusters[-1][-1][0]) * pt_per_year < 7.5:
-                clusters[-1].append((xv, stage, basis))
-            else:
-                clusters.append([(xv, stage, basis)])
-        for cl in clusters:
-            n = len(cl)
-            evs += [(xv, stage, basis, (k - (n - 1) / 2) * 7.0) for k, (xv, stage, basis) in enumerate(cl)]
-        placed_rows.append((evs, max((len(c) for c in clusters), default=1)))
-    row_h = [max(18.0, _box(w)[1] + 5.0, 7.0 * n + 8.0) for w, (_, n) in zip(wrapped, placed_rows)]
-    ax = frame.add(left, PAD + 4.0, A, sum(row_h), frameless=False)
+    avail = W_PT - PAD - left
+    ticks = _year_ticks(x0, x1, avail)
+    rm = max(0.0, _tw(str(ticks[-1])) / 2 - (x1 - ticks[-1]) / (x1 - x0) * avail) if ticks else 0.0
+    A = avail - rm - 1.0
+    u = A / (x1 - x0)  # points per year
+    row_h = [max(LC_ROW_MIN, _box(w)[1] + 5.0) for w in wrapped]
     total = sum(row_h)
+    ax = frame.add(left, PAD + 2.0, A, total, frameless=False)
     centers, y = [], 0.0
     for h in row_h:
         centers.append(y + h / 2)
@@ -1789,55 +1841,48 @@ def _draw_lifecycle(p: dict):
     ax.set_yticks(centers, wrapped)
     for lab in ax.get_yticklabels():
         lab.set_linespacing(LINESPACING)
+        lab.set_parse_math(False)
     ax.tick_params(axis="y", length=0, pad=4.0)
     ax.set_xticks(ticks, [str(t) for t in ticks])
     ax.grid(axis="x", color="#e9e9e9", linewidth=0.6)
     ax.set_axisbelow(True)
-    ax.spines["left"].set_visible(False)
-    present = []
-    bases = []
-    for yc, r, (evs, _) in zip(centers, rows, placed_rows):
-        if not evs:
-            continue
-        xa = evs[0][0]
-        ax.plot([xa, end], [yc, yc], color="#9a9a9a", linewidth=0.9, zorder=2, solid_capstyle="butt")
-        for xv, stage, basis, shift in evs:
-            m = STAGE_MARKERS.get(stage, "o")
-            size = _marker_path_size(m)
-            filled = basis == "stated"
-            if stage not in present:
-                present.append(stage)
-            if basis not in bases:
-                bases.append(basis)
-            ax.scatter([xv], [yc + shift], marker=m, s=size ** 2, zorder=4,
-                       facecolors=DARK if filled else "white", edgecolors=DARK, linewidths=1.0,
-                       linestyles=(0, (1.6, 1.0)) if basis == "expected" else "solid")
-            mark = BASIS_MARK.get(basis)
-            if mark:
-                ax.annotate(mark, (xv, yc + shift), xytext=(size / 2 + 0.5, size / 2 - 1), textcoords="offset points",
-                            ha="left", va="bottom", fontsize=MIN_FONT, annotation_clip=False, parse_math=False,
-                            fontfamily=_families(), zorder=5)
-    # x axis: years
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    fuzzy = FUZZY_PT / u  # years
+    phases: set = set()
+    dashed = False
+    for yc, (segs, exp) in zip(centers, pieces):
+        for sg in segs:
+            ph = sg["phase"]
+            phases.add(ph)
+            a, b = sg["start"], sg["stop"]
+            cut = a if sg["exact"] else min(b, a + fuzzy)  # a dashed start where the date is a bound
+            dashed = dashed or not sg["exact"]
+            if ph == "approved":
+                if cut > a:
+                    ax.add_line(Line2D([a, cut], [yc, yc], color=PHASE_FACE[ph], linewidth=PHASE_H[ph], linestyle=DASH,
+                                       solid_capstyle="butt", dash_capstyle="butt", zorder=3))
+                if b > cut:
+                    ax.add_line(Line2D([cut, b], [yc, yc], color=PHASE_FACE[ph], linewidth=PHASE_H[ph],
+                                       solid_capstyle="butt", zorder=3))
+                continue
+            h = PHASE_H[ph]
+            if cut > a:
+                ax.add_patch(Rectangle((a, yc - h / 2), cut - a, h, facecolor="white", edgecolor=PHASE_EDGE[ph],
+                                       linewidth=0.9, linestyle=DASH, zorder=3))
+            if b > cut:
+                ax.add_patch(Rectangle((cut, yc - h / 2), b - cut, h, facecolor=PHASE_FACE[ph], edgecolor=PHASE_EDGE[ph],
+                                       linewidth=0.6, zorder=3))
+        for e in exp:
+            dashed = True
+            h = PHASE_H["open"]
+            w = max(e["stop"] - e["start"], 2.0 / u)
+            ax.add_patch(Rectangle((e["start"], yc - h / 2), w, h, facecolor="none", edgecolor=DARK, linewidth=0.9,
+                                   linestyle=DASH, zorder=4))
     below = 3.0 + 2.0 + _box("0")[1]
-    top = PAD + 4.0 + total + below
-    sl = p["stage_labels"]
-    entries = []
-    for stage in [s for s in p["stage_order"] if s in present] + [s for s in present if s not in p["stage_order"]]:
-        m = STAGE_MARKERS.get(stage, "o")
-        entries.append(_Entry("marker", dict(marker=m, s=_marker_path_size(m) ** 2, facecolors=DARK,
-                                             edgecolors=DARK, linewidths=1.0), sl.get(stage, stage)))
-    btext = {**BASIS_TEXT["zh" if zh else "en"], **p["basis_labels"]}
-    basis_entries = []
-    for b in ("stated", "not_after", "about", "expected"):
-        if b in bases and (b != "stated" or len(bases) > 1):
-            basis_entries.append(_Entry("marker", dict(marker="o", s=36, facecolors=DARK if b == "stated" else "white",
-                                                       edgecolors=DARK, linewidths=1.0,
-                                                       linestyles=(0, (1.6, 1.0)) if b == "expected" else "solid"),
-                                        btext[b]))
-    lh = _legend_below(frame, entries, top + 6.0)
-    top2 = top + 6.0 + lh
-    lh2 = _legend_below(frame, basis_entries, top2 + 4.0)
-    frame.finish(top2 + (4.0 + lh2 if lh2 else 0.0) + PAD)
+    top = PAD + 2.0 + total + below
+    lh = _legend_below(frame, _lifecycle_legend(p["legend"], phases, dashed), top + 5.0)
+    frame.finish(top + (5.0 + lh if lh else 0.0) + PAD)
     return fig, frame, {}
 
 
