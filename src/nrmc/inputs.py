@@ -1,7 +1,7 @@
 """What each briefing reads: the part of the dataset a briefing is composed from.
 
 A province's briefing is composed from `scope_dataset(ds, code)` — its own centres, stages, figures
-and provincial centres in full, the centres its hospitals lead elsewhere, and of everything else
+and provincial centres in full, the centres its hospitals lead elsewhere (with their stages), and of everything else
 only what it prints about other provinces (counts for the map and ranks, the totals it compares
 with, the national figures and milestones). Because the briefing cannot see anything outside this
 subset, the digest of the subset (`scope_digest`) changes whenever the briefing's content can
@@ -56,7 +56,9 @@ def scope_dataset(ds: Dataset, code: str | None) -> Dataset:
         ds,
         centers=centers,
         metrics=m.loc[keep],
-        stages=ds.stages.loc[ds.stages["center_id"].isin(own_ids)],
+        # the stages of the centres it shows: its own and those its hospitals lead elsewhere (an
+        # exporter's briefing says how far those have got)
+        stages=ds.stages.loc[ds.stages["center_id"].isin(shown_ids)],
         center_batches=ds.center_batches.loc[ds.center_batches["center_id"].isin(shown_ids)],
         hospitals=ds.hospitals.loc[ds.hospitals["name_zh"].isin(hospitals_named)],
         provincial_centers=ds.provincial_centers.loc[ds.provincial_centers["province_code"] == code],
