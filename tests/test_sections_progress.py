@@ -1,0 +1,238 @@
+"""The progress section: where each centre stands, in the sources' words and at the precision of
+their dates; durations between two printed dates; the timeline readable (legend of at most four
+entries); every kind of scope, in both languages.
+
+The expected numbers and words are read here from the CSV files, independently of the package."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from nrmc import charts, dates
+from nrmc.sections import progress
+from sections_support import (SCOPES, briefing, printed_dates, reader_problems, row_dates, rows, section_html, slug_of,
+                              source_words, visible_text)
+
+ORDER = {"agreement": 0, "approved": 1, "plaque": 1, "listed": 1, "under_construction": 2, "built": 3, "trial": 4,
+         "open": 5, "operating": 6}
+
+
+def furthest(center_id: str) -> dict | None:
+    """A centre's furthest stage in stages.csv (later date wins a tie), or None."""
+    st = [r for r in rows("stages.csv") if r["center_id"] == center_id and r["stage"] in ORDER]
+    return max(st, key=lambda r: (ORDER[r["stage"]], dates.sort_key(r["date"]))) if st else None
+
+
+def named(code: str) -> list[dict]:
+    return [c for c in rows("centers.csv") if c["province_code"] == code and c["status"] != "planned"]
+
+
+def find(fs, name):
+    return next((f for f in fs if f.name == name), None)
+
+
+def counts(f) -> dict[str, int]:
+    return {p["cls"]: p["n"].whole for p in f.params["parts"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# where each centre stands
+def test_anhui_three_open_one_in_transitional_operation_three_only_listed():
+    expect: dict[str, int] = {}
+    for c in named("340000"):
+        st = furthest(c["center_id"])["stage"]
+        expect[st] = expect.get(st, 0) + 1
+    assert expect == {"open": 3, "trial": 1, "listed": 3}
+    for lang in ("zh", "en"):
+        f = find(progress.findings(briefing("anhui", lang)), "where_now")
+        assert counts(f) == expect
+        trial = next(p for p in f.params["parts"] if p["cls"] == "trial")
+        assert trial["words"] == (["过渡期运营"] if lang == "zh" else ["transitional operation"])
+        opened = next(p for p in f.params["parts"] if p["cls"] == "open")["dates"]
+        assert (opened["first"].text, opened["last"].text) == ("2023-02-02", "2023-08-28")
+
+
+def test_guizhou_all_open_by_the_end_of_2023_at_the_sources_precision():
+    assert {furthest(c["center_id"])["date"] for c in named("520000")} == {"2023-12"}
+    for lang, by in (("zh", "不晚于2023年12月"), ("en", "by December 2023")):
+        b = briefing("guizhou", lang)
+        f = find(progress.findings(b), "where_now")
+        assert counts(f) == {"open": 5}
+        s = visible_text(str(progress.section(b).sentences[0]))
+        assert by in s
+        assert not re.search(r"2023年12月\d|\d+ December 2023", s), "never a day for a month"
+    planned = find(progress.findings(briefing("guizhou", "zh")), "planned")
+    assert [w.text for w in planned.params["projects"][0]["when"]] == ["2022-04", "2023-12"]
+
+
+def test_national_openings_match_the_data():
+    opened = [c for c in rows("centers.csv") if c["status"] != "planned" and (furthest(c["center_id"]) or {}).get("stage") in ("open", "operating")]
+    b = briefing("national", "en")
+    f = find(progress.findings(b), "openings")
+    assert f.params["open"].whole == len(opened) == 8
+    assert {x["province"]: x["n"].whole for x in f.params["by"]} == {"Anhui": 3, "Guizhou": 5}
+    s = visible_text(str(progress.section(b).sentences[0]))
+    assert "3 in Anhui (2 February 2023 to 28 August 2023) and 5 in Guizhou (by December 2023)" in s
+    # Guizhou's openings are known only as "by December 2023": one may have come before Anhui's
+    # first or after its last, so first and latest are said of the exactly dated openings only
+    fl = find(progress.findings(b), "first_latest")
+    assert fl.params["stated_only"] is True
+    assert "Among the openings the sources date exactly, the first was Shuguang Anhui" in visible_text(
+        str(progress.section(b).sentences[1]))
+    assert find(progress.findings(briefing("anhui", "en")), "first_latest").params["stated_only"] is False
+
+
+# ---------------------------------------------------------------------------------------------
+# stage words as the sources have them
+def _row_text(section_h: str, centre_name: str) -> str:
+    for tr in re.findall(r"<tr>.*?</tr>", section_h, flags=re.S):
+        if centre_name in visible_text(tr):
+            return visible_text(tr)
+    raise AssertionError(f"no table row for {centre_name}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_labelled_stage_is_printed_in_the_sources_words(lang):
+    labelled = [r for r in rows("stages.csv") if r["label_zh"]]
+    assert {r["center_id"] for r in labelled} >= {"AH-02", "AH-06", "AH-07"}
+    centres = {c["center_id"]: c for c in rows("centers.csv")}
+    for r in labelled:
+        c = centres[r["center_id"]]
+        words = r["label_zh"] if lang == "zh" else r["label_en"]
+        name = c["short_zh"] if lang == "zh" else c["short_en"]
+        for scope in (slug_of(c["province_code"]), "national", slug_of(c["output_province_code"])):
+            h = section_html(progress.section(briefing(scope, lang)))
+            assert words in _row_text(h, name), (scope, r["center_id"], words)
+
+
+def test_trial_words_follow_the_quote_and_a_launch_is_not_called_trial_operation():
+    h = section_html(progress.section(briefing("anhui", "zh")))
+    assert "过渡期运营" in _row_text(h, "仁济医院安徽医院") and "试运行" not in _row_text(h, "仁济医院安徽医院")
+    assert "2022年12月28日试运行" in _row_text(h, "复旦儿科安徽医院")
+    shuguang = _row_text(h, "曙光医院安徽医院")
+    assert "2023年1月11日正式启动运营" in shuguang and "2023年1月11日试运行" not in shuguang
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_expected_stage_is_printed_as_the_source_words_it_never_as_a_date(lang):
+    exp = next(r for r in rows("stages.csv") if r["stage"] == "expected_open")
+    for scope in ("anhui", "national", "shanghai"):
+        text = visible_text(section_html(progress.section(briefing(scope, lang))), keep_svg=False)
+        assert (exp["label_zh"] if lang == "zh" else exp["label_en"]) in text
+        y, m = exp["date"].split("-")
+        assert (f"{y}年{int(m)}月" if lang == "zh" else f"June {y}") not in text
+        assert (f"{y}年" not in text.replace(exp["label_zh"], "")) if lang == "zh" else True
+
+
+# ---------------------------------------------------------------------------------------------
+# dates and durations
+@pytest.mark.parametrize("scope", SCOPES)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_date_is_more_precise_than_its_row(scope, lang):
+    s = progress.section(briefing(scope, lang))
+    text = visible_text(section_html(s), keep_svg=False)
+    for w in source_words():
+        text = text.replace(w, " ")
+    for d in printed_dates(text, lang):
+        assert d in row_dates(), f"{scope}: {d} is printed, but no row gives that date at that precision"
+    b = briefing(scope, lang)
+    for f in s.findings:
+        for w in f.whens():
+            assert dates.parse(w.text) is not None
+            shown = b.d(w, record=False)
+            assert printed_dates(shown, lang) in ([w.text], []), (w.text, shown)
+
+
+@pytest.mark.parametrize("scope", ["anhui", "national", "shanghai"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_duration_is_counted_from_the_date_printed_beside_it(scope, lang):
+    b = briefing(scope, lang)
+    f = find(progress.findings(b), "first_latest")
+    took = f.params["took"]
+    start, stop = took["from"], took["to"]
+    months = dates.months_between(dates.start(start.text), dates.start(stop.text))
+    assert took["months"].value == months
+    s = visible_text(str(progress.section(b).sentences[[x.name for x in progress.findings(b)].index("first_latest")]))
+    assert b.d(start, record=False) in s and b.d(stop, record=False) in s
+    # Fudan Children's Anhui: from its approval on 2 June 2020 to its opening, 3 years; counted
+    # from its first operation (trial, 28 December 2022) it would read 5 months
+    assert (start.text, stop.text, months) == ("2020-06-02", "2023-06-26", 36)
+    assert ("用了3年" in s) if lang == "zh" else ("took 3 years from approval" in s)
+    assert "5个月" not in s and "5 months" not in s
+    life = b.life["AH-01"]
+    assert life.first_operation.date != start.text, "the printed start is not the first operation"
+
+
+# ---------------------------------------------------------------------------------------------
+# the timeline
+@pytest.mark.parametrize("scope", ["anhui", "national", "shanghai"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_timeline_legend_has_at_most_four_entries(scope, lang, monkeypatch):
+    drawn = []
+    real = charts.lifecycle
+
+    def spy(rows_, **kw):
+        ch = real(rows_, **kw)
+        drawn.append((rows_, ch))
+        return ch
+
+    monkeypatch.setattr(charts, "lifecycle", spy)
+    from nrmc.context import Briefing
+    from sections_support import dataset
+
+    s = progress.section(Briefing(scope, lang=lang, ds=dataset()))
+    assert s.chart_html is not None and len(drawn) == 1
+    rows_, ch = drawn[0]
+    flat = lambda t: re.sub(r"[\s-]", "", t)  # noqa: E731  (labels wrap over lines)
+    labels = {flat(r["label"]) for r in rows_}
+    legend = [t for t in ch.texts if flat(t) not in labels and not t.isdigit()]
+    assert 1 <= len(legend) <= 4, legend
+    # centres drawn alike share a row: no two rows are the same drawing
+    assert len({tuple(r["events"]) for r in rows_}) == len(rows_)
+
+
+def test_no_timeline_where_every_centre_stands_at_the_same_place():
+    for scope in ("guizhou", "henan", "beijing", "hubei", "tibet"):
+        assert progress.section(briefing(scope, "zh")).chart_html is None, scope
+
+
+# ---------------------------------------------------------------------------------------------
+# words, every kind of scope
+@pytest.mark.parametrize("scope", SCOPES)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_sentences_in_both_languages_read_clean(scope, lang):
+    s = progress.section(briefing(scope, lang))
+    assert s.sentences, scope
+    assert reader_problems(s, lang) == []
+    for f in s.findings:
+        assert f.check() == [], f.key
+    if lang == "en":
+        text = visible_text(section_html(s))
+        for bad in ("By the sources", " 1 centres", "trial operation (opened)"):
+            assert bad not in text, bad
+
+
+def test_every_scope_has_findings_that_pass_their_check():
+    from sections_support import slugs
+
+    for slug in slugs():
+        fs = progress.findings(briefing(slug, "zh"))
+        assert fs, slug
+        for f in fs:
+            assert f.check() == [], (slug, f.key)
+
+
+@pytest.mark.parametrize("scope", ["shanghai", "beijing", "anhui", "guizhou"])
+def test_a_province_briefing_says_the_same_from_its_part_of_the_data(scope):
+    # an exporter's briefing shows how far the centres its hospitals lead have got: their stages
+    # must be in its part of the data (nrmc.inputs.scope_dataset)
+    from nrmc.context import Briefing
+    from sections_support import dataset
+
+    # fresh briefings: a briefing numbers its sources in the order it cites them
+    a = str(progress.section(Briefing(scope, lang="zh", ds=dataset())))
+    b = str(progress.section(Briefing(scope, lang="zh", ds=dataset(), full=True)))
+    assert a == b
+    if scope == "shanghai":
+        assert "已开诊" in a
