@@ -225,6 +225,50 @@ class Briefing:
             return self.ds.as_of_date.date()
         return self.ds.latest_date.date()
 
+    # ---- the report's header -------------------------------------------------------------------
+    @property
+    def title(self) -> str:
+        return self.L("title_national") if self.national else self.L("title_province", name=self.full_name)
+
+    def window_text(self) -> str:
+        w = self.window
+        if not w:
+            return "—"
+        return w.text(self.lang) if self.zh else w.text("en")
+
+    def meta(self) -> dict:
+        """What the report header and the front page show about this briefing (JSON-safe)."""
+        w = self.window
+        out = {"title": self.title, "scope": self.full_name, "slug": self.slug, "code": self.code or "",
+               "kind": "national" if self.national else "province", "lang": self.lang, "role": self.role,
+               "as_of": self.window_text(), "window": self.window_text(),
+               "window_first": w.first if w else None, "window_last": w.last if w else None,
+               "pop_year": self.nat.pop_year}
+        if not self.national:
+            r = self.row
+            num = lambda v: None if pd.isna(v) else int(v)  # noqa: E731
+            out.update({"named": int(r["named"]), "stated": num(r["stated"]), "count": num(r["count"]),
+                        "first_batch": num(r["first_batch"]), "exported": int(r["exported"]),
+                        "centres_text": self.count_text()})
+        return out
+
+    def count_text(self) -> str:
+        """'9（具名7）' / '9 (7 named)'; '≥1' for a province known to have centres; '—' when unknown."""
+        r = self.row
+        if pd.isna(r["count"]):
+            return "≥1" if self.role == "known" else "—"
+        if r["count_basis"] == "stated" and r["stated"] != r["named"]:
+            return self.L("count_with_named", n=int(r["count"]), named=int(r["named"]))
+        return str(int(r["count"]))
+
+    def header(self):
+        """The title as Jupyter shows it; it carries the report's header fields (the exporter
+        prints its own header from them)."""
+        from nrmc.sections.base import Block, render
+
+        return Block(render("header.html.j2", title=self.title, r=self), "header", "header", self.lang,
+                     meta={k: v for k, v in self.meta().items() if k not in ("as_of", "window", "window_first", "window_last")})
+
     # ---- the scope's data ----------------------------------------------------------------------
     @functools.cached_property
     def centres(self) -> pd.DataFrame:
