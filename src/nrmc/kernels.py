@@ -33,7 +33,7 @@ _STATE_MODULE = "_nrmc_build_state"
 WARMUP_CODE = '__import__("nrmc.kernels", fromlist=["_warm_up"])._warm_up(get_ipython(), {data_dir!r}, {cwd!r})'
 RESET_CODE = '__import__("nrmc.kernels", fromlist=["_reset"])._reset(get_ipython())'
 WARM_IMPORTS = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython.display", "nrmc", "nrmc.regions",
-                "nrmc.data", "nrmc.coverage", "nrmc.specialty", "nrmc.performance", "nrmc.charts", "nrmc.briefing")
+                "nrmc.data", "nrmc.coverage", "nrmc.specialty", "nrmc.performance", "nrmc.charts", "nrmc.context", "nrmc.sections")
 
 
 def _warm_up(ip, data_dir: str, cwd: str) -> None:

@@ -17,3 +17,25 @@ from nrmc.sections.summary import page_one as key_messages
 from nrmc.sections.summary import page_two
 
 __all__ = ["Block", "Section", "annex", "coverage", "key_messages", "page_two"]
+
+
+# The sections in the order the notebooks show them (a test checks the notebooks agree).
+ORDER = ("key_messages", "page_two", "coverage", "exports", "performance", "specialty", "progress", "note",
+         "glossary", "annex")
+
+
+def compose(b) -> list:
+    """Every section of the briefing `b`, shown in notebook order, as the objects a cell displays
+    (for tests and scripts that compose a briefing without a kernel: see nrmc.assemble.compose_html)."""
+    import sys
+
+    here = sys.modules[__name__]
+    out = []
+    for name in ORDER:
+        fn = getattr(here, name, None)
+        if fn is None:
+            continue
+        shown = fn(b)
+        if shown is not None:
+            out.append(shown)
+    return out

@@ -104,9 +104,9 @@ def figure_html(b, chart, title: str | Markup, source: str, note: str | Markup =
 
 def national_map(b, highlight: str | None = None):
     """The tile map of all provinces by what the sources support (drawn the same in every briefing)."""
-    from nrmc.briefing.common import national_map as _map
+    from nrmc.sections.maps import national_map as _map
 
-    return _map(b.status, b.ds.provinces, b.lang, highlight=highlight)
+    return _map(b.status, b.lang, highlight=highlight)
 
 
 def stage_when(e) -> When:
