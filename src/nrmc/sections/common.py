@@ -39,13 +39,18 @@ def official_total_row(b) -> Row | None:
 
 
 def named_rows(b, centres: pd.DataFrame) -> list[Row]:
-    """Each named centre as evidence: the earliest source naming it, at that source's date."""
+    """Each named centre as evidence: the earliest source naming it, at that source's date. A
+    province's briefing quotes the names of its own centres (and those its hospitals lead); of
+    the others it reads only that a source names them (nrmc.inputs: it never sees their names)."""
     src = b.ds.sources.set_index("source_id")
     out = []
     for r in centres.to_dict("records"):
         sid = r["source_ids"].split(";")[0]
         s = src.loc[sid]
-        out.append(centre_row(r, sid, r["first_reported"], s["date_basis"] or "stated"))
+        row = centre_row(r, sid, r["first_reported"], s["date_basis"] or "stated")
+        if not (b.national or b.code in (r["province_code"], r["output_province_code"])):
+            row = Row(row.kind, row.ref, row.source_id, row.date, row.basis, "", "", "")
+        out.append(row)
     return out
 
 
