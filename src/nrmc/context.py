@@ -161,9 +161,15 @@ class Briefing:
     def city(self, zh: str) -> str:
         return zh if self.zh else (self._cities.get(zh) or zh)
 
+    @functools.cached_property
+    def sources(self) -> dict[str, dict]:
+        """sources.csv as a dict by source id."""
+        return {r["source_id"]: r for r in self.ds.sources.to_dict("records")}
+
+    @functools.lru_cache(maxsize=None)
     def source_words(self, source_id: str) -> str:
         """A source in words for a chart's source line: '贵州日报，约2024年10月' / 'Guizhou Daily, about October 2024'."""
-        s = self.ds.sources.set_index("source_id").loc[source_id]
+        s = self.sources[source_id]
         pub = s["publisher"] if self.zh else (s.get("publisher_en") or s["publisher"])
         when = i18n.qualified_date(s["date"], s["date_basis"] or "stated", self.lang) if s["date"] else ""
         return f"{pub}，{when}" if self.zh and when else (f"{pub}, {when}" if when else pub)
