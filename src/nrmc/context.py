@@ -57,7 +57,7 @@ class Briefing:
         # when it can change); `full=True` composes from the whole dataset (tests check both agree)
         self.ds = known if (full or self.national) else inputs.scope_dataset(known, self.code)
         self.status = coverage.province_status(self.ds)
-        self.nat = coverage.national_count(self.ds)
+        self.nat = coverage.national_count(self.ds, self.status)
         self.life = lifecycle.lifecycles(self.ds)
         self.cit = Citations(self.ds.sources)
         self.evidence: list[EvidenceEntry] = []
