@@ -3,7 +3,7 @@ data/, read here with the csv module (never with the code under test), so that a
 wrong filter gives a wrong number; edge cases (a disputed batch, an approximate opening date, a
 planned project) on a copy of the minimal fixture with known answers; the API as a notebook user
 meets it (dir(), tab completion, docstrings that run); Chinese labels in a matplotlib chart after
-`nrmc.load()`.
+`nrmc.load()`; and the notebook itself, executed by nbclient (e2e).
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from conftest import MINIMAL, ROOT
 from nrmc import explore
 
 DATA = ROOT / "data"
+NOTEBOOK = ROOT / "notebooks" / "explore.ipynb"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -536,3 +537,64 @@ def test_a_chart_with_chinese_labels_uses_the_cjk_font_after_load():
         got = draw(mode)
         assert got["missing"] == [], mode
         assert got["path"] == font.path and got["family"][0] == font.family, mode
+
+
+# ---------------------------------------------------------------------------------------------
+# the notebook, executed as a user would run it
+REPORT = """
+import json as _json, pandas as _pd
+print("NRMC-ANSWERS " + _json.dumps({n: v.to_dict(orient="list") for n, v in Out.items() if isinstance(v, _pd.DataFrame)},
+                                    default=str, ensure_ascii=False))
+"""
+
+
+@pytest.mark.e2e
+def test_explore_notebook_runs_and_answers_the_five_questions():
+    import json
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
+    nb.cells.append(nbformat.v4.new_code_cell(REPORT))  # the test's own last cell: every table the cells showed
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
+    assert "missing from font" not in stderr and "findfont" not in stderr, stderr
+    report = next(o.text for o in nb.cells[-1].outputs if o.output_type == "stream" and "NRMC-ANSWERS" in o.text)
+    tables = json.loads(report.split("NRMC-ANSWERS ", 1)[1])
+    cells = {c.get("id"): c for c in nb.cells}
+
+    def shown(cell_id: str) -> dict:
+        return tables[str(cells[cell_id].execution_count)]
+
+    q1 = shown("q1-lead-hospitals")
+    want = Counter(c["output_hospital_zh"] for c in approved())
+    assert q1["centres"] == sorted(want.values(), reverse=True)[:len(q1["centres"])] and len(q1["centres"]) == min(10, len(want))
+    assert all(want[h] == n for h, n in zip(q1["lead_hospital"], q1["centres"]))
+
+    q2 = shown("q2-planned-specialties")
+    counts = {c: sum(x["specialty"] == c for x in approved()) for c in planned_codes()}
+    assert q2["centres"] == sorted(q2["centres"]) and dict(zip(q2["specialty_code"], q2["centres"])) == counts
+
+    q3 = shown("q3-province-latest")
+    ids = sorted(c["center_id"] for c in approved() if c["province_code"] == "340000")
+    per_centre = Counter(s for s, *_ in expected_latest(set(ids)))
+    assert len(q3["centre_id"]) == sum(max(1, per_centre[i]) for i in ids) and sorted(set(q3["centre_id"])) == ids
+    assert all(t for t, v in zip(q3["source_title"], q3["value"]) if v not in (None, "nan", "<NA>"))
+
+    q4 = shown("q4-chart")
+    prov = provinces()
+    for name, n in zip(q4["name"], q4["centres"]):
+        codes = {c for c, p in prov.items() if f"{p['region']}地区" == name}
+        assert codes and n == sum(c["province_code"] in codes for c in approved()), name
+    assert any("image/png" in o.data for o in cells["q4-chart"].outputs if o.output_type == "display_data")
+    national = shown("q4-per-head")
+    assert dict(zip(national["basis"], national["centres"]))["named"] == len(approved())
+
+    q5 = shown("q5-opened-before")
+    assert dict(zip(q5["centre_id"], q5["opened"])) == expected_openings(date(2024, 1, 1))
