@@ -548,6 +548,19 @@ def test_a_chart_with_chinese_labels_uses_the_cjk_font(mode):
     assert got["after"]["path"] == font.path and got["after"]["family"][0] == font.family
 
 
+def test_load_without_a_cjk_font_warns_and_still_loads(monkeypatch):
+    from nrmc import fonts
+
+    def missing(bold=False):
+        raise fonts.MissingCJKFontError(f"No CJK font. Install it: {fonts.INSTALL_HINT}")
+
+    monkeypatch.setattr(fonts, "cjk_font", missing)
+    monkeypatch.setattr(explore, "_font_done", False)
+    with pytest.warns(UserWarning, match="empty boxes.*apt-get install fonts-noto-cjk"):
+        ds = nrmc.load(MINIMAL)
+    assert len(ds.centers) == 4
+
+
 # ---------------------------------------------------------------------------------------------
 # the notebook, executed as a user would run it
 REPORT = """

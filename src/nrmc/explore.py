@@ -28,6 +28,7 @@ import warnings as _warnings
 import pandas as _pd
 
 if _t.TYPE_CHECKING:  # for annotations only: nothing of these becomes an attribute of the module
+    import os
     from typing import Literal
 
     from nrmc.data import Dataset
@@ -58,7 +59,7 @@ def __dir__() -> list[str]:
 _font_done = False
 
 
-def load(data_dir: str | None = None, *, as_of: object = None) -> Dataset:
+def load(data_dir: str | os.PathLike[str] | None = None, *, as_of: object = None) -> Dataset:
     """The validated dataset as pandas DataFrames (`nrmc.load`), ready for a notebook.
 
     `data_dir`: a data folder (default: $NRMC_DATA, else the checkout's or the installed package's
@@ -98,13 +99,13 @@ def _use_cjk_font() -> str | None:
         return None
     try:
         font = fonts.cjk_font()
-    except fonts.MissingCJKFontError as err:
+        if font.family not in {f.name for f in font_manager.fontManager.ttflist}:
+            font_manager.fontManager.addfont(font.path)
+    except (fonts.MissingCJKFontError, OSError, RuntimeError, ValueError) as err:  # never stops load()
         if not _font_done:
             _warnings.warn(f"Chinese labels in matplotlib charts will print as empty boxes: {err}", stacklevel=3)
             _font_done = True
         return None
-    if font.family not in {f.name for f in font_manager.fontManager.ttflist}:
-        font_manager.fontManager.addfont(font.path)
     families = list(matplotlib.rcParams["font.family"])
     if not families or families[0] != font.family:
         matplotlib.rcParams["font.family"] = [font.family, *[f for f in families if f != font.family]]
