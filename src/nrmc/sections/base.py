@@ -26,9 +26,10 @@ from markupsafe import Markup
 from nrmc.findings import Finding
 
 BLOCK_MIME = "application/vnd.nrmc.block+json"
+META_MIME = "application/vnd.nrmc.meta+json"  # the report header's fields (nrmc.export reads them)
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 CSS_FILE = TEMPLATES / "nrmc_briefing" / "static" / "briefing.css"
-PAGES = ("summary-1", "summary-2", "analysis", "note", "annex")
+PAGES = ("header", "summary-1", "summary-2", "analysis", "note", "annex")  # "header": Jupyter only
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,6 +53,7 @@ def inline_css() -> str:
 def plain_text(html: str) -> str:
     """The reader's text of some HTML, for a terminal (no CSS, no chart code)."""
     html = re.sub(r"<(style|svg|script)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    html = _drop_class(html, ("ev-pop", "ev-print"))
     html = re.sub(r"<(br|/p|/li|/h[1-6]|/tr|/caption|/figcaption)\b[^>]*>", "\n", html, flags=re.I)
     text = re.sub(r"<[^>]+>", "", html)
     import html as _h
@@ -59,6 +61,47 @@ def plain_text(html: str) -> str:
     text = _h.unescape(text)
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return "\n".join(line for line in lines if line)
+
+
+def _drop_class(html: str, classes: tuple[str, ...]) -> str:
+    """`html` without the elements (and their content) of any of `classes`."""
+    from html.parser import HTMLParser
+
+    out: list[str] = []
+
+    class P(HTMLParser):
+        depth = 0
+
+        def handle_starttag(self, tag, attrs):
+            cls = dict(attrs).get("class") or ""
+            if self.depth or any(c in cls.split() for c in classes):
+                if tag not in ("br", "img", "input", "meta", "hr", "wbr"):
+                    self.depth += 1
+                return
+            out.append(self.get_starttag_text())
+
+        def handle_endtag(self, tag):
+            if self.depth:
+                self.depth -= 1
+                return
+            out.append(f"</{tag}>")
+
+        def handle_data(self, data):
+            if not self.depth:
+                out.append(data)
+
+        def handle_entityref(self, name):
+            if not self.depth:
+                out.append(f"&{name};")
+
+        def handle_charref(self, name):
+            if not self.depth:
+                out.append(f"&#{name};")
+
+    p = P(convert_charrefs=False)
+    p.feed(html)
+    p.close()
+    return "".join(out)
 
 
 @dataclass
@@ -70,6 +113,7 @@ class Block:
     group: str
     lang: str = "zh"
     data: pd.DataFrame | None = None
+    meta: dict | None = None  # header fields for the report (title, data window …), merged by the exporter
 
     def __post_init__(self):
         if self.page not in PAGES:
@@ -84,8 +128,11 @@ class Block:
             self.page, "zh-CN" if self.lang == "zh" else "en", css, self.html))
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {"text/html": self._wrapped(style=True), "text/plain": str(self),
-                BLOCK_MIME: {"page": self.page, "group": self.group, "lang": self.lang}}
+        bundle = {"text/html": self._wrapped(style=True), "text/plain": str(self),
+                  BLOCK_MIME: {"page": self.page, "group": self.group, "lang": self.lang}}
+        if self.meta:
+            bundle[META_MIME] = self.meta
+        return bundle
 
     def __str__(self) -> str:
         return plain_text(str(self.html))
