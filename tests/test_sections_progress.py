@@ -10,7 +10,9 @@ import re
 import pytest
 
 from nrmc import charts, dates
-from nrmc.sections import progress
+import importlib
+
+progress = importlib.import_module("nrmc.sections.progress")  # the module (nrmc.sections.progress is its section function)
 from sections_support import (SCOPES, briefing, printed_dates, reader_problems, row_dates, rows, section_html, slug_of,
                               source_words, visible_text)
 
@@ -152,7 +154,8 @@ def test_a_duration_is_counted_from_the_date_printed_beside_it(scope, lang):
     took = f.params["took"]
     start, stop = took["from"], took["to"]
     months = dates.months_between(dates.start(start.text), dates.start(stop.text))
-    assert took["months"].value == months
+    assert took["time"]["months"].value == months
+    assert (took["time"]["years"].value, took["time"]["rest"]) == (months // 12, None)
     s = visible_text(str(progress.section(b).sentences[[x.name for x in progress.findings(b)].index("first_latest")]))
     assert b.d(start, record=False) in s and b.d(stop, record=False) in s
     # Fudan Children's Anhui: from its approval on 2 June 2020 to its opening, 3 years; counted

@@ -9,7 +9,9 @@ import math
 import pytest
 
 from nrmc import charts
-from nrmc.sections import specialty
+import importlib
+
+specialty = importlib.import_module("nrmc.sections.specialty")  # the module (nrmc.sections.specialty is its section function)
 from sections_support import SCOPES, briefing, reader_problems, rows, section_html, slugs, visible_text
 
 

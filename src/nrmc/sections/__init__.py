@@ -14,10 +14,13 @@ from nrmc.sections.annex import annex
 from nrmc.sections.base import Block, Section
 from nrmc.sections.coverage import section as coverage
 from nrmc.sections.note import note
+from nrmc.sections.progress import section as progress
+from nrmc.sections.specialty import section as specialty
 from nrmc.sections.summary import page_one as key_messages
 from nrmc.sections.summary import page_two
 
-__all__ = ["Block", "Section", "annex", "compose", "coverage", "key_messages", "note", "page_two"]
+__all__ = ["Block", "Section", "annex", "compose", "coverage", "key_messages", "note", "page_two", "progress",
+           "specialty"]
 
 
 # The sections in the order the notebooks show them (a test checks the notebooks agree).

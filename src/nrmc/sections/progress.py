@@ -78,14 +78,20 @@ def months(a: Event, z: Event) -> int | None:
     return dates.months_between(s, t)
 
 
-def duration(b, a: Event, z: Event, ca: dict) -> Num | None:
-    """The months between two printed stage dates, as a computed number with its evidence."""
+def duration(b, a: Event, z: Event, ca: dict) -> dict | None:
+    """The time between two printed stage dates, as computed numbers with their evidence: whole
+    `months`, and the `years` and the `rest` in months a sentence prints (None where 0)."""
     m = months(a, z)
     if m is None:
         return None
-    how_zh = f"{a.date}至{z.date}的整月数"
-    how_en = f"whole months from {a.date} to {z.date}"
-    return Num(float(m), "rate", (stage_row(a, ca), stage_row(z, ca)), decimals=0, how_zh=how_zh, how_en=how_en)
+    rows = (stage_row(a, ca), stage_row(z, ca))
+
+    def num(v, zh, en):
+        return Num(float(v), "rate", rows, decimals=0, how_zh=f"{a.date}至{z.date}的{zh}", how_en=f"{en} from {a.date} to {z.date}")
+
+    y, rest = divmod(m, 12)
+    return {"months": num(m, "整月数", "whole months"), "years": num(y, "整年数", "whole years") if y else None,
+            "rest": num(rest, "整年之外的月数", "months beyond whole years") if rest else None}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,7 +256,7 @@ def _first_latest(b, recs: list[dict], province: bool) -> Finding | None:
     if best is not None:
         r, a, z, _, kind = best
         p["took"] = {"centre": centre_name(b, r["c"], province), "kind": kind, "from_word": stage_word(b, a),
-                     "from": swhen(b, a, r["c"]), "to": swhen(b, z, r["c"]), "months": duration(b, a, z, r["c"])}
+                     "from": swhen(b, a, r["c"]), "to": swhen(b, z, r["c"]), "time": duration(b, a, z, r["c"])}
     return Finding("first_latest", THEME, "first_latest", p, 30 if b.national else 40)
 
 

@@ -99,9 +99,13 @@ def spec_row(b, c: dict, code: str, kind: str) -> Row:
     what = {"stated": ("专科（来源写明）", "specialty (stated)"), "inferred": ("专科（按输出医院推断）", "specialty (inferred)"),
             "focus": ("来源所述重点", "stated focus")}[kind]
     names = _cached(b, "spec_names", lambda: {r["code"]: (r["name_zh"], r["name_en"]) for r in b.ds.specialties.to_dict("records")})
-    return Row("specialty", f"centers.csv {c['center_id']} {kind} {code}", sid, date, basis, c.get("name_zh") or "",
-               f"{c.get('name_zh') or c['center_id']}：{what[0]} {names[code][0]}",
-               f"{c.get('name_en') or c['center_id']}: {what[1]} {names[code][1]}")
+    ref = f"centers.csv {c['center_id']} {kind} {code}"
+    if not (b.national or b.code in (c["province_code"], c["output_province_code"])):
+        # a province's briefing never reads other provinces' centres' names (nrmc.inputs): it
+        # quotes only that a source gives the specialty, so it reads the same from all the data
+        return Row("specialty", ref, sid, date, basis, "", "", "")
+    return Row("specialty", ref, sid, date, basis, c["name_zh"],
+               f"{c['name_zh']}：{what[0]} {names[code][0]}", f"{c.get('name_en') or c['name_zh']}: {what[1]} {names[code][1]}")
 
 
 def unnamed_rows(b, code: str | None) -> dict[str, Row]:
