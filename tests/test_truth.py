@@ -13,6 +13,10 @@ from nrmc import coverage, dates, lifecycle
 from nrmc.briefing import NationalBriefing, ProvinceBriefing
 
 BATCH5_FIRST = ["jilin", "hunan", "hubei", "jiangsu", "zhejiang", "shaanxi"]
+# Of these, the public record (data-north, issue 22) names centres in three; the others are still known
+# to have centres only from the batch report (R10).
+BATCH5_NAMED = {"jilin": (4, "stated", 2), "jiangsu": (2, "named", 2), "shaanxi": (1, "stated", 1)}
+BATCH5_UNNAMED = [s for s in BATCH5_FIRST if s not in BATCH5_NAMED]
 
 
 def text_of(html: str) -> str:
@@ -34,7 +38,7 @@ def briefings():
     return get
 
 
-@pytest.mark.parametrize("slug", BATCH5_FIRST)
+@pytest.mark.parametrize("slug", BATCH5_UNNAMED)
 def test_batch5_provinces_are_never_told_they_have_no_centre(briefings, slug):
     for lang in ("zh", "en"):
         b, html = briefings(slug, lang)
@@ -47,9 +51,24 @@ def test_batch5_provinces_are_never_told_they_have_no_centre(briefings, slug):
         assert ("第5批" in text or "第五批" in text) if lang == "zh" else "batch 5" in text
 
 
+@pytest.mark.parametrize("slug", sorted(BATCH5_NAMED))
+def test_batch5_provinces_with_named_centres_count_them(briefings, slug):
+    count, basis, named = BATCH5_NAMED[slug]
+    for lang in ("zh", "en"):
+        b, html = briefings(slug, lang)
+        text = text_of(html)
+        f = b.facts
+        assert f["role"] == "host" and f["first_batch"] == 5
+        assert (f["count"], f["count_basis"], f["named"]) == (count, basis, named)
+        assert f["per_10m"] is not None and f["rank"] is not None
+        for bad in ("尚无", "既无", "没有国家区域医疗中心", "0个中心", "no centre in", "has none"):
+            assert bad not in text, (slug, lang, bad)
+
+
 def test_national_counts_the_provinces_known_to_have_centres(briefings):
     b, html = briefings("national")
-    assert b.facts["provinces_known"] == 26 and b.facts["provinces_named"] == 20
+    # 20 provinces named in the seeds; the public record (issue 22) names centres in Jilin, Jiangsu, Shaanxi
+    assert b.facts["provinces_known"] == 26 and b.facts["provinces_named"] == 23
     assert "26/31" in text_of(html)
     assert "20/31" not in text_of(html)
 
@@ -63,13 +82,14 @@ def test_per_head_uses_the_best_supported_count_with_the_named_one_beside(briefi
     assert "1.47" in text and "1.14" in text
     n, html_n = briefings("national")
     assert n.facts["per_10m_official"] == pytest.approx(125 / ds.provinces["pop_2024"].sum() * 1000)
-    assert "0.89" in text_of(html_n) and "0.53" in text_of(html_n)
+    assert "0.89" in text_of(html_n) and "0.63" in text_of(html_n)  # named rate: 89 named centres (issue 22)
 
 
 def test_ranks_say_what_they_count(briefings):
     b, html = briefings("anhui")
-    assert b.facts["rank"] == 5 and b.facts["n_ranked"] == 20
-    assert "20个有数量的省份中第5位" in text_of(html)
+    # 23 provinces with a count since the public record was added (issue 22); Jilin (4 stated) and others rank above
+    assert b.facts["rank"] == 7 and b.facts["n_ranked"] == 23
+    assert "23个有数量的省份中第7位" in text_of(html)
 
 
 def test_each_briefing_states_its_own_data_window(briefings):
@@ -79,7 +99,8 @@ def test_each_briefing_states_its_own_data_window(briefings):
     a, _ = briefings("anhui")
     assert a.meta()["window"].endswith("不早于2025年11月30日")  # S01 is undated: inferred, and says so
     h, _ = briefings("henan")
-    assert h.meta()["window"] == "截至2023年1月12日"  # the list's date, not the bound of a stage
+    # the dates of Henan's sources (2022-07-07 … about 2024-07-10, issue 22), not the bound of a stage
+    assert h.meta()["window"] == "2022年7月7日至约2024年7月10日"
     for slug in ("guizhou", "hubei", "henan"):
         assert "2025年11月30日" not in briefings(slug)[0].meta()["window"], slug
 
@@ -135,8 +156,9 @@ def test_no_share_headlines_for_a_handful_of_centres(briefings):
 def test_exporters_are_framed_as_exporters(briefings):
     b, html = briefings("shanghai")
     text = text_of(html)
-    assert b.facts["role"] == "exporter" and b.facts["exported"] == 14
-    assert "输出地" in text and "14" in text
+    # 14 in the seeds + 龙华医院甘肃医院 (fifth batch, issue 22)
+    assert b.facts["role"] == "exporter" and b.facts["exported"] == 15
+    assert "输出地" in text and "15" in text
     for bad in ("0.00", "低于全国", "尚无", "rank"):
         assert bad not in text
     e, html_en = briefings("shanghai", "en")
@@ -216,7 +238,7 @@ def test_per_head_verdicts_compare_like_with_like(briefings):
     b, html = briefings("hebei")
     text = text_of(html)
     assert b.facts["compare_basis"] == "named" and b.facts["per_10m"] > b.facts["compare_per_10m"]
-    assert "高于全国的0.53个（均按来源具名的中心计）" in text and "低于全国" not in text
+    assert "高于全国的0.63个（均按来源具名的中心计）" in text and "低于全国" not in text
     a, html_a = briefings("anhui")
     assert a.facts["compare_basis"] == "official" and "高于全国的0.89个" in text_of(html_a)
 
@@ -262,17 +284,18 @@ def test_a_specialty_that_is_only_a_stated_focus_is_not_called_unnamed(ds, brief
     # Orthopedics: no centre has it as its specialty, but 积水潭 Guizhou names it as its focus.
     ps = coverage.planned_specialties(ds, "贵州").set_index("code")
     assert ps.loc["orthopedics", "national_count"] == 0 and ps.loc["orthopedics", "national_focus"] >= 1
-    assert ps.loc["pediatrics", "national_focus"] == 0
+    assert ps.loc["pediatrics", "national_focus"] == 1  # only 河南中医一附院商丘医院, a TCM centre (issue 22)
     nat = text_of(briefings("national")[1])
     assert re.search(r"骨科（[^）]*积水潭[^）]*以之为来源所述重点）", nat)
-    # 积水潭贵州 and 上海六院安徽
-    assert "全国2个以之为重点" in text_of(briefings("guizhou")[1])
-    assert "China: 2 as a focus" in text_of(briefings("guizhou", "en")[1])
+    # 积水潭贵州, 上海六院安徽 and 望京医院南阳医院 (中医骨伤, issue 22)
+    assert "全国3个以之为重点" in text_of(briefings("guizhou")[1])
+    assert "China: 3 as a focus" in text_of(briefings("guizhou", "en")[1])
 
 
 def test_inferred_specialties_are_marked_where_they_are_counted(briefings):
-    # Every centre named in the rest of Tianjin's region has an inferred specialty: the title says so.
-    assert "其他省份具名的22个中心，按专科（专科均为推断）" in text_of(briefings("tianjin")[1])
+    # Most centres named in the rest of Tianjin's region have an inferred specialty: the title says how many
+    # (26 named, 3 stated by the public record: 北医三院崇礼/秦皇岛, 东方秦皇岛; issue 22).
+    assert "其他省份具名的26个中心，按专科（其中23个的专科系推断）" in text_of(briefings("tianjin")[1])
     en = text_of(briefings("tibet", "en")[1])
     assert re.search(r"by specialty \(\d+ of them inferred\)", en)
     # Guizhou's pediatrics centre is stated by its source, the regional-only bars are not
@@ -329,4 +352,4 @@ def test_a_centres_own_count_and_the_count_transferred_to_it_are_not_one_trend(b
     # 上海六院安徽: S01 puts 创伤骨科 at its core with the national orthopaedics centre behind it
     b, _ = briefings("anhui")
     assert b.planned.set_index("code").loc["orthopedics", "status"] == "has_focus"
-    assert "全国2个以之为重点" in text_of(briefings("guizhou")[1])
+    assert "全国3个以之为重点" in text_of(briefings("guizhou")[1])
