@@ -284,6 +284,28 @@ def test_every_province_composed_from_its_subset_equals_one_from_all_the_data(ds
             ProvinceBriefing(code, lang=lang, ds=ds, full=True)._repr_html_(), code
 
 
+def test_a_later_figure_elsewhere_moves_a_province_subsets_reference_date(ds):
+    """Ages (运行时长) are counted to the whole dataset's latest date. A province's subset keeps that
+    date, so a later figure about another province's centre changes the province's briefing and
+    its digest (found when a 2026 Gansu figure outdated the Anhui durations of an incremental build)."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from nrmc import inputs
+
+    assert inputs.scope_dataset(ds, "340000").latest_date == ds.latest_date
+    m = ds.metrics.copy()
+    i = m.index[m["subject_id"] == "GZ-03"][0]  # a Guizhou centre's figure: not in Anhui's subset
+    m.loc[i, "as_of_dt"] = ds.latest_date + pd.Timedelta(days=30)
+    later = replace(ds, metrics=m)
+    sub = inputs.scope_dataset(later, "340000")
+    assert "GZ-03" not in set(sub.metrics["subject_id"])
+    assert sub.latest_date == later.latest_date > ds.latest_date
+    assert inputs.scope_digest(later, "340000") != inputs.scope_digest(ds, "340000")
+    assert digests.scope_data_digests(later, ["340000"])["340000"] == inputs.scope_digest(later, "340000")
+
+
 def test_scope_data_digests_equal_inputs_scope_digest(ds):
     from nrmc import inputs
 

@@ -60,6 +60,7 @@ def scope_dataset(ds: Dataset, code: str | None) -> Dataset:
         center_batches=ds.center_batches.loc[ds.center_batches["center_id"].isin(shown_ids)],
         hospitals=ds.hospitals.loc[ds.hospitals["name_zh"].isin(hospitals_named)],
         provincial_centers=ds.provincial_centers.loc[ds.provincial_centers["province_code"] == code],
+        reference_date=ds.latest_date,  # ages are counted to the whole dataset's latest date
     )
 
 
@@ -75,6 +76,7 @@ def dataset_digest(ds: Dataset) -> str:
         value[cols].to_csv(buf, index=False, lineterminator="\n")
         h.update(f.name.encode() + b"\0" + buf.getvalue().encode() + b"\0")
     h.update(str(ds.as_of_date).encode())
+    h.update(str(ds.reference_date).encode())
     return h.hexdigest()
 
 
