@@ -1691,7 +1691,7 @@ def _draw_scatter(p: dict):
 # =============================================================================================
 # 5. Lifecycle of centres
 # =============================================================================================
-STAGE_MARKERS = {"agreement": "P", "plaque": "*", "approved": "o", "built": "s", "listed": "h", "trial": "^",
+STAGE_MARKERS = {"agreement": "P", "plaque": "*", "approved": "o", "under_construction": "X", "built": "s", "listed": "h", "trial": "^",
                  "open": "D", "operating": "p", "expected_open": "v"}
 STAGE_SIZES = {"*": 9.0, "P": 7.0, "D": 6.0, "p": 7.5, "h": 7.0}
 BASIS_MARK = {"not_after": "≤", "about": "≈"}
