@@ -337,13 +337,17 @@ def test_any_province_with_centre_figures_gets_results(tmp_path):
         fs = P.findings(b)
         assert all(f.check() == [] for f in fs)
         tops = [f for f in fs if f.name == "centre_top"]
-        assert {f.params["top"]["n"].value for f in tops} == {227, 99, 41}
+        own = [f for f in fs if f.name == "centre_own"]
+        assert {f.params["top"]["n"].value for f in tops} == {227}
+        assert [x["n"].value for f in own for x in f.params["items"]] == [99, 41]  # the part after its whole
         text = str(P.section(b).text)
         if lang == "zh":
-            assert "各为227人（累计，2026年1月）" in text and "平移输出医院的新技术新项目99项" in text
+            assert "各为227人（累计，2026年1月）" in text
+            assert "湘雅医院江西医院：平移输出医院的新技术新项目99项，其中填补省内空白41项（累计，2026年1月）" in text
         else:
             assert "227 each (cumulative, January 2026)" in text
-            assert "99 technologies and procedures transferred from the lead hospital (cumulative, January 2026)" in text
+            assert ("Xiangya Jiangxi reports 99 technologies and procedures transferred from the lead hospital, "
+                    "41 of them firsts in the province (cumulative, January 2026)") in text
         assert P.section(b).chart_html is None
         assert "none" not in {f.name for f in fs}
         tie = next(f for f in tops if f.params["top"]["metric"] == "resident_experts")

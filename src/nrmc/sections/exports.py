@@ -131,7 +131,7 @@ def _results(b, ex: pd.DataFrame, salience: float, named: list) -> Finding | Non
     for cid, g in per.groupby("subject_id", sort=False):
         g = g.sort_values(["_f", "_o", "_p"]).head(PER_CENTRE)
         row = b.centres_by_id[cid]
-        items = [P.item(b, r, hist) for r in g.to_dict("records")]
+        items = P.attach_parts([P.item(b, r, hist) for r in g.to_dict("records")])
         centres.append({"centre": P.centre_label(b, cid), "hospital": b.hospital(row["output_hospital_zh"], short=True),
                         "province": b.pname(row["province_code"]), "items": items, **P.share_when(items),
                         "_k": (-sum(1 for x in items if not x["flag"]), order.get(cid, 99))})

@@ -23,8 +23,6 @@ always said to be flagged; "not given by the sources" only when no source gives 
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 from markupsafe import Markup
 
@@ -49,8 +47,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
                  "teaching_rounds", "consultations", "remote_surgeries", "academic_exchanges", "mentees",
                  "talents_selected", "talents_recruited"),
     "activity": ("surgeries_level4", "surgeries_level3", "surgeries", "expert_surgeries", "critical_patient_surgeries",
-                 "critical_cases_treated", "patients_seen_by_experts", "outpatient_visits", "inpatients", "beds",
-                 "outpatient_growth", "surgery_growth", "outreach_clinic_sessions", "outreach_beneficiaries"),
+                 "critical_cases_treated", "patients_seen_by_experts", "surgeries_total", "outpatient_visits",
+                 "inpatients", "inpatient_visits", "referrals_received", "beds", "outpatient_growth", "discharges_growth",
+                 "surgery_growth", "surgery_level3_4_share", "outreach_clinic_sessions", "outreach_beneficiaries"),
     "specialties": ("national_key_specialties", "national_tcm_specialties", "provincial_key_specialties",
                     "tcm_flagship_departments", "specialty_alliances", "alliance_members", "subspecialties_opened",
                     "specialties_covered", "provincial_designations", "alliance_chairs"),
@@ -62,13 +61,13 @@ THEME_GROUP = {"technology": "technology", "experts": "training", "patients": "a
 GROUP_SALIENCE = {"technology": 80, "experts": 77, "activity": 72, "training": 60, "specialties": 58, "policy": 50}
 GROUP_ORDER = list(GROUP_SALIENCE)
 # patients from other provinces (the province's own figures) and the national context
-FLOW_METRICS = ("out_of_province_patients", "out_of_province_patients_growth")
+FLOW_METRICS = ("out_of_province_patients", "out_of_province_patients_growth", "out_of_area_patients")
 NATIONAL_OUTFLOW = "patient_outflow_decline"
 NATIONAL_BASELINE = "outside_region_treatment_share"
 # national programme figures that are results although coded under coverage
 NATIONAL_RESULTS_EXTRA = ("specialties_built",)
 # not results of the centres' work
-NOT_RESULTS = ("party_branches", "party_brands")
+NOT_RESULTS = ("party_branches", "party_brands", "planned_beds")  # party work; a plan is not a result
 RESULT_THEMES = ("technology", "experts", "patients", "specialties", "policy")
 TOTALS_PER_FINDING = 4
 PERIOD_PREFERENCE = {"cumulative": 0, "snapshot": 1}  # then a year or span (2), a first-months period, a change
@@ -132,8 +131,9 @@ def earlier(hist: dict, r) -> pd.Series | None:
 # ---------------------------------------------------------------------------------------------
 # words for a measure (labels/<lang>/performance.toml, else the metric's own label)
 def noun(b, r) -> dict:
-    """How the briefing's language names a figure's measure: {'noun', 'before'} — English puts a
-    rate's noun before the number ('growth in outpatient visits of 4.72%')."""
+    """How the briefing's language names a figure's measure: {'noun', 'before', 'part'} — English
+    puts a rate's or a score's noun before the number ('growth in outpatient visits of 4.72%');
+    `part` names a sub-measure right after its whole ('41 of them firsts in the province')."""
     L = i18n.labels(b.lang).get("performance", {}).get("noun", {})
     key = r["metric"] + (("__" + r["breakdown"].replace("=", "_")) if r["breakdown"] else "")
     entry = L.get(key) or L.get(r["metric"])
@@ -144,13 +144,15 @@ def noun(b, r) -> dict:
         bd = fmt_breakdown(r["breakdown"], b.lang)
         breakdown_extra = f"（{bd}）" if b.zh else f" ({bd})"
     if isinstance(entry, dict):
-        text = entry.get("one") if (not b.zh and float(r["value"]) == 1 and not r["qualifier"] and entry.get("one")) \
-            else entry["noun"]
-        return {"noun": text + breakdown_extra, "before": bool(entry.get("before"))}
+        one = not b.zh and float(r["value"]) == 1 and not r["qualifier"]
+        text = entry.get("one") if one and entry.get("one") else entry["noun"]
+        return {"noun": text + breakdown_extra, "before": bool(entry.get("before")), "part": entry.get("part", "")}
     if isinstance(entry, str):
-        return {"noun": entry + breakdown_extra, "before": False}
+        return {"noun": entry + breakdown_extra, "before": False, "part": ""}
+    # a metric without words of its own (new in the data): its label; a rate or score before its number
     label = r["label_zh"] if b.zh else (r["label_en"][:1].lower() + r["label_en"][1:])
-    return {"noun": label + breakdown_extra, "before": not b.zh and r["base_unit"] == "%"}
+    before = not b.zh and r["base_unit"] in ("%", "分")
+    return {"noun": label + breakdown_extra + (" of" if before else ""), "before": before, "part": ""}
 
 
 def period_words(b, period: str, as_of: str) -> str:
@@ -190,7 +192,26 @@ def item(b, r, hist: dict | None = None) -> dict:
     return {"noun": words["noun"], "before": words["before"], "n": figure(row), "when": when(row),
             "period": period_words(b, r["period"], r["as_of"]), "flag": flag_words(b, r["flag"]),
             "earlier": prev_item, "show_when": True, "show_period": True, "metric": r["metric"],
-            "subject": r["subject_id"]}
+            "subject": r["subject_id"], "breakdown": r["breakdown"], "part_noun": words["part"], "part": False,
+            "of": r["breakdown"][3:] if r["breakdown"].startswith("of=") else ""}
+
+
+def attach_parts(items: list[dict]) -> list[dict]:
+    """A sub-measure (breakdown of=<metric>) of one subject goes right after its whole and is named
+    as a part of it ('99 transferred, 41 of them firsts in the province'); without its whole it
+    keeps its own name."""
+    def whole_of(x):
+        return next((y for y in items if y is not x and y["subject"] == x["subject"] and y["metric"] == x["of"]
+                     and not y["breakdown"]), None) if x["of"] else None
+
+    parts = [x for x in items if whole_of(x) is not None]
+    out = [x for x in items if x not in parts]
+    for x in parts:
+        w = whole_of(x)
+        x["noun"] = x["part_noun"] or x["noun"]
+        x["part"] = True
+        out.insert(out.index(w) + 1, x)
+    return out
 
 
 def share_when(items: list[dict]) -> dict:
@@ -266,7 +287,7 @@ def _province(b) -> list[Finding]:
     w = _watch(b, fig)
     if w is not None:
         out.append(w)
-    if not any(f.name in ("totals", "centre_top", "rank", "rank_outflow") for f in out):
+    if fig.empty:  # said only when no source gives any result for the scope's centres
         out.append(_none(b))
     return out
 
@@ -324,21 +345,23 @@ def _totals(b, fig: pd.DataFrame) -> list[Finding]:
 
 
 def _centres(b, fig: pd.DataFrame) -> list[Finding]:
-    """Per measure among the province's centres: the centre that reports most (one measure, one
-    period), the others beside it; measures reported by more centres first."""
+    """The centres' results. A measure reported by two or more centres: the centre that reports
+    most (one measure, one period), the others beside it. The rest, centre by centre: what each
+    reports (a sub-measure after its whole). Measures reported by more centres first."""
     cen = fig[(fig["kind"] == "centre") & fig["group"].isin(GROUP_ORDER) & (fig["flag"] == "")
               & ~fig["metric"].isin(FLOW_METRICS)]
     if cen.empty:
         return []
     per = latest(cen, ["subject_id", "measure"])
     hist = history(cen)
-    groups = []
+    shared, single = [], []
     for key, g in per.groupby("measure", sort=False):
         metric, grp = key[0], g["group"].iloc[0]
-        groups.append((-g["subject_id"].nunique(), GROUP_ORDER.index(grp), _order(metric, grp), str(key), g))
-    groups.sort(key=lambda t: t[:4])
+        sort = (GROUP_ORDER.index(grp), _order(metric, grp), key[1] != "", str(key))
+        (shared if g["subject_id"].nunique() >= 2 else single).append((-g["subject_id"].nunique(), *sort, g))
+    shared.sort(key=lambda t: t[:5])
     out = []
-    for rank, (neg_n, _, _, _, g) in enumerate(groups[:CENTRE_FINDINGS]):
+    for rank, (_, _, _, _, _, g) in enumerate(shared[:CENTRE_FINDINGS]):
         g = g.sort_values(["value_base", "subject_id"], ascending=[False, True])
         items = []
         for r in g.to_dict("records"):
@@ -348,14 +371,26 @@ def _centres(b, fig: pd.DataFrame) -> list[Finding]:
         top, others = items[0], items[1:]
         same_date = len({(x["when"].text, x["when"].basis) for x in items}) == 1
         ev_rows = [x["n"].rows[0] for x in items]
-        tie = len(items) > 1 and math.isclose(items[0]["n"].value, items[1]["n"].value) and \
-            g["value_base"].iloc[0] == g["value_base"].iloc[1]
+        tie = len(items) > 1 and g["value_base"].iloc[0] == g["value_base"].iloc[1]
         p = {"name": b.name, "top": top, "others": others[:3], "more": max(0, len(others) - 3),
              "of": count(ev_rows), "same_date": same_date, "tie": tie, "noun": top["noun"], "before": top["before"],
              "period": top["period"]}
-        salience = (62 if -neg_n >= 2 else 52) - rank
         out.append(Finding(f"centre:{g['metric'].iloc[0]}:{g['breakdown'].iloc[0]}:{g['period'].iloc[0]}", THEME,
-                           "centre_top", p, salience))
+                           "centre_top", p, 62 - rank))
+    # one finding per centre for the measures only it reports, while there is room
+    room = max(0, CENTRE_FINDINGS + 1 - len(out))
+    if room and single:
+        single.sort(key=lambda t: t[1:5])
+        by_centre: dict[str, list] = {}
+        for t in single:
+            by_centre.setdefault(t[-1]["subject_id"].iloc[0], []).append(t[-1].iloc[0])
+        order = sorted(by_centre, key=lambda c: (-len(by_centre[c]), c))
+        for k, cid in enumerate(order[:room]):
+            rows = by_centre[cid][:TOTALS_PER_FINDING]
+            items = attach_parts([item(b, r, hist) for r in rows])
+            p = {"name": b.name, "centre": centre_label(b, cid), "items": items, **share_when(items),
+                 "more": max(0, len(by_centre[cid]) - len(rows))}
+            out.append(Finding(f"centre_own:{cid}", THEME, "centre_own", p, 52 - k))
     return out
 
 
