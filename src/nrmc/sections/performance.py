@@ -386,10 +386,15 @@ def _centres(b, fig: pd.DataFrame) -> list[Finding]:
             by_centre.setdefault(t[-1]["subject_id"].iloc[0], []).append(t[-1].iloc[0])
         order = sorted(by_centre, key=lambda c: (-len(by_centre[c]), c))
         for k, cid in enumerate(order[:room]):
-            rows = by_centre[cid][:TOTALS_PER_FINDING]
+            # one measure per metric (cumulative before a snapshot or a year), as for the totals
+            own = sorted(by_centre[cid], key=lambda r: (GROUP_ORDER.index(r["group"]), _order(r["metric"], r["group"]),
+                                                        r["breakdown"] != "", PERIOD_PREFERENCE.get(r["period"], 2)))
+            seen: set = set()
+            kept = [r for r in own if not ((r["metric"], r["breakdown"]) in seen or seen.add((r["metric"], r["breakdown"])))]
+            rows = kept[:TOTALS_PER_FINDING]
             items = attach_parts([item(b, r, hist) for r in rows])
             p = {"name": b.name, "centre": centre_label(b, cid), "items": items, **share_when(items),
-                 "more": max(0, len(by_centre[cid]) - len(rows))}
+                 "more": max(0, len(kept) - len(rows))}
             out.append(Finding(f"centre_own:{cid}", THEME, "centre_own", p, 52 - k))
     return out
 
