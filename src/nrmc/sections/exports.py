@@ -18,7 +18,9 @@ import pandas as pd
 from nrmc import charts, performance as perf
 from nrmc.findings import Finding, count
 from nrmc.sections import common
-from nrmc.sections import performance as P
+import importlib
+
+P = importlib.import_module("nrmc.sections.performance")  # the module: nrmc.sections.performance is the section function
 from nrmc.sections.base import Section
 from nrmc.sections.text import say_all
 
@@ -242,3 +244,25 @@ def data(b) -> pd.DataFrame:
 def section(b) -> Section:
     fs = findings(b)
     return Section(THEME, b.L("section.exports"), b.lang, fs, say_all(b, fs), chart_html=chart(b), data=data(b))
+
+
+def table_html(b, limit: int | None = None):
+    """The centres the province's hospitals lead elsewhere, as a table (page 2 of an exporter's
+    briefing): host province, centre, lead hospital, specialty, stage; the first `limit` of them."""
+    from nrmc.sections.base import render
+    from nrmc.sections.summary import stage_text
+
+    ex = exported(b)
+    if ex.empty:
+        return None
+    shown = ex if limit is None else ex.head(limit)
+    rows = []
+    for r in shown.to_dict("records"):
+        life = b.life[r["center_id"]]
+        rows.append({"province": b.pname(r["province_code"]), "name": b.centre(r, short=True),
+                     "lead": b.hospital(r["output_hospital_zh"], short=True), "specialty": b.specialty(r["specialty"]),
+                     "inferred": r["specialty_basis"] == "inferred",
+                     "stage": stage_text(b, life.current) if life.current else "—",
+                     "refs": b.refs(r["source_ids"], *life.sources())})
+    return render("exported_table.html.j2", rows=rows, r=b, total=len(ex), shown=len(shown),
+                  caption=b.L("table.exported_caption", name=b.name, n=len(ex)))
