@@ -91,3 +91,4 @@ def test_changes_between_two_editions(ds):
 def test_since_must_be_a_date(ds):
     with pytest.raises(ValueError, match="not a date"):
         changes_since(ds, "last week")
+

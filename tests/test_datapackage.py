@@ -75,6 +75,7 @@ def test_every_column_and_its_rules_come_from_tables():
     assert prov["area_km2"]["constraints"]["exclusiveMinimum"] == 0
     assert res["centers"]["schema"]["primaryKey"] == ["center_id"]
     assert desc["licenses"][0]["name"] == "CC-BY-4.0"
+    assert set(dp.DESCRIPTIONS) == set(TABLES)  # a new table gets its one-line description
     with open(DATA / "sources.csv", encoding="utf-8", newline="") as f:
         ids = [r["source_id"] for r in csv.DictReader(f)]
     assert [s["title"].split(":")[0] for s in desc["sources"]] == ids
@@ -158,3 +159,10 @@ def test_nrmc_datapackage_writes_and_checks(package_copy):
     assert r.exit_code == 0 and path.read_text(encoding="utf-8") == dp.render(package_copy)
     r = CliRunner().invoke(cli_main, ["datapackage", "--data", str(package_copy), "--check"])
     assert r.exit_code == 0 and "up to date" in r.output
+
+
+def test_the_descriptor_rebuilds_no_briefing():
+    """No briefing reads datapackage.json: rewriting it (after a sources.csv edit) changes no digest."""
+    from nrmc.digests import ignored_data_file
+
+    assert ignored_data_file(dp.FILE_NAME) and not ignored_data_file("metrics.csv")

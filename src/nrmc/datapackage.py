@@ -38,6 +38,8 @@ FOREIGN_KEYS: dict[tuple[str, str], tuple[str, str]] = {
     ("metrics", "source_id"): ("sources", "source_id"),
     ("stages", "center_id"): ("centers", "center_id"),
     ("stages", "source_id"): ("sources", "source_id"),
+    ("center_batches", "center_id"): ("centers", "center_id"),
+    ("center_batches", "source_id"): ("sources", "source_id"),
     ("cities", "province_code"): ("provinces", "code"),
     ("milestones", "source_id"): ("sources", "source_id"),
     ("provincial_centers", "province_code"): ("provinces", "code"),
@@ -55,6 +57,8 @@ DESCRIPTIONS = {
     "metrics": "One figure per row (long format): subject, metric, value as published with unit and qualifier, "
                "as-of date, period, source and the exact quote.",
     "stages": "Each centre's lifecycle: one dated, sourced event per row.",
+    "center_batches": "Which national batch a centre was approved in, one row per source that states it (sources "
+                      "that disagree are both kept, each row flagged 'conflict').",
     "cities": "Every city named in the data, with its English name.",
     "hospitals": "Every output and host hospital named in centers.csv, with its English name.",
     "milestones": "National programme milestones and official totals.",
@@ -64,7 +68,8 @@ NOT_IN_THE_SCHEMA = (
     "What nrmc validate checks beyond these Table Schemas: metrics.value within its metric's range "
     "(metric_definitions.csv min/max, counts whole, shares 0-100 %) and agreeing with its quote; units matching "
     "their metric (or 万 + it); lists of ids (source_ids, focus_specialties) and metrics.subject_id resolving; no "
-    "date after today; no figure entered twice; every flag and inferred specialty with its reasoning; 31 provinces.")
+    "date after today; no figure entered twice; every flag and inferred specialty with its reasoning; two sources "
+    "giving a centre different batches both flagged 'conflict'; 31 provinces.")
 
 
 def _plain(pattern: str) -> str:
@@ -168,7 +173,7 @@ def descriptor(data_dir: Path) -> dict:
             "format": "csv",
             "mediatype": "text/csv",
             "encoding": "utf-8",
-            "description": DESCRIPTIONS[table],
+            "description": DESCRIPTIONS.get(table, f"{table}.csv: see README.md."),
             "schema": table_schema(table),
         } for table in TABLES],
     }
