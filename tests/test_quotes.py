@@ -122,6 +122,9 @@ def read(quote: str) -> list[tuple[float, bool, set[str]]]:
     ("约千分之五", [(0.5, True, {"about"})]),
     ("１２３项", [(123, False, {""})]),
     ("１２．５％", [(12.5, True, {""})]),
+    ("增至41萬人次", [(410_000, False, {""})]),  # traditional characters
+    ("兩千餘人", [(2000, False, {"more_than"})]),
+    ("超過5萬", [(50_000, False, {"more_than"})]),
     ("逾百分之六十", [(60, True, {"more_than"})]),
     ("30项以上", [(30, False, {"more_than", "at_least"})]),
     ("不超过100家", [(100, False, {"less_than"})]),

@@ -51,7 +51,8 @@ _AFTER = {"余": {MORE}, "多": {MORE}, "几": {MORE}, "来": {ABOUT}, "+": {MOR
 _AFTER_WORD = {"左右": {ABOUT}, "上下": {ABOUT}, "以上": {MORE, AT_LEAST}, "以下": {LESS}, "之多": {MORE},
                "有余": {MORE}, "or more": {AT_LEAST}}
 
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+# full-width digits, and the traditional forms of numerals and qualifiers (增至41萬人次, 兩千餘人, 約, 超過)
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．％萬億兩貳參陸餘約過", "0123456789.%万亿两贰叁陆余约过")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
               "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9}  # and the financial forms
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000, "拾": 10, "佰": 100, "仟": 1000}
