@@ -15,6 +15,7 @@ an unrelated address-masking package), and every load of the dataset runs this c
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ _SUFFIX = re.compile(
 # a fall stated in words (下降12.5%, down 30%) or with a minus sign also reads as a negative change
 _DOWN_RE = re.compile(r"(?:下降|降低|减少|下滑|回落|缩减|减|降|down|fell|fallen|dropped|declined?|decreased?)"
                       r"(?:了|\s*by|\s*of)?\s*$|(?<![0-9A-Za-z])[-−－]$", re.IGNORECASE)
+_WINDOW = 24  # characters before a number where its qualifier or a 下降 may stand
 _BEFORE_RE = re.compile(r"(?:" + "|".join(sorted(map(re.escape, _BEFORE), key=len, reverse=True)) + r")\s*$",
                         re.IGNORECASE)
 
@@ -152,7 +154,8 @@ def _values_of(m: re.Match) -> list[tuple[str, Decimal]]:
     return out
 
 
-def numbers_in(quote: str) -> list[QuotedNumber]:
+@functools.lru_cache(maxsize=65536)
+def numbers_in(quote: str) -> tuple[QuotedNumber, ...]:
     """Every number printed in `quote`, in order (a few may stand for the same digits)."""
     text = str(quote or "").translate(_FULL_WIDTH)
     found: list[QuotedNumber] = []
@@ -162,9 +165,10 @@ def numbers_in(quote: str) -> list[QuotedNumber]:
         for word, sc in (("百分之", Decimal(1)), ("千分之", Decimal("0.1"))):
             if text[:start].endswith(word):
                 percent, scale, start = True, sc, start - len(word)
-        before = text[:start]
         quals: set[str] = set()
-        b = _BEFORE_RE.search(before)
+        # the words just before the number (a window: searching all the text before it for a
+        # pattern anchored at its end would take time growing with the square of its length)
+        b = _BEFORE_RE.search(text, max(0, start - _WINDOW), start)
         if b:
             quals |= _BEFORE[_key(b.group(0))]
         s = _SUFFIX.match(text, m.end())
@@ -180,13 +184,14 @@ def numbers_in(quote: str) -> list[QuotedNumber]:
             percent = True
             scale = Decimal("0.1") if s.group("pct") == "‰" else scale
         shown = text[b.start() if b else start: s.end()].strip()
-        down = _DOWN_RE.search(before[: b.start()] if b else before)
+        head = b.start() if b else start
+        down = _DOWN_RE.search(text, max(0, head - _WINDOW), head)
         for label, v in _values_of(m):
             label = shown if label == m.group(0) else label
             variants = [(label, v)] + ([(text[down.start(): s.end()].strip(), -v)] if down else [])
             for what, x in variants:
                 found.append(QuotedNumber(what, float(x * mult * scale), percent, frozenset(quals or {""})))
-    return found
+    return tuple(found)
 
 
 def _key(word: str) -> str:
