@@ -134,10 +134,11 @@ class NationalCount:
         return self.named / self.population * 1000
 
 
-def national_count(ds: Dataset) -> NationalCount:
+def national_count(ds: Dataset, status: pd.DataFrame | None = None) -> NationalCount:
     """The national picture: the official total (per head, the national rate), the named lower
-    bound, and how many provinces the sources say have centres."""
-    st = province_status(ds)
+    bound, and how many provinces the sources say have centres (`status`: province_status(ds),
+    when the caller has it already)."""
+    st = province_status(ds) if status is None else status
     comp = completeness(ds)
     return NationalCount(comp.official_total, comp.official_date, comp.official_source, comp.named,
                          int((st["named"] > 0).sum()), int(st["known"].sum()), float(st["population"].sum()),

@@ -51,6 +51,8 @@ def _warm_up(ip, data_dir: str, cwd: str) -> None:
         sys.modules["nrmc"].load(data_dir)
     with contextlib.suppress(Exception):
         sys.modules["nrmc.charts"].wrap("国家区域医疗中心 National Regional Medical Centres", 100.0)
+    with contextlib.suppress(Exception):
+        importlib.import_module("nrmc.i18n").warm()  # the sentence templates, compiled once per kernel
     st = types.ModuleType(_STATE_MODULE)
     st.cwd = cwd
     st.warnings = list(warnings.filters)

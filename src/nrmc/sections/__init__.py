@@ -13,10 +13,11 @@ notebook is exported.
 from nrmc.sections.annex import annex
 from nrmc.sections.base import Block, Section
 from nrmc.sections.coverage import section as coverage
+from nrmc.sections.note import note
 from nrmc.sections.summary import page_one as key_messages
 from nrmc.sections.summary import page_two
 
-__all__ = ["Block", "Section", "annex", "coverage", "key_messages", "page_two"]
+__all__ = ["Block", "Section", "annex", "compose", "coverage", "key_messages", "note", "page_two"]
 
 
 # The sections in the order the notebooks show them (a test checks the notebooks agree).
