@@ -22,6 +22,16 @@ import pandas as pd
 from nrmc.data import Dataset
 from nrmc.regions import resolve_province
 
+__all__ = ["province_code", "population_year", "stated_totals", "centers_by_province", "province_status",
+           "NationalCount", "national_count", "city_spread", "Rate", "per_head_comparison", "province_centers",
+           "stated_breakdown", "stated_focus", "planned_specialties", "output_origins", "as_origin",
+           "origin_host_matrix", "region_peers", "Completeness", "completeness", "openings", "completeness_by_batch"]
+
+
+def __dir__() -> list[str]:  # the API, not the modules it imports (np, pd …)
+    return sorted(__all__)
+
+
 COUNT_METRIC = "nrmc_count"  # metrics.csv: a province's (or the nation's) stated number of NRMC projects
 FIRST_BATCH_METRIC = "first_approval_batch"  # metrics.csv: the batch of a province's first approval
 POP_YEARS = (2022, 2023, 2024)
