@@ -20,6 +20,16 @@ from nrmc.data import TABLES
 DATA = ROOT / "data"
 
 
+@pytest.fixture(autouse=True)
+def csv_field_limit_kept():
+    """frictionless raises the csv module's field size limit for the whole process when it is
+    imported; the loader's own limit (and its message for an over-long cell) must not change for
+    the tests that run after these in the same process."""
+    limit = csv.field_size_limit()
+    yield
+    csv.field_size_limit(limit)
+
+
 @pytest.fixture
 def offline(monkeypatch):
     """Any attempt to open a network connection fails the test."""
