@@ -97,6 +97,7 @@ def edit_number(data, rng):
     e = Edit(data, "metrics.csv")
     r = rng.choice(e.rows)
     r["value"] = _bump(r["value"], r["unit"])
+    r["quote_mismatch_reason"] = "a test edit"  # else refused: the value is no longer its quote's
     e.subjects = _subject_scopes(data, r["subject_id"])
     e.what = f"metrics: value of {r['subject_id']} {r['metric']} -> {r['value']}"
     return e
@@ -160,6 +161,7 @@ def edit_add(data, rng):
     e = Edit(data, "metrics.csv")
     r = dict(rng.choice(e.rows))
     r["value"] = _bump(r["value"], r["unit"])
+    r["quote_mismatch_reason"] = "a test edit"
     r["note"] = "a later figure (test)"
     e.rows.append(r)
     e.subjects = _subject_scopes(data, r["subject_id"])
@@ -422,7 +424,7 @@ def test_a_figure_about_an_anhui_centre_rebuilds_anhui_its_lead_province_and_nat
     data, out, log = real_copy
     fields, rows = read_rows(data / "metrics.csv")
     row = dict(next(r for r in rows if r["subject_id"] == "AH-02"))  # 上海六院安徽: led by a Shanghai hospital
-    row.update(value="60", as_of="2025-12-01", note="a later figure")
+    row.update(value="60", quote=row["quote"].replace("50", "60"), as_of="2025-12-01", note="a later figure")
     write_rows(data / "metrics.csv", fields, [*rows, row])
     slugs, jobs = _rebuild(data, out, log)
     assert jobs == [("anhui", "en"), ("anhui", "zh"), ("national", "en"), ("national", "zh"),
@@ -493,6 +495,7 @@ def test_front_page_is_rewritten_only_when_an_entry_changes(real_copy):
     assert index.stat().st_mtime_ns == before
     fields, rows = read_rows(data / "metrics.csv")
     rows[0]["value"] = str(int(float(rows[0]["value"])) + 1)
+    rows[0]["quote_mismatch_reason"] = "a test edit"  # else refused: the value is no longer its quote's
     write_rows(data / "metrics.csv", fields, rows)
     _rebuild(data, out, log)
     assert index.stat().st_mtime_ns != before
