@@ -295,3 +295,15 @@ def write_downloads(ds: Dataset, scope: object, lang: str, out_dir: Path, as_of=
     csvs = write_csv(tables, out_dir, stem)
     xlsx = write_xlsx(tables, out_dir / f"{stem}.xlsx", lang)
     return Downloads(csvs, xlsx)
+
+
+def download_bytes(ds: Dataset, scope: object, lang: str, as_of=None) -> dict[str, bytes]:
+    """The briefing's downloads as the build writes them beside its HTML: 'xlsx' (every annex
+    table, a sheet each) and 'csv' (the figures, one row each with source, date and quote)."""
+    import tempfile
+
+    tables = annex_tables(ds, scope, lang, as_of)
+    with tempfile.TemporaryDirectory() as tmp:
+        xlsx = write_xlsx(tables, Path(tmp) / "data.xlsx", lang).read_bytes()
+        csvs = write_csv({"figures": tables["figures"]}, Path(tmp), "data")
+        return {"xlsx": xlsx, "csv": Path(csvs["figures"]).read_bytes()}
