@@ -244,7 +244,7 @@ class Briefing:
         """The date ages are counted to: the end of the as-of date, else the latest date in the data."""
         if self.ds.as_of_date is not None:
             return self.ds.as_of_date.date()
-        return self.ds.latest_date.date()
+        return self.ds.reference_date.date()
 
     # ---- the report's header -------------------------------------------------------------------
     @property

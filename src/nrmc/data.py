@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from nrmc.labels import is_missing  # an empty cell in any form it takes through pandas
+from nrmc.quotes import check_quotes
 from nrmc.regions import default_data_dir
 from nrmc.safety import url_problem
 
@@ -704,6 +705,10 @@ class Dataset:
     cities: pd.DataFrame
     data_dir: Path = field(default_factory=default_data_dir)
     as_of_date: pd.Timestamp | None = None
+    # The latest date of the whole dataset, kept by a province's subset (nrmc.inputs.scope_dataset)
+    # so that ages are counted to the same day as from the whole: a later figure in another
+    # province moves every briefing's reference date.
+    reference_date: pd.Timestamp | None = None
 
     def copy(self) -> "Dataset":
         return replace(self, **{f.name: getattr(self, f.name).copy() for f in fields(self)
@@ -712,7 +717,9 @@ class Dataset:
     # ---- convenience -------------------------------------------------------------------------
     @property
     def latest_date(self) -> pd.Timestamp:
-        """The most recent date any figure or centre refers to."""
+        """The most recent date any figure or centre refers to (for a subset, the whole dataset's)."""
+        if self.reference_date is not None:
+            return self.reference_date
         dates = [self.metrics["as_of_dt"].max(), self.centers["first_reported_dt"].max()]
         return max(d for d in dates if not pd.isna(d))
 
@@ -743,6 +750,7 @@ class Dataset:
         out.stages = out.stages[(out.stages["date_dt"] <= ts) & out.stages["center_id"].isin(out.centers["center_id"])]
         out.center_batches = out.center_batches[out.center_batches["center_id"].isin(out.centers["center_id"])]
         out.as_of_date = ts
+        out.reference_date = None
         return out
 
     def source_label(self, source_id: str) -> str:
@@ -872,6 +880,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                 problems.append(Problem("sources.csv", int(row["_line"]), "date_basis",
                                         "a date needs its basis: stated, about or not_before"))
     _metric_value_domain(t, problems)
+    check_quotes(t, problems)  # values agree with their quotes (nrmc.quotes)
     _stage_dates(t, problems)
 
 

@@ -77,7 +77,7 @@ def ignored_data_file(rel: str) -> bool:
     """Documentation and editor backups in the data folder, which no briefing reads."""
     name = rel.rsplit("/", 1)[-1]
     return (name.upper().startswith("README") or name.endswith((".md", "~", ".bak", ".orig", ".swp"))
-            or name.startswith("."))
+            or name.startswith(".") or name == "datapackage.json")  # the Frictionless descriptor (nrmc datapackage)
 
 
 def other_files_digest(data_dir: Path) -> str:
@@ -340,6 +340,7 @@ def scope_data_digests(ds, codes: Iterable[str | None]) -> dict[str | None, str]
             if isinstance(value, pd.DataFrame):
                 h.update(f.name.encode() + b"\0" + table(value) + b"\0")
         h.update(str(sub.as_of_date).encode())
+        h.update(str(sub.reference_date).encode())
         out[code] = h.hexdigest()
     return out
 

@@ -1,7 +1,9 @@
 """What each briefing reads: the part of the dataset a briefing is composed from.
 
 A province's briefing is composed from `scope_dataset(ds, code)` — its own centres, stages, figures
-and provincial centres in full, the centres its hospitals lead elsewhere (with their stages), and of everything else
+and provincial centres in full, the centres its hospitals lead elsewhere with their figures and
+stages (what the lead hospitals send: experts, technologies; how far those centres have got), and of
+everything else
 only what it prints about other provinces (counts for the map and ranks, the totals it compares
 with, the national figures and milestones). Because the briefing cannot see anything outside this
 subset, the digest of the subset (`scope_digest`) changes whenever the briefing's content can
@@ -46,7 +48,8 @@ def scope_dataset(ds: Dataset, code: str | None) -> Dataset:
     shown_ids = set(c.loc[own, "center_id"])
     m = ds.metrics
     prc_ids = set(ds.provincial_centers.loc[ds.provincial_centers["province_code"] == code, "prc_id"])
-    keep = (m["subject_id"].isin(own_ids | prc_ids | {code})
+    # the figures of centres its hospitals lead elsewhere too: the exports section prints them
+    keep = (m["subject_id"].isin(shown_ids | prc_ids | {code})
             | (m["subject_id"] == "national")
             | (m["metric"].isin(STATUS_METRICS) & (m["breakdown"] == ""))
             | (m["metric"].isin(PEER_METRICS) & m["subject_id"].str.fullmatch(r"\d{6}")))
@@ -62,6 +65,7 @@ def scope_dataset(ds: Dataset, code: str | None) -> Dataset:
         center_batches=ds.center_batches.loc[ds.center_batches["center_id"].isin(shown_ids)],
         hospitals=ds.hospitals.loc[ds.hospitals["name_zh"].isin(hospitals_named)],
         provincial_centers=ds.provincial_centers.loc[ds.provincial_centers["province_code"] == code],
+        reference_date=ds.latest_date,  # ages are counted to the whole dataset's latest date
     )
 
 
@@ -77,6 +81,7 @@ def dataset_digest(ds: Dataset) -> str:
         value[cols].to_csv(buf, index=False, lineterminator="\n")
         h.update(f.name.encode() + b"\0" + buf.getvalue().encode() + b"\0")
     h.update(str(ds.as_of_date).encode())
+    h.update(str(ds.reference_date).encode())
     return h.hexdigest()
 
 
