@@ -160,10 +160,10 @@ def centres_table(b) -> Markup | None:
             b.record(cur.date, cur.basis)
         age = life.age_months(b.ref_date)
         rows.append({
-            "name": b.centre(r, short=True), "doubtful": bool(r["flag"]),
+            "name": b.centre(r, short=True, spell=False), "doubtful": bool(r["flag"]),
             "city": b.city(r["city_zh"]) if r["city_zh"] else "—",
             "specialty": b.specialty(r["specialty"]), "inferred": r["specialty_basis"] == "inferred",
-            "lead": b.hospital(r["output_hospital_zh"], short=True), "lead_province": b.pname(r["output_province_code"]),
+            "lead": b.hospital(r["output_hospital_zh"], short=True, spell=False), "lead_province": b.pname(r["output_province_code"]),
             "stage": stage_text(b, cur) if cur else "—",
             "age": i18n.duration(age, b.lang) if age is not None else "—",
             "refs": b.refs(*life.sources(), r["source_ids"]),
