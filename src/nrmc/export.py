@@ -556,9 +556,11 @@ def check_cjk_fonts() -> None:
 def footer_template(title: str = "", lang: str = "zh") -> str:
     page = LABELS.get(lang, LABELS["zh"])["page"].format(
         n='<span class="pageNumber"></span>', t='<span class="totalPages"></span>')
+    # English in the Latin font of the briefing (nrmc.fonts.LATIN_FAMILY), Chinese in the CJK font
+    family = "'Noto Sans','Noto Sans CJK SC','Noto Sans SC',sans-serif" if lang == "en" else "'Noto Sans CJK SC','Noto Sans SC',sans-serif"
     return (
         '<div style="width:100%;margin:0 15mm;display:flex;justify-content:space-between;'
-        "font-family:'Noto Sans CJK SC','Noto Sans SC',sans-serif;font-size:7.5pt;color:#5b6472;\">"
+        f"font-family:{family};font-size:7.5pt;color:#5b6472;\">"
         f"<span>{_html.escape(title)}</span><span>{page}</span></div>"
     )
 
