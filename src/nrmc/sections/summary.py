@@ -131,7 +131,8 @@ def tiles(b) -> list[dict]:
         out.append({"value": "—", "label": b.L("tile.centres"), "note": b.L("tile.none_known")})
     if len(b.exported):
         out.append({"value": str(len(b.exported)), "label": b.L("tile.exported"),
-                    "note": b.L("tile.in_provinces", n=b.exported["province_code"].nunique())})
+                    "note": b.L("tile.in_provinces" + ("_one" if b.plural(b.exported["province_code"].nunique()) == "one" else ""),
+                                n=b.exported["province_code"].nunique())})
     if bench:
         out.append({"value": b.fig(bench["total"]), "label": b.L("tile.official_total"),
                     "note": b.d(bench["total_when"], record=False)})
