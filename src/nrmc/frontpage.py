@@ -18,7 +18,8 @@ body { font-family: "Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","Ping
        color: var(--ink); max-width: 64rem; margin: 0 auto; padding: 1.2rem 1.5rem 2rem; line-height: 1.55; }
 /* English in a Latin font (its quotes and punctuation are not the CJK font's full-width ones);
    Chinese names keep the CJK font */
-html:lang(en) body { font-family: "Noto Sans","Source Sans 3","Segoe UI","Helvetica Neue",Arial,"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif; }
+html:lang(en) body { font-family: "Noto Sans","Source Sans 3","Segoe UI","Helvetica Neue",Arial,"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
+                     font-variant-ligatures: no-common-ligatures; }
 html:lang(en) [lang="zh-CN"] { font-family: "Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif; }
 .glossary-link { margin: -.4rem 0 .8rem; font-size: .92rem; }
 header { border-bottom: 3px solid var(--accent); padding-bottom: .5rem; margin-bottom: 1rem; }
@@ -90,7 +91,7 @@ WORDS = {
     "en": {"kicker": "National Regional Medical Centres", "title": "National Regional Medical Centres briefings",
            "other": "中文", "other_lang": "zh-CN",
            "lead": "A briefing for China and for each of the 31 provinces; every figure is dated and sourced. Find one by name, abbreviation, pinyin or code.",
-           "search": "Find a briefing (e.g. Anhui, 安徽, 皖, 340000)", "none": "No briefing matches.", "list": "All briefings",
+           "search": "Find a briefing (e.g. Anhui, {zh}, 340000)", "search_zh": "安徽, 皖", "none": "No briefing matches.", "list": "All briefings",
            "map": "Click a province to open its briefing", "html": "Web page", "pdf": "PDF", "centres": "centres",
            "window": "Data", "failed": "last build failed", "kept": "previous version kept", "not_built": "not built yet",
            "stale": "data changed, not rebuilt yet", "status": "Build status", "ok": "ok", "generated": "generated",
@@ -214,7 +215,7 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
 </body></html>
 """).format(html_lang="zh-CN" if zh else "en", title=w["title"], style=Markup(STYLE), kicker=w["kicker"], other=other,
             lead=w["lead"], glossary=_glossary_link(lang), figures_title=w["figures"], figures=figures_html, tiles=tiles_html, list_title=w["list"],
-            search=w["search"], items=Markup("\n").join(items), none=w["none"], status=status_line, fails=fail_html,
+            search=_search_label(w), items=Markup("\n").join(items), none=w["none"], status=status_line, fails=fail_html,
             script=Markup(SCRIPT))
     return str(page)
 
@@ -246,6 +247,13 @@ def glossary_page(lang: str) -> str:
     from nrmc.sections.glossary import glossary_page as page
 
     return page(lang, home_href="index.html")
+
+
+def _search_label(w: dict) -> Markup:
+    """The search box's label; Chinese examples in an English page are marked as Chinese."""
+    if "search_zh" not in w:
+        return Markup(escape(w["search"]))
+    return Markup(escape(w["search"])).replace("{zh}", Markup('<span lang="zh-CN">{}</span>').format(w["search_zh"]))
 
 
 def _glossary_link(lang: str) -> Markup:
