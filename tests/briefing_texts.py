@@ -169,10 +169,23 @@ def visible_text(html: str, *, chinese: bool = True) -> str:
     return _join(t for t, zh in r.pieces if chinese or not zh)
 
 
+def chart_text(html: str) -> str:
+    """The text charts draw (SVG <text>, and their alt text), one line per text element."""
+    out = []
+    for svg in re.findall(r"<svg\b.*?</svg>", str(html), flags=re.S):
+        for t in re.findall(r"<(text|title)\b[^>]*>(.*?)</\1>", svg, flags=re.S):
+            import html as _h
+
+            out.append(" ".join(_h.unescape(re.sub(r"<[^>]+>", "", t[1])).split()))
+    return "\n".join(x for x in out if x)
+
+
 def chinese_outside_glosses(html: str) -> list[str]:
-    """Text nodes with a CJK character (or full-width punctuation) outside an element marked Chinese."""
+    """Text nodes with a CJK character (or full-width punctuation) outside an element marked Chinese,
+    charts' text included."""
     r = _read(html)
-    return [t.strip() for t, zh in r.pieces if not zh and CJK.search(t)]
+    return [t.strip() for t, zh in r.pieces if not zh and CJK.search(t)] + \
+        [t for t in chart_text(html).splitlines() if CJK.search(t)]
 
 
 CJK = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")

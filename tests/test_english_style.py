@@ -61,6 +61,9 @@ REFUSED: list[tuple[str, str]] = [
     (r"(?i)\bhost hospitals?\b", "依托医院 is the 'local partner hospital' (glossary)"),
     # 开诊 is opening, 试运行 is trial operation: never the one for the other
     (r"(?i)\bopened for trial\b|\btrial opening\b", "trial operation is never called opening"),
+    # a qualified date as an end of a range: "from 8 November 2023 to on or after 30 November 2025",
+    # "by 12 Jan 2023 to Oct 2023"; in a range the qualifier follows the date ("… or later")
+    (r"\bto (?:on or after|by) \d|\bfrom (?:by|on or after) \d|(?:^|: )by [\w ]+\d{4} to \b", "a qualified date in a range"),
     # numbers glued to Chinese units or measure words
     (r"\d(?:万|亿|个|人次|例|项|家|名)", "a Chinese unit after a number"),
 ]
@@ -128,10 +131,11 @@ def _blocks(scope):
 
 # ---------------------------------------------------------------------------------------------
 def phrasing_problems(blocks) -> list[str]:
-    """Chinese-shaped phrasings (REFUSED) and American spellings in a briefing's visible text."""
+    """Chinese-shaped phrasings (REFUSED) and American spellings in a briefing's visible text and
+    its charts' text."""
     found = []
     for name, blk in blocks:
-        text = bt.visible_text(blk.html, chinese=False)
+        text = bt.visible_text(blk.html, chinese=False) + "\n" + bt.chart_text(blk.html)
         for pattern, why in REFUSED:
             for m in re.finditer(pattern, text):
                 found.append(f"[{name}] {why}: …{text[max(0, m.start() - 50):m.end() + 30]!r}…")
@@ -258,7 +262,8 @@ def test_chinese_briefings_have_no_glossary():
     "China has 0.89 per 10 million residents.", "Batch 5 had 49 in 20 provinces.", "Inpatients (10,000s)",
     "Anhui has 1 centres.", "Tibet has ≥1 centres.", "Training: 1,200 visits of training.",
     "Academic exchanges 588 times.", "Output hospital: Fudan Children's", "host hospitals in Anhui",
-    "There were 3.5万 visits.",
+    "There were 3.5万 visits.", "figures from 8 November 2023 to on or after 30 November 2025",
+    "Data: by 12 Jan 2023 to Oct 2023",
 ])
 def test_refused_list_catches_the_phrasings_of_issue_20(bad):
     assert any(re.search(p, bad) for p, _ in REFUSED), bad
@@ -270,6 +275,7 @@ def test_refused_list_catches_the_phrasings_of_issue_20(bad):
     "residents.", "The fifth batch approved 49 projects in 20 provinces.", "Anhui has one centre.",
     "Tibet has at least one centre.", "1,200 training attendances.", "588 academic exchanges.",
     "The lead hospital is in Shanghai.", "35,000 visits", "the centres named by the sources",
+    "figures from 8 November 2023 to 30 November 2025 or later", "opened by 12 Jan 2023",
 ])
 def test_refused_list_lets_english_through(good):
     hits = [p for p, _ in REFUSED if re.search(p, good)]
@@ -294,3 +300,11 @@ def test_first_use_check_finds_an_unexplained_short_name():
     bad = _first_uses("Fudan Children's Anhui opened. The NHC said so. Second Xiangya Hospital (Second Xiangya) "
                       "and Xiangya.", shorts)
     assert {short for short, _ in bad} == {"Fudan Children's", "Fudan Children's Anhui", "NHC", "Xiangya"}
+
+
+def test_english_date_ranges_put_the_qualifier_after_the_date():
+    from nrmc import dates
+
+    assert dates.Window("2023-01-12", "not_after", "2023-10", "stated").text("en") == "12 Jan 2023 or earlier to Oct 2023"
+    assert dates.Window("2023-11-08", "stated", "2025-11-30", "not_before").text("en") == "8 Nov 2023 to 30 Nov 2025 or later"
+    assert dates.Window("2023-01-12", "not_after", "2023-10", "stated").text("zh") == "不晚于2023年1月12日至2023年10月"

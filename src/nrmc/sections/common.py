@@ -103,10 +103,13 @@ def figure_html(b, chart, title: str | Markup, source: str, note: str | Markup =
 
 
 def national_map(b, highlight: str | None = None):
-    """The tile map of all provinces by what the sources support (drawn the same in every briefing)."""
-    from nrmc.briefing.common import national_map as _map
+    """The tile map of all provinces by what the sources support (drawn the same in every briefing),
+    its legend in the briefing's labels (chart.map_legend)."""
+    from nrmc.briefing.common import map_tiles
 
-    return _map(b.status, b.ds.provinces, b.lang, highlight=highlight)
+    legend = {k: b.L(f"chart.map_legend.{k}") for k in ("count", "known", "exporter", "unknown")}
+    return charts.tile_map(map_tiles(b.status, b.ds.provinces, b.lang), lang=b.lang, legend_title=b.L("chart.map_legend.title"),
+                           legend_labels=legend, highlight=highlight)
 
 
 def stage_when(e) -> When:

@@ -14,7 +14,6 @@ from markupsafe import Markup
 from nrmc import i18n
 from nrmc.sections.base import Block, render
 
-PAGE_FILE = "glossary.html"
 
 
 def terms(lang: str = "en") -> list[dict]:
@@ -38,7 +37,7 @@ def glossary(b) -> Block:
     """The glossary block (English briefings; empty for Chinese ones)."""
     if b.zh:
         return Block(Markup(""), "annex", "glossary", b.lang)
-    html = render("glossary.html.j2", L=b.L, terms=terms(b.lang), names=short_names(b))
+    html = render("glossary.html.j2", L=b.L, terms=terms(b.lang), names=short_names(b), standalone=False)
     return Block(html, "annex", "glossary", b.lang)
 
 
@@ -50,6 +49,6 @@ def glossary_page(lang: str = "en", *, home_href: str = "index.html") -> str:
     from nrmc.sections.base import inline_css
 
     L = lambda key: i18n.label(lang, key)  # noqa: E731
-    body = render("glossary.html.j2", L=L, terms=terms(lang), names=[])
+    body = render("glossary.html.j2", L=L, terms=terms(lang), names=[], standalone=True)
     return str(render("glossary_page.html.j2", L=L, body=body, css=Markup(inline_css()), home_href=home_href,
                       lang="en" if lang == "en" else "zh-CN"))

@@ -87,8 +87,8 @@ def currency(b, messages: list[Finding]) -> Markup:
     ds += [(r.date, r.basis) for f in messages for r in f.evidence() if r.kind in ("metric", "stage") and r.date]
     win = dates.window(ds)
     bench = common.official_total_row(b)
-    params = {"newest": i18n.qualified_date(win.last, win.last_basis, b.lang) if win else None,
-              "oldest": i18n.qualified_date(win.first, win.first_basis, b.lang) if win and win.first != win.last else None,
+    params = {"newest": i18n.qualified_date(win.last, win.last_basis, b.lang, in_range=True) if win else None,
+              "oldest": i18n.qualified_date(win.first, win.first_basis, b.lang, in_range=True) if win and win.first != win.last else None,
               "total_date": i18n.qualified_date(bench.date, bench.basis, b.lang) if bench is not None else None,
               "as_of": i18n.date(b.as_of, b.lang) if b.as_of else None}
     return b.say("summary", "currency", p=params)
