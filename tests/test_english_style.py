@@ -308,3 +308,31 @@ def test_english_date_ranges_put_the_qualifier_after_the_date():
     assert dates.Window("2023-01-12", "not_after", "2023-10", "stated").text("en") == "12 Jan 2023 or earlier to Oct 2023"
     assert dates.Window("2023-11-08", "stated", "2025-11-30", "not_before").text("en") == "8 Nov 2023 to 30 Nov 2025 or later"
     assert dates.Window("2023-01-12", "not_after", "2023-10", "stated").text("zh") == "不晚于2023年1月12日至2023年10月"
+
+
+def test_short_names_spell_themselves_out_once_in_reading_order():
+    from markupsafe import Markup, escape
+
+    from nrmc.context import Briefing
+
+    b = Briefing("anhui", lang="en", ds=bt.dataset())
+    h = b.hospital("复旦大学附属儿科医院", short=True)
+    assert h == "Fudan Children's" and f"{h}" == "Fudan Children's"  # charts and Python code get the short name
+    first, again = str(escape(h)), str(escape(b.hospital("复旦大学附属儿科医院", short=True)))
+    assert first == "Children&#39;s Hospital of Fudan University (Fudan Children&#39;s)" and again == "Fudan Children&#39;s"
+    # a centre named after a hospital already spelled out needs no spelling out
+    centre = b.centres_by_id["AH-01"]
+    assert str(Markup("{}").format(b.centre(centre, short=True))) == "Fudan Children&#39;s Anhui"
+    # one that is not: spelled out, and that spells its lead hospital out too
+    other = b.centres_by_id["AH-02"]
+    assert str(escape(b.centre(other, short=True))).startswith("Shanghai Sixth People&#39;s Hospital, Anhui Hospital (Shanghai Sixth Anhui)")
+    assert str(escape(b.hospital("上海市第六人民医院", short=True))) == "Shanghai Sixth"
+    # tables: the short name only, listed for the glossary
+    assert b.hospital("首都医科大学附属北京安贞医院", short=True, spell=False) == "Beijing Anzhen"
+    assert type(b.hospital("首都医科大学附属北京安贞医院", short=True, spell=False)) is str
+    assert ("hospital", "首都医科大学附属北京安贞医院") in b.short_names
+    # abbreviations
+    assert str(escape(b.abbr("NHC"))) == "National Health Commission (NHC)" and str(escape(b.abbr("NHC"))) == "NHC"
+    # Chinese briefings: as before
+    z = Briefing("anhui", lang="zh", ds=bt.dataset())
+    assert z.hospital("复旦大学附属儿科医院", short=True) == "复旦儿科" and type(z.hospital("复旦大学附属儿科医院", short=True)) is str

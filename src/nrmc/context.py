@@ -51,8 +51,8 @@ class ShortName(str):
         obj.full, obj.key, obj.parent, obj._briefing = full, key, parent, briefing
         return obj
 
-    def __html__(self) -> str:
-        return str(escape(self._briefing.spell_out(self)))
+    def __html__(self) -> Markup:
+        return escape(self._briefing.spell_out(self))  # Markup: Markup.format escapes a plain str again
 
 
 class Briefing:
