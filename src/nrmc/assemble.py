@@ -118,3 +118,24 @@ def assembled(nb):
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": p}) for p in parts(nb)]
     out.cells = [cell]
     return out
+
+
+def notebook_of(objects) -> "nbformat.NotebookNode":
+    """A notebook whose one cell displayed `objects` (what `compose` returns), as a kernel would."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    outs = []
+    for obj in objects:
+        bundle = obj._repr_mimebundle_() if hasattr(obj, "_repr_mimebundle_") else {"text/html": obj._repr_html_()}
+        outs.append(nbformat.v4.new_output("display_data", data=bundle))
+    cell.outputs = outs
+    nb.cells = [cell]
+    return nb
+
+
+def compose_html(b) -> str:
+    """The body of briefing `b` (its parts' HTML), composed in process from the sections in
+    notebook order: what the exported report prints between its header and footer."""
+    from nrmc.sections import compose
+
+    return "".join(parts(notebook_of(compose(b))))

@@ -75,7 +75,7 @@ class Briefing:
         # when it can change); `full=True` composes from the whole dataset (tests check both agree)
         self.ds = known if (full or self.national) else inputs.scope_dataset(known, self.code)
         self.status = coverage.province_status(self.ds)
-        self.nat = coverage.national_count(self.ds)
+        self.nat = coverage.national_count(self.ds, self.status)
         self.life = lifecycle.lifecycles(self.ds)
         self.cit = Citations(self.ds.sources)
         self.evidence: list[EvidenceEntry] = []
@@ -142,7 +142,7 @@ class Briefing:
 
     def region(self, code: str | None = None) -> str:
         r = self._prov.loc[code or self.code]
-        return self.L("region_of", region=r["region"] if self.zh else r["region_en"])
+        return self.L(f"region.{r['region_en']}")
 
     @functools.cached_property
     def _hosp(self) -> dict[str, dict]:
@@ -231,9 +231,15 @@ class Briefing:
     def city(self, zh: str) -> str:
         return zh if self.zh else (self._cities.get(zh) or zh)
 
+    @functools.cached_property
+    def sources(self) -> dict[str, dict]:
+        """sources.csv as a dict by source id."""
+        return {r["source_id"]: r for r in self.ds.sources.to_dict("records")}
+
+    @functools.lru_cache(maxsize=None)
     def source_words(self, source_id: str) -> str:
         """A source in words for a chart's source line: '贵州日报，约2024年10月' / 'Guizhou Daily, about October 2024'."""
-        s = self.ds.sources.set_index("source_id").loc[source_id]
+        s = self.sources[source_id]
         pub = s["publisher"] if self.zh else (s.get("publisher_en") or s["publisher"])
         when = i18n.qualified_date(s["date"], s["date_basis"] or "stated", self.lang) if s["date"] else ""
         return f"{pub}，{when}" if self.zh and when else (f"{pub}, {when}" if when else pub)
@@ -264,7 +270,22 @@ class Briefing:
         self.evidence.append(EvidenceEntry(ident, text, rows, how))
         for r in rows:
             self.cit.number(r.source_id) if r.source_id else None
-        return Markup(i18n.environment().get_template("evidence.html.j2").module.link(ident=ident, text=text, rows=rows, how=how, r=self))
+        return Markup(i18n.environment().get_template("evidence.html.j2").module.link(
+            ident=ident, text=text, groups=self.evidence_groups(rows), how=how, r=self))
+
+    def evidence_groups(self, rows) -> list[dict]:
+        """Evidence rows by source, in order: the source in words, how many rows, their dates and
+        (up to three) quotes — a count of 75 named centres reads as a few sources, not 75 lines."""
+        groups: dict[str, dict] = {}
+        for r in rows:
+            g = groups.setdefault(r.source_id or "", {"source": self.source_words(r.source_id) if r.source_id else "",
+                                                      "n": 0, "quotes": [], "whats": []})
+            g["n"] += 1
+            if r.quote and r.quote not in g["quotes"]:
+                g["quotes"].append(r.quote)
+            elif not r.quote and r.what(self.lang) and r.what(self.lang) not in g["whats"]:
+                g["whats"].append(r.what(self.lang))
+        return list(groups.values())
 
     def d(self, w: When, record: bool = True, short: bool = False) -> str:
         """A date at the precision its source gives, with its basis in words (约, 不晚于 …)."""

@@ -124,8 +124,8 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
     tiles_html = Markup("")
     figures_html = Markup("")
     try:
-        from nrmc import charts, coverage, i18n
-        from nrmc.briefing.common import map_tiles
+        from nrmc import coverage
+        from nrmc.sections.maps import national_map
         from nrmc.data import load
 
         ds = load(data_dir)
@@ -134,9 +134,7 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
         nat = coverage.national_count(ds)
         links = {e["code"]: e["links"]["html"] for e in entries
                  if e.get("kind") == "province" and e.get("status") == "ok" and (e.get("links") or {}).get("html")}
-        legend = {k: i18n.label(lang, f"chart.map_legend.{k}") for k in ("count", "known", "exporter", "unknown")}
-        chart = charts.tile_map(map_tiles(st, ds.provinces, lang), lang=lang, legend_title=i18n.label(lang, "chart.map_legend.title"),
-                                legend_labels=legend, links=links)
+        chart = national_map(st, lang, links=links)
         figures_html = _key_figures(nat, zh)
         cap = (f"按来源，{nat.provinces_known}个省份有国家区域医疗中心（斜线：有中心但数量未知）。{w['map']}。" if zh else
                f"Public sources report centres in {nat.provinces_known} provinces (hatched: number unknown). {w['map']}.")

@@ -170,3 +170,12 @@ def sentence(lang: str, name: str, macro: str, **params) -> Markup:
     """Render macro `macro` of templates/<lang>/<name>.j2 with `params`, whitespace collapsed."""
     out = getattr(module(lang, name), macro)(**params)
     return Markup(re.sub(r"\s*\n\s*", "" if lang == "zh" else " ", str(out)).strip())
+
+
+def warm() -> None:
+    """Compile every sentence template and read every label file (a warm kernel does this once,
+    before its first briefing)."""
+    for lang in LANGS:
+        labels(lang)
+        for path in sorted((HERE / "templates" / lang).glob("*.j2")):
+            module(lang, path.stem)

@@ -32,20 +32,25 @@ def official_total_row(b) -> Row | None:
     if ms.empty:
         return None
     r = ms.iloc[-1]
-    basis = b.ds.sources.set_index("source_id").loc[r["source_id"], "date_basis"] or "stated"
+    basis = b.sources[r["source_id"]]["date_basis"] or "stated"
     quote = r.get("quote", "") or r.get("event_zh", "") or ""
     return Row("milestone", f"milestones.csv line {int(r['_line'])}", r["source_id"], r["date"], basis if basis != "not_before" else "stated",
                quote, "官方公布的国家区域医疗中心项目总数", "official total of NRMC projects", float(r["projects_total"]), "个")
 
 
 def named_rows(b, centres: pd.DataFrame) -> list[Row]:
-    """Each named centre as evidence: the earliest source naming it, at that source's date."""
-    src = b.ds.sources.set_index("source_id")
+    """Each named centre as evidence: the earliest source naming it, at that source's date. A
+    province's briefing quotes the names of its own centres (and those its hospitals lead); of
+    the others it reads only that a source names them (nrmc.inputs: it never sees their names)."""
+    src = b.sources
     out = []
     for r in centres.to_dict("records"):
         sid = r["source_ids"].split(";")[0]
-        s = src.loc[sid]
-        out.append(centre_row(r, sid, r["first_reported"], s["date_basis"] or "stated"))
+        s = src[sid]
+        row = centre_row(r, sid, r["first_reported"], s["date_basis"] or "stated")
+        if not (b.national or b.code in (r["province_code"], r["output_province_code"])):
+            row = Row(row.kind, row.ref, row.source_id, row.date, row.basis, "", "", "")
+        out.append(row)
     return out
 
 
@@ -63,7 +68,7 @@ def stated_count_row(b, code: str) -> Row | None:
 def metric_from_metrics(b, r) -> Row:
     """A raw metrics.csv row as evidence (labels from its definition, basis from its source)."""
     defs = b.ds.metric_definitions.set_index("code")
-    sb = b.ds.sources.set_index("source_id")["date_basis"].get(r["source_id"])
+    sb = b.sources.get(r["source_id"], {}).get("date_basis")
     d = dict(r)
     d["label_zh"] = defs.loc[r["metric"], "label_zh"]
     d["label_en"] = defs.loc[r["metric"], "label_en"]
@@ -103,13 +108,10 @@ def figure_html(b, chart, title: str | Markup, source: str, note: str | Markup =
 
 
 def national_map(b, highlight: str | None = None):
-    """The tile map of all provinces by what the sources support (drawn the same in every briefing),
-    its legend in the briefing's labels (chart.map_legend)."""
-    from nrmc.briefing.common import map_tiles
+    """The tile map of all provinces by what the sources support (drawn the same in every briefing)."""
+    from nrmc.sections.maps import national_map as _map
 
-    legend = {k: b.L(f"chart.map_legend.{k}") for k in ("count", "known", "exporter", "unknown")}
-    return charts.tile_map(map_tiles(b.status, b.ds.provinces, b.lang), lang=b.lang, legend_title=b.L("chart.map_legend.title"),
-                           legend_labels=legend, highlight=highlight)
+    return _map(b.status, b.lang, highlight=highlight)
 
 
 def stage_when(e) -> When:

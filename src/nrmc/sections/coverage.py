@@ -195,7 +195,7 @@ def _national(b) -> list[Finding]:
     known = st[st["known"]]
     p = {"named": count(named), "provinces_named": Num(len(prov_named), "count", tuple(
         common.named_rows(b, b.ds.counted_centers.drop_duplicates("province_code")))),
-        "provinces_known": len(known), "total": bench["total"] if bench else None,
+        "provinces_known": len(known), "of": len(st), "total": bench["total"] if bench else None,
         "silent": [b.pname(c) for c in st.loc[~st["known"] & (st["exported"] == 0), "code"]],
         "exporters_only": [b.pname(c) for c in st.loc[st["role"] == "exporter", "code"]]}
     out.append(Finding("spread", THEME, "spread", p, 80))

@@ -189,7 +189,8 @@ def page_two(b) -> Block:
     table = centres_table(b)
     if table is not None:
         parts.append(table)
-    if len(b.exported) and (b.role in ("exporter", "known", "unknown") or b.centres.empty):
+    if len(b.exported) and (b.role in ("exporter", "known", "unknown") or b.centres.empty) \
+            and importlib.util.find_spec("nrmc.sections.exports") is not None:
         parts.append(theme("exports").table_html(b, limit=8))
     results = results_list(b)
     if results is not None:
