@@ -4,9 +4,9 @@ One place says which scopes there are and which section functions a briefing cal
 test over "every English text" includes a new section as soon as the notebooks call it:
 
 - `SCOPES`: every scope's slug (the 31 provinces and "national"), from the data.
-- `section_names(scope)`: the functions of `nrmc.sections` the scope's notebook calls
-  (`s.<name>(b)`, in the notebook's order), then any other function `nrmc.sections` exports,
-  before the glossary and the annex (which come last: they list what the sections before them used).
+- `section_names(scope)`: the functions of `nrmc.sections` in notebook order (`nrmc.sections.ORDER`;
+  without it, the scope's notebook's calls `s.<name>(b)`, then any other function `nrmc.sections`
+  exports, before the glossary and the annex, which come last: they list what came before them).
 - `compose(scope, lang)`: [(section name, Block), …] in reading order (cached per scope and
   language; a Section gives its blocks, heading and text first). An exception in a section is
   raised, naming the scope and the section.
@@ -57,10 +57,14 @@ def _called(notebook: str) -> tuple[str, ...]:
 
 
 def section_names(scope: str) -> list[str]:
-    """The section functions a briefing of `scope` shows, in order (see the module docstring)."""
+    """The section functions a briefing of `scope` shows, in order (see the module docstring):
+    `nrmc.sections.ORDER` (the notebooks' order, which a test of the lead's keeps in step) where
+    it exists, else the notebook's calls and then the other exported section functions."""
     import nrmc.sections as s
 
-    exported = [n for n in s.__all__ if callable(getattr(s, n)) and n[:1].islower()]
+    if hasattr(s, "ORDER"):
+        return [n for n in s.ORDER if callable(getattr(s, n, None))]
+    exported = [n for n in s.__all__ if callable(getattr(s, n)) and n[:1].islower() and n != "compose"]
     called = [n for n in _called("national.ipynb" if scope == "national" else "province.ipynb") if n in exported]
     extra = [n for n in exported if n not in called and n not in LAST]
     head = [n for n in called if n not in LAST]
