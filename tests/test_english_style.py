@@ -87,8 +87,14 @@ AMERICAN: list[tuple[str, str]] = [
 
 # Scopes whose English fails because of sections other people are writing (not this test's
 # sections: glossary, the short names of nrmc.context). Listed with the reason; strict=False.
-# (None now: the exporters' page 2 needed the exports section, which has been written.)
-KNOWN: dict[str, str] = {}
+EXPORTS_TABLE = ("exports.table_html (page 2 of a province whose hospitals lead centres elsewhere) prints short names "
+                 "with spell=True, so a table cell takes the spelled-out form and the first sentence that names the "
+                 "hospital gets only the short one: the table should pass spell=False to b.centre/b.hospital")
+KNOWN: dict[str, str] = {
+    "beijing": EXPORTS_TABLE, "shanghai": EXPORTS_TABLE, "sichuan": EXPORTS_TABLE,
+    "anhui": ("performance.toml's 'national TCM specialties of excellence' uses TCM in running text before anything "
+              "spells it out: write 'traditional Chinese medicine' or r.abbr('TCM') in the sentence"),
+}
 
 
 def _scopes():
