@@ -166,10 +166,11 @@ def _join(pieces) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def visible_text(html: str, *, chinese: bool = True) -> str:
+def visible_text(html: str, *, chinese: bool = True, quotes: bool = True) -> str:
     """What a reader sees of `html` (the hidden evidence popovers and charts' SVG left out); with
-    `chinese=False`, without the elements marked Chinese (glosses, quotes)."""
-    r = _read(html, skip_classes=("ev-pop", "ev-print"))
+    `chinese=False`, without the elements marked Chinese (glosses, quotes); with `quotes=False`,
+    without quotations (<q>: a source's words as published, whatever their English)."""
+    r = _read(html, skip_classes=("ev-pop", "ev-print"), skip_tags=() if quotes else ("q",))
     return _join(t for t, zh in r.pieces if chinese or not zh)
 
 

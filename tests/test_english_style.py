@@ -136,7 +136,8 @@ def phrasing_problems(blocks) -> list[str]:
     its charts' text."""
     found = []
     for name, blk in blocks:
-        text = bt.visible_text(blk.html, chinese=False) + "\n" + bt.chart_text(blk.html)
+        # a quotation (<q>) is a source's words as published, not the briefing's English
+        text = bt.visible_text(blk.html, chinese=False, quotes=False) + "\n" + bt.chart_text(blk.html)
         for pattern, why in REFUSED:
             for m in re.finditer(pattern, text):
                 found.append(f"[{name}] {why}: …{text[max(0, m.start() - 50):m.end() + 30]!r}…")

@@ -12,6 +12,7 @@ evidence of the key messages (for the annex), the dates the briefing prints (its
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,6 +26,7 @@ from nrmc.findings import Num, Row, When
 from nrmc.parameters import normalize_as_of
 
 NATIONAL = "national"
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 @dataclass
@@ -115,6 +117,11 @@ class Briefing:
 
     def plural(self, n: float) -> str:
         return i18n.plural(n, self.lang)
+
+    def lang_of(self, text: str) -> str:
+        """The lang attribute of a text as published (a quote): 'zh-CN' when it has a Chinese
+        character, else 'en' (the reference facts are quoted in English). It picks the font."""
+        return "zh-CN" if _CJK.search(str(text or "")) else "en"
 
     def gloss(self, zh_text: str) -> Markup:
         """The Chinese original beside an English name, marked as Chinese (English briefings)."""
