@@ -182,7 +182,7 @@ FIT_PAGES_JS = r"""() => {
   // page would hold less than LAST_MIN, the annex is first set tighter to pull that page back, and
   // if that is not enough its last sections start on a page of their own, which fills the last page.
   const LAST_MIN = 0.25;  // aimed at a quarter, so that the printed page is surely over a fifth
-  const ATOMS = 'tr, li, .gl-entry, p, h2, h3, h4, caption, figure, .box, .table-note, table.small, table.centres';
+  const ATOMS = 'tr, li, .gl-entry, .gl-names, p, h2, h3, h4, caption, figure, .box, .table-note, table.small, table.centres';
   const KEEP = /^(H2|H3|H4|CAPTION)$/;  // kept with what follows them
   // a block set in columns (the glossary) breaks anywhere: across pages it takes the height it
   // takes on screen (the first page's columns are filled, the rest balanced on the next)
