@@ -14,10 +14,10 @@ ARGS    ?=
 setup: setup-system $(STAMP)
 
 setup-system:
-	@scripts/setup-system.sh chromium fonts-noto-cjk
+	@scripts/setup-system.sh chromium fonts-noto-cjk fonts-noto-core
 
 setup-test-system:
-	@scripts/setup-system.sh chromium fonts-noto-cjk poppler-utils
+	@scripts/setup-system.sh chromium fonts-noto-cjk fonts-noto-core poppler-utils
 
 # Reinstall the package only when its requirements changed since the last install.
 $(STAMP): pyproject.toml constraints.txt setup.py

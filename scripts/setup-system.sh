@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages a build needs, only those that are missing.
-#   scripts/setup-system.sh [PACKAGE...]   (default: chromium fonts-noto-cjk)
+#   scripts/setup-system.sh [PACKAGE...]   (default: chromium fonts-noto-cjk fonts-noto-core)
 # Uses apt-get as root, else sudo without a password prompt; otherwise prints the exact
 # command to run and fails. A second run with everything present does nothing.
 set -euo pipefail
 
 pkgs=("$@")
-[ ${#pkgs[@]} -gt 0 ] || pkgs=(chromium fonts-noto-cjk)
+[ ${#pkgs[@]} -gt 0 ] || pkgs=(chromium fonts-noto-cjk fonts-noto-core)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -9,6 +9,7 @@ All of them shell out to poppler-utils (`pdftotext`, `pdffonts`, `pdfinfo`, `pdf
 - `outline(pdf)`             bookmarks as (level, title, page), level 1 at the top
 - `info(pdf)`, `lang(pdf)`   pdfinfo fields; the catalog's /Lang
 - `blank_fraction(pdf)`      per page, the share of the printable area's height left empty
+- `content_fill(pdf)`        per page, how far down the printable area its content reaches
 - `page_of(pdf, text)`       first page (from 1) whose text holds `text`, whitespace ignored
 - `html_headings(html)`      headings, table captions and chart titles the HTML declares
 - `orphans(pdf, headings)`   headings/captions/chart titles left last on a page
@@ -311,4 +312,26 @@ def html_headings(html: str) -> list[str]:
         if text and text not in seen:
             seen.add(text)
             out.append(text)
+    return out
+
+
+def content_fill(pdf: PathLike, *, margins_mm: dict | None = None, dpi: int = 40, white: int = 250) -> list[float]:
+    """For each page, how far down the printable area its content reaches (0 empty, 1 full): the
+    lowest row with a pixel that is not near white, inside the page margins (the running footer in
+    the bottom margin is left out), as a share of the printable height."""
+    m = {**MARGINS_MM, **(margins_mm or {})}
+    px_per_mm = dpi / 25.4
+    out: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="pdfcheck-") as tmp:
+        _run("pdftoppm", "-r", str(dpi), "-gray", str(pdf), os.path.join(tmp, "p"))
+        for page in sorted(Path(tmp).glob("p-*.pgm"), key=lambda p: int(p.stem.rsplit("-", 1)[1])):
+            w, h, pixels = _pgm(page)
+            x0, x1 = round(m["left"] * px_per_mm), w - round(m["right"] * px_per_mm)
+            y0, y1 = round(m["top"] * px_per_mm), h - round(m["bottom"] * px_per_mm)
+            lowest = y0
+            for y in range(y1 - 1, y0 - 1, -1):
+                if min(pixels[y * w + x0:y * w + x1]) < white:
+                    lowest = y + 1
+                    break
+            out.append((lowest - y0) / max(1, y1 - y0))
     return out

@@ -12,6 +12,7 @@ evidence of the key messages (for the annex), the dates the briefing prints (its
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,6 +26,7 @@ from nrmc.findings import Num, Row, When
 from nrmc.parameters import normalize_as_of
 
 NATIONAL = "national"
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 @dataclass
@@ -35,6 +37,24 @@ class EvidenceEntry:
     text: str
     rows: tuple[Row, ...]
     how: str
+
+
+class ShortName(str):
+    """A short name that spells itself out at its first use in a briefing's running text.
+
+    As a str it is the short name ('Fudan Children's', 'NHC'): what a chart draws and what Python
+    code joins or formats. Printed as HTML (Jinja2's autoescaping, `Markup.format`, `escape`), it
+    asks its briefing how to print: the full name with the short one in brackets the first time
+    ('Children's Hospital of Fudan University (Fudan Children's)'), the short name after. A
+    briefing's parts are rendered in reading order, so the first printed is the first read."""
+
+    def __new__(cls, short: str, full: str, key: tuple, briefing: "Briefing", parent: tuple | None = None):
+        obj = super().__new__(cls, short)
+        obj.full, obj.key, obj.parent, obj._briefing = full, key, parent, briefing
+        return obj
+
+    def __html__(self) -> Markup:
+        return escape(self._briefing.spell_out(self))  # Markup: Markup.format escapes a plain str again
 
 
 class Briefing:
@@ -63,6 +83,10 @@ class Briefing:
         self.evidence: list[EvidenceEntry] = []
         self._dates: list[tuple[str, str]] = []
         self._context_dates: list[tuple[str, str]] = []
+        # short names handed out (key -> (short, full English, Chinese)), for the glossary; and
+        # those already spelled out in running text (Briefing.spell_out)
+        self.short_names: dict[tuple, tuple[str, str, str]] = {}
+        self._spelled: set[tuple] = set()
         if self.national:
             self.role = "national"
             self.row = None
@@ -93,6 +117,11 @@ class Briefing:
 
     def plural(self, n: float) -> str:
         return i18n.plural(n, self.lang)
+
+    def lang_of(self, text: str) -> str:
+        """The lang attribute of a text as published (a quote): 'zh-CN' when it has a Chinese
+        character, else 'en' (the reference facts are quoted in English). It picks the font."""
+        return "zh-CN" if _CJK.search(str(text or "")) else "en"
 
     def gloss(self, zh_text: str) -> Markup:
         """The Chinese original beside an English name, marked as Chinese (English briefings)."""
@@ -126,21 +155,69 @@ class Briefing:
     def _hosp(self) -> dict[str, dict]:
         return {r["name_zh"]: r for r in self.ds.hospitals.to_dict("records")}
 
-    def hospital(self, name_zh: str, short: bool = False) -> str:
-        """A hospital's name in the reader's language (the published Chinese in zh)."""
+    def hospital(self, name_zh: str, short: bool = False, spell: bool = True) -> str:
+        """A hospital's name in the reader's language (the published Chinese in zh).
+
+        English, `short=True`: the hospital's short name ('Fudan Children's') as a `ShortName`, a
+        str that spells itself out where it is first printed in running text ('Children's Hospital
+        of Fudan University (Fudan Children's)') and is the short name everywhere after. Tables and
+        charts pass `spell=False` (a chart draws str(), which is the short name anyway): the short
+        name only, which the glossary's list of short names explains."""
         if not name_zh:
             return ""
         h = self._hosp.get(name_zh, {})
         if self.zh:
             return (h.get("short_zh") or name_zh) if short else name_zh
-        return ((h.get("short_en") if short else "") or h.get("name_en") or "").strip() or self.L("name_zh_only")
+        full = (h.get("name_en") or "").strip() or self.L("name_zh_only")
+        abbr = (h.get("short_en") or "").strip() if short else ""
+        if not abbr or abbr == full:
+            return full
+        return self._short(("hospital", name_zh), abbr, full, name_zh, spell)
 
-    def centre(self, row, short: bool = False) -> str:
-        """A centre's name as text: Chinese as published (zh), or its English name."""
+    def centre(self, row, short: bool = False, spell: bool = True) -> str:
+        """A centre's name as text: Chinese as published (zh), or its English name. An English
+        short name spells itself out at its first use in running text, as `hospital`'s does; a
+        centre named after its lead hospital ('Fudan Children's Anhui') needs no spelling out once
+        the hospital was spelled out, and spelling it out spells out the hospital too."""
         if self.zh:
             return (row.get("short_zh") or row["name_zh"]) if short else row["name_zh"]
-        return (((row.get("short_en") if short else "") or row.get("name_en") or "").strip()
-                or self.L("name_zh_only"))
+        full = (row.get("name_en") or "").strip() or self.L("name_zh_only")
+        abbr = (row.get("short_en") or "").strip() if short else ""
+        if not abbr or abbr == full:
+            return full
+        lead = row.get("output_hospital_zh") or ""
+        h = self._hosp.get(lead, {})
+        h_short, h_full = (h.get("short_en") or "").strip(), (h.get("name_en") or "").strip()
+        parent = None
+        if h_short and h_full and abbr.startswith(h_short) and full.startswith(h_full):
+            parent = ("hospital", lead)
+            self.short_names.setdefault(parent, (h_short, h_full, lead))  # the glossary lists it
+        return self._short(("centre", row.get("center_id") or row["name_zh"]), abbr, full, row["name_zh"], spell,
+                           parent=parent)
+
+    def abbr(self, key: str) -> str:
+        """An abbreviation of the programme ('NHC', 'NDRC', 'NRMC'; i18n/labels/en/glossary.toml,
+        [glossary.abbr]) for running text: spelled out at its first use ('National Health
+        Commission (NHC)'), the abbreviation after. (Chinese briefings write their own terms.)"""
+        if self.zh:
+            return key
+        return self._short(("abbr", key), key, self.L(f"glossary.abbr.{key}"), "", True)
+
+    def _short(self, key: tuple, abbr: str, full: str, zh: str, spell: bool, parent: tuple | None = None) -> str:
+        self.short_names.setdefault(key, (abbr, full, zh))
+        if not spell:
+            return abbr
+        return ShortName(abbr, full, key, self, parent)
+
+    def spell_out(self, name: "ShortName") -> str:
+        """How `name` prints now: its full name with the short one in brackets the first time, the
+        short name after (also once its lead hospital was spelled out, for a centre)."""
+        done = self._spelled
+        first = name.key not in done and (name.parent is None or name.parent not in done)
+        done.add(name.key)
+        if name.parent is not None:
+            done.add(name.parent)
+        return self.L("glossary.spelled_out", full=name.full, short=str(name)) if first else str(name)
 
     @functools.cached_property
     def centres_by_id(self) -> dict[str, dict]:

@@ -89,6 +89,17 @@ def qualified(text: str, basis: str = "stated", lang: str = "zh") -> str:
     return _QUALIFIED[basis][0 if lang == "zh" else 1].format(s)
 
 
+_IN_RANGE_EN = {"not_after": "{} or earlier", "not_before": "{} or later"}
+
+
+def in_range(text: str, basis: str = "stated") -> str:
+    """An English date as one end of a range: the qualifier after the date ('Oct 2023 or later')."""
+    s = plain(text, "en")
+    if s != "—" and basis in _IN_RANGE_EN:
+        return _IN_RANGE_EN[basis].format(s)
+    return qualified(text, basis, "en")
+
+
 _MARK = {"about": "≈", "not_after": "≤", "not_before": "≥", "expected": "预计"}
 
 
@@ -129,9 +140,11 @@ class Window:
             if not basis or basis == "not_after":
                 return f"截至{plain(self.last, lang)}" if lang == "zh" else f"as of {plain(self.last, lang)}"
             return qualified(self.last, basis, lang)
-        a = qualified(self.first, self.first_basis, lang)
-        b = qualified(self.last, self.last_basis, lang)
-        return f"{a}至{b}" if lang == "zh" else f"{a} to {b}"
+        if lang == "zh":
+            return f"{qualified(self.first, self.first_basis, lang)}至{qualified(self.last, self.last_basis, lang)}"
+        # English: "by X to Y" and "X to on or after Y" do not read; in a range the qualifier
+        # follows its date ("12 Jan 2023 or earlier to Oct 2023")
+        return f"{in_range(self.first, self.first_basis)} to {in_range(self.last, self.last_basis)}"
 
     @property
     def inferred_end(self) -> bool:

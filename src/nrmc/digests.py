@@ -241,7 +241,8 @@ def _fontconfig_key() -> list:
 
 
 def _font_lookup() -> list:
-    """[[path, index, format] for the regular and the bold CJK font] (fontconfig), or []."""
+    """[path, index, format] for the regular and the bold CJK font, then the regular and the bold
+    Latin font (fontconfig); None for one that is missing."""
     from nrmc import fonts
 
     out = []
@@ -251,6 +252,9 @@ def _font_lookup() -> list:
             out.append([f.path, f.index, f.format])
         except Exception:  # noqa: BLE001 - no CJK font: the build's preflight says so
             out.append(None)
+    for bold in (False, True):  # the Latin font of the English briefings (installing it changes them)
+        f = fonts.find_latin_font(bold=bold)
+        out.append([f.path, f.index, f.format] if f else None)
     return out
 
 

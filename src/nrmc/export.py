@@ -80,14 +80,34 @@ FIT_PAGES_JS = r"""() => {
   const svgsOf = (el) => [...el.querySelectorAll('figure.chart svg')];
   const natural = (svg) => svg.getBoundingClientRect().height;
   const ratio = (svg) => { const b = svg.viewBox && svg.viewBox.baseVal; return b && b.height ? b.width / b.height : 1.5; };
+  // chart text is never printed smaller than MIN_PT: a chart shrinks no further than the height at
+  // which its smallest text (in the viewBox's units, points at the chart's natural size) is MIN_PT
+  const MIN_PT = 8, PT = 96 / 72;
+  const smallestText = (svg) => {
+    let f = Infinity;
+    for (const t of svg.querySelectorAll('text')) { const v = parseFloat(getComputedStyle(t).fontSize); if (v > 0 && v < f) f = v; }
+    return f;
+  };
+  const minH = (svg) => {
+    const b = svg.viewBox && svg.viewBox.baseVal, f = smallestText(svg);
+    if (!b || !b.width || !isFinite(f)) return 45 * mm;
+    return Math.max(45 * mm, Math.min(b.width * MIN_PT / f * PT, MAXW) / ratio(svg));
+  };
+  const chartPt = (el) => {  // the smallest chart text of `el` as printed, in points
+    let pt = Infinity;
+    for (const svg of svgsOf(el)) {
+      const b = svg.viewBox && svg.viewBox.baseVal, w = svg.getBoundingClientRect().width;
+      if (b && b.width && w) pt = Math.min(pt, smallestText(svg) * w / b.width / PT);
+    }
+    return isFinite(pt) ? Math.round(pt * 100) / 100 : null;
+  };
   const setH = (svg, h) => { svg.style.height = h + 'px'; svg.style.width = Math.min(h * ratio(svg), MAXW) + 'px'; svg.style.maxWidth = '100%'; };
   const contentH = (el) => { const prev = el.style.height; el.style.height = 'auto'; const h = el.scrollHeight; el.style.height = prev; return h; };
   const fit = (page, target, minShrink) => {
     let free = target - contentH(page);
     const svgs = svgsOf(page);
     if (free < 0) {
-      const MIN = 45 * mm;
-      const room = (s) => Math.max(0, natural(s) - Math.max(MIN, natural(s) * minShrink));
+      const room = (s) => Math.max(0, natural(s) - Math.max(minH(s), natural(s) * minShrink));
       const total = svgs.reduce((a, s) => a + room(s), 0);
       if (total > 0) {
         const f = Math.min(1, -free / total);
@@ -120,12 +140,12 @@ FIT_PAGES_JS = r"""() => {
       fill = fit(sec, target, minShrink);
       if (!sec.classList.contains('overflowed')) break;
     }
-    report.push({kind: 'summary', fill, overflowed: sec.classList.contains('overflowed'), dense: sec.classList.contains('dense')});
+    report.push({kind: 'summary', fill, overflowed: sec.classList.contains('overflowed'), dense: sec.classList.contains('dense'),
+                 chartPt: chartPt(sec)});
   }
   const shrinkFits = (page) => {
     reset(page);
-    const MIN = 45 * mm;
-    const room = svgsOf(page).reduce((a, v) => a + Math.max(0, natural(v) - Math.max(MIN, natural(v) * 0.6)), 0);
+    const room = svgsOf(page).reduce((a, v) => a + Math.max(0, natural(v) - Math.max(minH(v), natural(v) * 0.6)), 0);
     return contentH(page) - room <= PAGE;
   };
   const parts = new Set([...document.querySelectorAll('section.page.analysis')].map((s) => s.parentElement));
@@ -152,8 +172,84 @@ FIT_PAGES_JS = r"""() => {
     }
     for (const pg of pages) {
       reset(pg);
-      report.push({kind: 'analysis', fill: fit(pg, PAGE, 0.6), overflowed: pg.classList.contains('overflowed'), dense: pg.classList.contains('dense')});
+      report.push({kind: 'analysis', fill: fit(pg, PAGE, 0.6), overflowed: pg.classList.contains('overflowed'), dense: pg.classList.contains('dense'),
+                   chartPt: chartPt(pg)});
     }
+  }
+  // The annex flows over as many pages as it takes; its last page is never less than a fifth
+  // full. Its pages are worked out here as the printer will cut them (rows, list items and boxes
+  // are never split, a heading goes with what follows it, a table's header repeats); when the last
+  // page would hold less than LAST_MIN, the annex is first set tighter to pull that page back, and
+  // if that is not enough its last sections start on a page of their own, which fills the last page.
+  const LAST_MIN = 0.25;  // aimed at a quarter, so that the printed page is surely over a fifth
+  const ATOMS = 'tr, li, .gl-entry, .gl-names, p, h2, h3, h4, caption, figure, .box, .table-note, table.small, table.centres';
+  const KEEP = /^(H2|H3|H4|CAPTION)$/;  // kept with what follows them
+  // a block set in columns (the glossary) breaks anywhere: across pages it takes the height it
+  // takes on screen (the first page's columns are filled, the rest balanced on the next)
+  const multicol = (el) => getComputedStyle(el).columnCount !== 'auto';
+  const blocks = (root) => {
+    const cols = [...root.querySelectorAll('dl, div, ul, ol, section')].filter(multicol);
+    const els = [...root.querySelectorAll(ATOMS), ...cols].filter((el) => {
+      for (let a = el.parentElement; a && a !== root; a = a.parentElement) if (a.matches(ATOMS) || cols.includes(a)) return false;
+      return el.getClientRects().length > 0;
+    }).sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    const out = [];
+    for (let i = 0; i < els.length; i++) {
+      const el = els[i];
+      let r = el.getBoundingClientRect(), bottom = r.bottom;
+      if (el.tagName === 'TR') {  // the rows a cell spans stay together (Chromium does not split them)
+        const k = Math.max(1, ...[...el.cells].map((c) => c.rowSpan || 1));
+        for (let n = 1; n < k && i + 1 < els.length && els[i + 1].parentElement === el.parentElement; n++) {
+          i++;
+          bottom = els[i].getBoundingClientRect().bottom;
+        }
+      }
+      out.push({el, top: r.top, bottom, cols: cols.includes(el), keep: KEEP.test(el.tagName)});
+    }
+    return out;
+  };
+  const paginate = (root) => {
+    const list = blocks(root);
+    const top0 = root.getBoundingClientRect().top;
+    let start = top0, pages = 1, bottom = top0;
+    list.forEach((b, i) => {
+      const forced = i > 0 && getComputedStyle(b.el).breakBefore === 'page';
+      if (!forced && b.cols) {
+        while (b.bottom - start > PAGE + 0.5) { start = Math.max(start + PAGE, b.top); pages++; }
+      } else if (forced || b.bottom - start > PAGE + 0.5) {
+        let s0 = b.top, j = i - 1;
+        while (!forced && j >= 0 && list[j].keep && list[j].top > start) { s0 = list[j].top; j--; }
+        const table = b.el.closest('table'), head = table && table.tHead;
+        const repeat = head && !head.contains(b.el) && head.getBoundingClientRect().top < s0 ? head.getBoundingClientRect().height : 0;
+        start = s0 - repeat;
+        pages++;
+      }
+      bottom = Math.max(bottom, b.bottom);
+    });
+    return {pages, fill: Math.max(0, Math.min(1, (bottom - start) / PAGE))};
+  };
+  for (const part of document.querySelectorAll('.nrmc-part.nrmc-annex')) {
+    const before = paginate(part);
+    let after = before, action = 'none';
+    if (before.pages > 1 && before.fill < LAST_MIN) {
+      // 1. set tighter, which pulls the last page back (or fills it with what the pages before shed);
+      // 2. else the latest heading whose section, started on a page of its own, fills the last page
+      //    (normal type first, then tighter)
+      const tries = [[true, null], ...[false, true].flatMap((tight) => [...part.querySelectorAll('h2, h3')].reverse().map((h) => [tight, h]))];
+      for (const [tight, head] of tries) {
+        part.classList.toggle('tight', tight);
+        const base = head ? paginate(part) : null;
+        if (head) head.style.breakBefore = 'page';
+        const t = paginate(part);
+        if (t.fill >= LAST_MIN && t.pages <= (base ? base.pages : before.pages)) {
+          after = t; action = (tight ? 'tight' : '') + (head ? (tight ? '+break' : 'break') : '');
+          break;
+        }
+        if (head) head.style.breakBefore = '';
+      }
+      if (action === 'none') part.classList.remove('tight');
+    }
+    report.push({kind: 'annex', pages: after.pages, fill: after.fill, before, action});
   }
   return report;
 }"""
@@ -556,9 +652,11 @@ def check_cjk_fonts() -> None:
 def footer_template(title: str = "", lang: str = "zh") -> str:
     page = LABELS.get(lang, LABELS["zh"])["page"].format(
         n='<span class="pageNumber"></span>', t='<span class="totalPages"></span>')
+    # English in the Latin font of the briefing (nrmc.fonts.LATIN_FAMILY), Chinese in the CJK font
+    family = "'Noto Sans','Noto Sans CJK SC','Noto Sans SC',sans-serif" if lang == "en" else "'Noto Sans CJK SC','Noto Sans SC',sans-serif"
     return (
         '<div style="width:100%;margin:0 15mm;display:flex;justify-content:space-between;'
-        "font-family:'Noto Sans CJK SC','Noto Sans SC',sans-serif;font-size:7.5pt;color:#5b6472;\">"
+        f"font-family:{family};font-size:7.5pt;color:#5b6472;\">"
         f"<span>{_html.escape(title)}</span><span>{page}</span></div>"
     )
 
@@ -729,6 +827,24 @@ class PdfPrinter:
                 except Exception:
                     pass
                 page = None
+            self._pages.put_nowait(page)
+
+    async def measure(self, page_html: str, script: str | None = None) -> tuple[list, Any]:
+        """Lay `page_html` out for print as `pdf()` does (FIT_PAGES_JS) without printing it; return
+        the layout's report and what `script` (a JavaScript function, run after it) returns. For
+        checks of the printed layout (the tests): word breaks, chart text sizes, page fill."""
+        if self._fonts_task is not None:
+            await self._await_print_fonts()
+        page = await self._pages.get()
+        try:
+            if page is None or page.is_closed():
+                await self._ensure_browser()
+                page = await self._new_page()
+            await page.set_content(page_html, wait_until="load")
+            await page.evaluate("() => document.fonts.ready.then(() => true)")
+            layout = await page.evaluate(FIT_PAGES_JS)
+            return layout, (await page.evaluate(script) if script else None)
+        finally:
             self._pages.put_nowait(page)
 
     def _warn_missing(self, page_html: str) -> None:

@@ -1,4 +1,6 @@
-"""CJK fonts: which one this machine has, what to install when it has none, and the copy PDFs embed.
+"""Fonts: the CJK font (which one this machine has, what to install when it has none, and the copy
+PDFs embed) and the Latin font of the English briefings (`latin_font()`, Noto Sans from Debian's
+fonts-noto-core: TrueType, embedded by Chromium as it is).
 
 Discovery (for charts, HTML and PDF alike) asks fontconfig (`fc-match`, `fc-list`):
 
@@ -160,6 +162,44 @@ def cjk_font(bold: bool = False) -> CJKFont:
     if font is None:
         _cjk_font_cached.cache_clear()  # an install during this process should be seen next time
         raise _missing()
+    return font
+
+
+# ---------------------------------------------------------------------------------------------
+# The Latin font of the English briefings
+# ---------------------------------------------------------------------------------------------
+
+# English is set in a Latin font and Chinese glosses in the CJK font (briefing.css, the English
+# block): the CJK font's quotes and punctuation are full-width, so English set in it prints “ ”
+# with wide gaps. Debian's fonts-noto-core has Noto Sans, TrueType outlines that Chromium embeds as
+# they are (no conversion), with the typography British English needs (curly quotes, en and em
+# dashes, ligatures, old-style and tabular figures).
+LATIN_FAMILY = "Noto Sans"
+LATIN_PACKAGE = "fonts-noto-core"
+LATIN_INSTALL_HINT = f"sudo apt-get install {LATIN_PACKAGE}   (or run `make setup` in the repository)"
+
+
+class MissingLatinFontError(RuntimeError):
+    """The Latin font of the English briefings is not installed."""
+
+
+def find_latin_font(bold: bool = False) -> CJKFont | None:
+    """The Latin font (`LATIN_FAMILY`) as fontconfig finds it now, or None when it is missing."""
+    weight = ":weight=bold" if bold else ":weight=regular"
+    parsed = _parse(_fc("fc-match", "-f", _FORMAT, LATIN_FAMILY + weight))
+    if parsed and LATIN_FAMILY in parsed[0]:
+        font = parsed[1]
+        return CJKFont(LATIN_FAMILY, font.path, font.index, font.format)
+    return None
+
+
+def latin_font(bold: bool = False) -> CJKFont:
+    """The Latin font; MissingLatinFontError naming the Debian package when it is not installed
+    (the English briefings would then print in another font)."""
+    font = find_latin_font(bold)
+    if font is None:
+        raise MissingLatinFontError(f"The Latin font {LATIN_FAMILY!r} of the English briefings is not installed, so "
+                                    f"English would print in another font. Install it with: {LATIN_INSTALL_HINT}")
     return font
 
 

@@ -16,6 +16,12 @@ STYLE = """
 * { box-sizing: border-box; }
 body { font-family: "Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
        color: var(--ink); max-width: 64rem; margin: 0 auto; padding: 1.2rem 1.5rem 2rem; line-height: 1.55; }
+/* English in a Latin font (its quotes and punctuation are not the CJK font's full-width ones);
+   Chinese names keep the CJK font */
+html:lang(en) body { font-family: "Noto Sans","Source Sans 3","Segoe UI","Helvetica Neue",Arial,"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
+                     font-variant-ligatures: no-common-ligatures; }
+html:lang(en) [lang="zh-CN"] { font-family: "Noto Sans CJK SC","Noto Sans SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif; }
+.glossary-link { margin: -.4rem 0 .8rem; font-size: .92rem; }
 header { border-bottom: 3px solid var(--accent); padding-bottom: .5rem; margin-bottom: 1rem; }
 .top { display: flex; justify-content: space-between; gap: 1rem; flex-wrap: wrap; align-items: baseline; }
 .kicker { color: var(--accent); font-weight: 700; font-size: .85rem; letter-spacing: .05em; }
@@ -85,11 +91,12 @@ WORDS = {
     "en": {"kicker": "National Regional Medical Centres", "title": "National Regional Medical Centres briefings",
            "other": "中文", "other_lang": "zh-CN",
            "lead": "A briefing for China and for each of the 31 provinces; every figure is dated and sourced. Find one by name, abbreviation, pinyin or code.",
-           "search": "Find a briefing (e.g. Anhui, 安徽, 皖, 340000)", "none": "No briefing matches.", "list": "All briefings",
+           "search": "Find a briefing (e.g. Anhui, {zh}, 340000)", "search_zh": "安徽, 皖", "none": "No briefing matches.", "list": "All briefings",
            "map": "Click a province to open its briefing", "html": "Web page", "pdf": "PDF", "centres": "centres",
            "window": "Data", "failed": "last build failed", "kept": "previous version kept", "not_built": "not built yet",
            "stale": "data changed, not rebuilt yet", "status": "Build status", "ok": "ok", "generated": "generated",
-           "errors": "failures", "national": "National overview", "figures": "China at a glance", "old": "out of date"},
+           "errors": "failures", "national": "National overview", "figures": "China at a glance", "old": "out of date",
+           "glossary": "Glossary: the programme's terms, with their Chinese originals"},
 }
 
 
@@ -130,7 +137,7 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
         chart = national_map(st, lang, links=links)
         figures_html = _key_figures(nat, zh)
         cap = (f"按来源，{nat.provinces_known}个省份有国家区域医疗中心（斜线：有中心但数量未知）。{w['map']}。" if zh else
-               f"By the sources, {nat.provinces_known} provinces have centres (hatched: number unknown). {w['map']}.")
+               f"Public sources report centres in {nat.provinces_known} provinces (hatched: number unknown). {w['map']}.")
         tiles_html = Markup('<figure><figcaption>{}</figcaption>{}<p class="source">{}</p></figure>').format(
             cap, Markup(chart.svg), "数据：见各简报附录的来源。" if zh else "Data: see the sources in each briefing's annex.")
     except Exception as err:  # the list of briefings is what matters; never fail the build over the map
@@ -169,12 +176,13 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
         elif status == "stale":
             st_html = Markup('<span class="small status-stale">{}</span>').format(w["stale"])
         count = meta.get("centres_text") or "—"
+        count_words = _count_words(count, meta, zh, w)
         window = meta.get("window") or meta.get("as_of") or "—"
         cls = "national" if e.get("kind") == "national" else ""
         items.append(Markup('<li class="{}" data-names="{}"><span class="name">{}{}</span>'
                             '<span class="count">{} {}</span><span class="window"><span class="small">{}</span>{}</span>'
                             '<span class="formats">{}{}</span></li>').format(
-            cls, _names(e, provinces), name_html, alt_html, count, w["centres"] if count != "—" else "", w["window"], window, fmts, st_html))
+            cls, _names(e, provinces), name_html, alt_html, count_words[0], count_words[1], w["window"], window, fmts, st_html))
 
     other = ""
     langs_built = info.get("langs_built") or []
@@ -193,6 +201,7 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
 <body><header><div class="top"><span class="kicker">{kicker}</span>{other}</div><h1>{title}</h1></header>
 <main>
 <p class="lead">{lead}</p>
+{glossary}
 <h2 id="figures">{figures_title}</h2>
 {figures}
 {tiles}
@@ -205,10 +214,53 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
 <script>{script}</script>
 </body></html>
 """).format(html_lang="zh-CN" if zh else "en", title=w["title"], style=Markup(STYLE), kicker=w["kicker"], other=other,
-            lead=w["lead"], figures_title=w["figures"], figures=figures_html, tiles=tiles_html, list_title=w["list"],
-            search=w["search"], items=Markup("\n").join(items), none=w["none"], status=status_line, fails=fail_html,
+            lead=w["lead"], glossary=_glossary_link(lang), figures_title=w["figures"], figures=figures_html, tiles=tiles_html, list_title=w["list"],
+            search=_search_label(w), items=Markup("\n").join(items), none=w["none"], status=status_line, fails=fail_html,
             script=Markup(SCRIPT))
     return str(page)
+
+
+def _count_words(count: str, meta: dict, zh: bool, w: dict) -> tuple[str, str]:
+    """A briefing's number of centres and the word after it: '9（具名7）', '中心'; in English the
+    noun in its number and right after the figure: '9 centres (7 named)', '1 centre', 'at least 1
+    centre' (never '≥1 centres')."""
+    if count == "—":
+        return count, ""
+    if zh:
+        return count, w["centres"]
+    n, named = meta.get("count"), meta.get("named")
+    if count == "≥1":
+        return "at least 1", "centre"
+    if isinstance(n, int):
+        noun = "centre" if n == 1 else "centres"
+        if count.startswith(f"{n} (") and named is not None:
+            return str(n), f"{noun} ({named} named)"
+        return str(n), noun
+    return count, w["centres"]
+
+
+GLOSSARY_PAGE = "glossary.html"  # beside the front page of a language that has a glossary (English)
+
+
+def glossary_page(lang: str) -> str:
+    """The glossary as a page of its own ("" for a language without one: Chinese)."""
+    from nrmc.sections.glossary import glossary_page as page
+
+    return page(lang, home_href="index.html")
+
+
+def _search_label(w: dict) -> Markup:
+    """The search box's label; Chinese examples in an English page are marked as Chinese."""
+    if "search_zh" not in w:
+        return Markup(escape(w["search"]))
+    return Markup(escape(w["search"])).replace("{zh}", Markup('<span lang="zh-CN">{}</span>').format(w["search_zh"]))
+
+
+def _glossary_link(lang: str) -> Markup:
+    words = WORDS[lang]
+    if "glossary" not in words:
+        return Markup("")
+    return Markup('<p class="glossary-link"><a href="{}">{}</a></p>').format(GLOSSARY_PAGE, words["glossary"])
 
 
 def _key_figures(nat, zh: bool) -> Markup:
@@ -219,7 +271,7 @@ def _key_figures(nat, zh: bool) -> Markup:
     items = [
         (str(nat.official_total or "—"), "官方公布中心总数" if zh else "centres, official total", when),
         (str(nat.named), "来源具名的中心" if zh else "named in the sources", ""),
-        (f"{nat.provinces_known}/31", "有中心的省份（按来源）" if zh else "provinces with centres (by the sources)",
+        (f"{nat.provinces_known}/31", "有中心的省份（按来源）" if zh else "provinces with centres in the sources",
          f"其中{nat.provinces_named}个有具名中心" if zh else f"{nat.provinces_named} with named centres"),
         (rate, "每千万常住人口中心数" if zh else "centres per 10 million residents",
          f"按官方总数，{nat.pop_year}年末人口" if zh else f"official total, population {nat.pop_year}"),

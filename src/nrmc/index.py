@@ -15,6 +15,8 @@ from typing import Callable, Iterable, Sequence
 
 from nrmc import __version__
 from nrmc.layout import LANGS, STATE_DIR, Layout
+
+GLOSSARY_PAGE = "glossary.html"  # nrmc.frontpage.GLOSSARY_PAGE (not imported here: the no-op path stays light)
 from nrmc.state import current_outputs, existing_outputs, read_state, write_atomic
 
 
@@ -109,14 +111,20 @@ def write_index(out_root: Path, lang: str, scopes: Sequence, digests: dict[str, 
     key = hashlib.sha256(json.dumps([entries, {k: v for k, v in info.items() if k != "generated"}, extra],
                                     sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
     record = Path(out_root) / STATE_DIR / f"index-{lang}.json"
+    glossary = layout.dir / GLOSSARY_PAGE  # English: the glossary the front page links to
     try:
         old = json.loads(record.read_text(encoding="utf-8"))
         current = hashlib.sha256(layout.index.read_bytes()).hexdigest()
-        if old.get("key") == key and old.get("sha256") == current:
+        if old.get("key") == key and old.get("sha256") == current and (lang == "zh" or glossary.is_file()):
             return layout.index
     except (OSError, ValueError, AttributeError):
         pass
     page = render_frontpage(lang, entries, data_dir=Path(data_dir), build_info=info)
+    from nrmc.frontpage import glossary_page
+
+    gpage = glossary_page(lang)
+    if gpage:
+        write_atomic(glossary, gpage)
     write_atomic(layout.index, page)
     write_atomic(record, json.dumps({"key": key, "sha256": hashlib.sha256(page.encode("utf-8")).hexdigest()}))
     return layout.index

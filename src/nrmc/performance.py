@@ -74,6 +74,19 @@ def subject_names(ds: Dataset) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+TRAINING_METRICS = frozenset({"training_attendances", "advanced_training_visits"})
+
+
+def _en_occasions(text: str, breakdown: str, metric: str) -> str:
+    """An English figure whose unit is 人次 in the word of its measure: patients' are visits, an
+    inpatient's admissions, a trainee's attendances (glossary: visits / attendances)."""
+    if breakdown == "care=inpatient" or metric == "inpatients":
+        return text.replace(" visits", " admissions").replace(" visit", " admission")
+    if metric in TRAINING_METRICS:
+        return text.replace(" visits", " attendances").replace(" visit", " attendance")
+    return text
+
+
 def figures(ds: Dataset, province: object | None = None, *, include_provincial_centres: bool = True) -> pd.DataFrame:
     """All figures about one province and its centres, or (province=None) about the nation.
 
@@ -111,9 +124,8 @@ def _labelled(ds: Dataset, keep: pd.DataFrame) -> pd.DataFrame:
     m["date_zh"] = [dates.qualified(d, b, "zh") for d, b in zip(m["as_of"], m["date_basis"])]
     m["date_en"] = [dates.qualified(d, b, "en") for d, b in zip(m["as_of"], m["date_basis"])]
     m["display_zh"] = [fmt_value(v, u, q, "zh") for v, u, q in zip(m["value"], m["unit"], m["qualifier"])]
-    # 人次 of inpatients are admissions, not visits
-    m["display_en"] = [fmt_value(v, u, q, "en").replace(" visits", " admissions").replace(" visit", " admission")
-                       if b == "care=inpatient" or met == "inpatients" else fmt_value(v, u, q, "en")
+    # 人次 of inpatients are admissions, of training attendances, not visits
+    m["display_en"] = [_en_occasions(fmt_value(v, u, q, "en"), b, met)
                        for v, u, q, b, met in zip(m["value"], m["unit"], m["qualifier"], m["breakdown"], m["metric"])]
     m["flag_zh"] = m["flag"].map(lambda f: pick(FLAGS[f], "zh") if f else "")
     m["flag_en"] = m["flag"].map(lambda f: pick(FLAGS[f], "en") if f else "")

@@ -127,12 +127,14 @@ def date_short(text: str, lang: str) -> str:
     return format_skeleton("yMMM" if d is None else "yMMMd", _dt.date(y, mo, d or 1), locale=LOCALES[lang])
 
 
-def qualified_date(text: str, basis: str, lang: str, short: bool = False) -> str:
-    """A date with its basis in words: ('2024-10', 'about') → '约2024年10月' / 'about October 2024'."""
+def qualified_date(text: str, basis: str, lang: str, short: bool = False, in_range: bool = False) -> str:
+    """A date with its basis in words: ('2024-10', 'about') → '约2024年10月' / 'about October 2024'.
+    `in_range`: as one end of a range ('from … to …'), where English puts the qualifier after the
+    date ('30 November 2025 or later', labels date_basis_range)."""
     s = date_short(text, lang) if short else date(text, lang)
     if s == "—":
         return s
-    form = labels(lang)["date_basis"].get(basis)
+    form = (labels(lang).get("date_basis_range", {}).get(basis) if in_range else None) or labels(lang)["date_basis"].get(basis)
     return form.format(s) if form else s
 
 

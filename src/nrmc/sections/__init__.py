@@ -5,6 +5,7 @@
     >>> s.key_messages(b)      # page 1: the key messages and key figures
     >>> s.page_two(b)          # page 2: the centres, dated results, caveats
     >>> cov = s.coverage(b)    # a Section: cov.findings, cov.text, cov.figure, cov.table, cov.data
+    >>> s.glossary(b)          # English: the terms and short names, at the start of the annex
     >>> s.annex(b)             # last: the evidence, every figure, the sources it cited
 
 Each returns an object that displays itself in Jupyter and becomes part of the briefing when the
@@ -23,6 +24,7 @@ for _name in ("base", "text", "common", "maps", "coverage", "exports", "performa
 from nrmc.sections.annex import annex  # noqa: E402
 from nrmc.sections.base import Block, Section  # noqa: E402
 from nrmc.sections.coverage import section as coverage  # noqa: E402
+from nrmc.sections.glossary import glossary  # noqa: E402
 from nrmc.sections.note import note  # noqa: E402
 from nrmc.sections.summary import page_one as key_messages  # noqa: E402
 from nrmc.sections.summary import page_two as _page_two  # noqa: E402
@@ -72,7 +74,7 @@ def progress(b) -> Section | None:
     return _module("progress").section(b) if shows(b, "progress") else None
 
 
-__all__ = ["Block", "Section", "annex", "compose", "coverage", "exports", "key_messages", "note", "page_two", "performance",
+__all__ = ["Block", "Section", "annex", "compose", "coverage", "exports", "glossary", "key_messages", "note", "page_two", "performance",
            "progress", "specialty"]
 
 

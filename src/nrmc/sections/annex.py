@@ -66,7 +66,7 @@ def figures_by_theme(b, limit: int = 400) -> list[dict]:
 
 def subject(b, r) -> str:
     if r["kind"] == "centre":
-        return b.centre(b.centres_by_id[r["subject_id"]], short=True)
+        return b.centre(b.centres_by_id[r["subject_id"]], short=True, spell=False)
     if r["kind"] == "province":
         return b.L("annex.province_total", name=b.pname(r["subject_id"]))
     if r["kind"] == "national":
@@ -113,7 +113,7 @@ def unknowns(b) -> list[dict]:
     if b.national or b.centres.empty:
         return []
     u = performance.unknowns(b.ds, b.code, lang=b.lang)
-    return [{"centre": b.centre(b.centres_by_id[c], short=True), "known": f"{k}/{o}", "missing": m or "—"}
+    return [{"centre": b.centre(b.centres_by_id[c], short=True, spell=False), "known": f"{k}/{o}", "missing": m or "—"}
             for c, k, o, m in zip(u["center_id"], u["known"], u["of"], u["missing"])]
 
 

@@ -90,8 +90,8 @@ def currency(b, messages: list[Finding]) -> Markup:
           if r.kind in ("metric", "stage", "centre") and r.date and (own is None or r.subject in own)]
     win = dates.window(ds)
     bench = common.official_total_row(b)
-    params = {"newest": i18n.qualified_date(win.last, win.last_basis, b.lang) if win else None,
-              "oldest": i18n.qualified_date(win.first, win.first_basis, b.lang) if win and win.first != win.last else None,
+    params = {"newest": i18n.qualified_date(win.last, win.last_basis, b.lang, in_range=True) if win else None,
+              "oldest": i18n.qualified_date(win.first, win.first_basis, b.lang, in_range=True) if win and win.first != win.last else None,
               "total_date": i18n.qualified_date(bench.date, bench.basis, b.lang) if bench is not None else None,
               "as_of": i18n.date(b.as_of, b.lang) if b.as_of else None}
     return b.say("summary", "currency", p=params)
@@ -142,7 +142,8 @@ def tiles(b) -> list[dict]:
         out.append({"value": "—", "label": b.L("tile.centres"), "note": b.L("tile.none_known")})
     if len(b.exported):
         out.append({"value": str(len(b.exported)), "label": b.L("tile.exported"),
-                    "note": b.L("tile.in_provinces", n=b.exported["province_code"].nunique())})
+                    "note": b.L("tile.in_provinces" + ("_one" if b.plural(b.exported["province_code"].nunique()) == "one" else ""),
+                                n=b.exported["province_code"].nunique())})
     if bench:
         out.append({"value": b.fig(bench["total"]), "label": b.L("tile.official_total"),
                     "note": b.d(bench["total_when"], record=False)})
@@ -171,10 +172,10 @@ def centres_table(b) -> Markup | None:
             b.record(cur.date, cur.basis)
         age = life.age_months(b.ref_date)
         rows.append({
-            "name": b.centre(r, short=True), "doubtful": bool(r["flag"]),
+            "name": b.centre(r, short=True, spell=False), "doubtful": bool(r["flag"]),
             "city": b.city(r["city_zh"]) if r["city_zh"] else "—",
             "specialty": b.specialty(r["specialty"]), "inferred": r["specialty_basis"] == "inferred",
-            "lead": b.hospital(r["output_hospital_zh"], short=True), "lead_province": b.pname(r["output_province_code"]),
+            "lead": b.hospital(r["output_hospital_zh"], short=True, spell=False), "lead_province": b.pname(r["output_province_code"]),
             "stage": stage_text(b, cur) if cur else "—",
             "age": i18n.duration(age, b.lang) if age is not None else "—",
             "refs": b.refs(*life.sources(), r["source_ids"]),
