@@ -12,7 +12,8 @@ import pytest
 from nrmc import coverage, dates, lifecycle
 from nrmc.briefing import NationalBriefing, ProvinceBriefing
 
-BATCH5_FIRST = ["jilin", "hunan", "hubei", "jiangsu", "zhejiang", "shaanxi"]
+# Hubei, also first approved in batch 5, now has named centres (HB-01…HB-03) and is a host
+BATCH5_FIRST = ["jilin", "hunan", "jiangsu", "zhejiang", "shaanxi"]
 
 
 def text_of(html: str) -> str:
@@ -49,9 +50,9 @@ def test_batch5_provinces_are_never_told_they_have_no_centre(briefings, slug):
 
 def test_national_counts_the_provinces_known_to_have_centres(briefings):
     b, html = briefings("national")
-    assert b.facts["provinces_known"] == 26 and b.facts["provinces_named"] == 20
-    assert "26/31" in text_of(html)
-    assert "20/31" not in text_of(html)
+    assert b.facts["provinces_known"] == 27 and b.facts["provinces_named"] == 22
+    assert "27/31" in text_of(html)
+    assert "22/31" not in text_of(html)
 
 
 def test_per_head_uses_the_best_supported_count_with_the_named_one_beside(briefings, ds):
@@ -63,19 +64,19 @@ def test_per_head_uses_the_best_supported_count_with_the_named_one_beside(briefi
     assert "1.47" in text and "1.14" in text
     n, html_n = briefings("national")
     assert n.facts["per_10m_official"] == pytest.approx(125 / ds.provinces["pop_2024"].sum() * 1000)
-    assert "0.89" in text_of(html_n) and "0.53" in text_of(html_n)
+    assert "0.89" in text_of(html_n) and "0.60" in text_of(html_n)
 
 
 def test_ranks_say_what_they_count(briefings):
     b, html = briefings("anhui")
-    assert b.facts["rank"] == 5 and b.facts["n_ranked"] == 20
-    assert "20个有数量的省份中第5位" in text_of(html)
+    assert b.facts["rank"] == 6 and b.facts["n_ranked"] == 22
+    assert "22个有数量的省份中第6位" in text_of(html)
 
 
 def test_each_briefing_states_its_own_data_window(briefings):
     g, _ = briefings("guizhou")
     w = g.window
-    assert dates.end(w.last).year == 2024, g.meta()["window"]
+    assert dates.end(w.last).year == 2026, g.meta()["window"]  # GZ-05's figure of 2026-01-29 (P323)
     a, _ = briefings("anhui")
     assert a.meta()["window"].endswith("不早于2025年11月30日")  # S01 is undated: inferred, and says so
     h, _ = briefings("henan")
@@ -135,8 +136,8 @@ def test_no_share_headlines_for_a_handful_of_centres(briefings):
 def test_exporters_are_framed_as_exporters(briefings):
     b, html = briefings("shanghai")
     text = text_of(html)
-    assert b.facts["role"] == "exporter" and b.facts["exported"] == 14
-    assert "输出地" in text and "14" in text
+    assert b.facts["role"] == "exporter" and b.facts["exported"] == 15
+    assert "输出地" in text and "15" in text
     for bad in ("0.00", "低于全国", "尚无", "rank"):
         assert bad not in text
     e, html_en = briefings("shanghai", "en")
@@ -216,7 +217,7 @@ def test_per_head_verdicts_compare_like_with_like(briefings):
     b, html = briefings("hebei")
     text = text_of(html)
     assert b.facts["compare_basis"] == "named" and b.facts["per_10m"] > b.facts["compare_per_10m"]
-    assert "高于全国的0.53个（均按来源具名的中心计）" in text and "低于全国" not in text
+    assert "高于全国的0.60个（均按来源具名的中心计）" in text and "低于全国" not in text
     a, html_a = briefings("anhui")
     assert a.facts["compare_basis"] == "official" and "高于全国的0.89个" in text_of(html_a)
 
@@ -229,8 +230,10 @@ def test_what_the_sources_say_about_the_fall_in_patients_leaving(briefings):
 
 
 def test_ties_are_not_called_most(briefings):
-    text = text_of(briefings("guangdong")[1])
-    assert "北京最多" not in text and "来自2个省份，各2个" in text
+    # Xinjiang's four centres come from four provinces, one each (Guangdong's tie of 2 and 2 ended with
+    # its batch-5 centre of its own province)
+    text = text_of(briefings("xinjiang")[1])
+    assert "北京最多" not in text and "来自4个省份，各1个" in text
     assert "均在北京" in text_of(briefings("hebei")[1])
 
 
@@ -271,8 +274,10 @@ def test_a_specialty_that_is_only_a_stated_focus_is_not_called_unnamed(ds, brief
 
 
 def test_inferred_specialties_are_marked_where_they_are_counted(briefings):
-    # Every centre named in the rest of Tianjin's region has an inferred specialty: the title says so.
-    assert "其他省份具名的22个中心，按专科（专科均为推断）" in text_of(briefings("tianjin")[1])
+    # Every centre named in the rest of Jilin's region has an inferred specialty: the title says so;
+    # where some are stated (Tianjin's region), it says how many are inferred.
+    assert "其他省份具名的3个中心，按专科（专科均为推断）" in text_of(briefings("jilin")[1])
+    assert "其他省份具名的25个中心，按专科（其中21个的专科系推断）" in text_of(briefings("tianjin")[1])
     en = text_of(briefings("tibet", "en")[1])
     assert re.search(r"by specialty \(\d+ of them inferred\)", en)
     # Guizhou's pediatrics centre is stated by its source, the regional-only bars are not
@@ -287,9 +292,9 @@ def test_the_2024_results_say_what_was_summed(briefings):
 
 
 def test_a_province_whose_centres_are_outside_the_planned_specialties_is_not_told_it_has_none(briefings):
-    # Ningxia's one named centre is a maternal-child one, Guangxi's two are general and maternal-child
+    # Ningxia's one named centre is a maternal-child one, Guangxi's three are general and maternal-child
     for scope, lang, want in (("ningxia", "zh", "宁夏具名的1个中心为妇幼中心，不在规划的13个重点专科（含中医）之内"),
-                              ("guangxi", "zh", "广西具名的2个中心均为综合类、妇幼中心"),
+                              ("guangxi", "zh", "广西具名的3个中心均为综合类、妇幼中心"),
                               ("ningxia", "en", "Ningxia's 1 named centre is a maternal and child health centre, outside the 13 planned"),
                               ("ningxia", "en", "its maternal and child health centre may cover some of them")):
         text = text_of(briefings(scope, lang)[1])
