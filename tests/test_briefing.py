@@ -39,7 +39,7 @@ def test_anhui_figures_match_dataset(anhui, ds):
     text = text_of(html)
     assert "814项" in text and "安徽9个中心合计" in text
     assert "另有2个中心来源未列名称" in text and "本简报不作推测" in text
-    assert "125" in text and "来源具名75个" in text
+    assert "125" in text and "来源具名84个" in text
 
 
 def test_anhui_lists_every_named_centre(anhui, ds):
@@ -99,7 +99,7 @@ def test_as_of_limits_the_briefing_and_accepts_years():
 
 def test_national_figures_match_dataset(ds):
     b = NationalBriefing()
-    assert b.facts["named"] == 75 and b.facts["official_total"] == 125
+    assert b.facts["named"] == 84 and b.facts["official_total"] == 125
     text = text_of(b._repr_html_())
     assert "十堰市太和医院" in text and "另一项目" in text
     assert b.facts["top_province"] == "410000"  # Henan: 10 named centres

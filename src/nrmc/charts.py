@@ -1692,7 +1692,7 @@ def _draw_scatter(p: dict):
 # 5. Lifecycle of centres
 # =============================================================================================
 STAGE_MARKERS = {"agreement": "P", "plaque": "*", "approved": "o", "built": "s", "listed": "h", "trial": "^",
-                 "open": "D", "operating": "p", "expected_open": "v"}
+                 "open": "D", "operating": "p", "expected_open": "v", "under_construction": "X"}
 STAGE_SIZES = {"*": 9.0, "P": 7.0, "D": 6.0, "p": 7.5, "h": 7.0}
 BASIS_MARK = {"not_after": "≤", "about": "≈"}
 BASIS_TEXT = {"zh": {"stated": "实心：来源写明的日期", "not_after": "≤ 不晚于该日期（空心）",

@@ -211,10 +211,11 @@ class Briefing:
     @functools.cached_property
     def ref_date(self) -> date:
         """The date ages are counted to: the end of the briefing's as-of date, else the latest
-        date in the dataset."""
+        date in the data the briefing reads (its scope's subset, also when composed with
+        full=True, so that both compositions agree)."""
         if self.ds.as_of_date is not None:
             return self.ds.as_of_date.date()
-        return self.ds.latest_date.date()
+        return inputs.scope_dataset(self.ds, getattr(self, "code", None)).latest_date.date()
 
     # ---- figures --------------------------------------------------------------------------------
     def value(self, r) -> str:
