@@ -52,8 +52,8 @@ def test_city_spread_keeps_the_stated_split_beside_named_cities(ds):
 def test_population_year_follows_as_of(ds):
     assert coverage.population_year(ds.as_of("2023-01-31")) == 2023
     assert coverage.population_year(ds.as_of("2022-12-31")) == 2022
-    # before the list of 2023-01-12 only the ten centres that earlier sources name are counted
-    assert coverage.centers_by_province(ds.as_of("2022-12-31"))["centers"].sum() == 10
+    # before the list of 2023-01-12 only the eleven centres that earlier sources name are counted
+    assert coverage.centers_by_province(ds.as_of("2022-12-31"))["centers"].sum() == 11
     assert coverage.province_status(ds.as_of("2022-12-31"))["count"].notna().sum() == 6
     assert coverage.centers_by_province(ds.as_of("2020-06-30"))["centers"].sum() == 0
 
