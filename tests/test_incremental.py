@@ -8,8 +8,9 @@
 - A province's briefing composed from its subset of the data (`inputs.scope_dataset`, what the
   digest covers) equals the one composed from the whole dataset.
 - The code digest ignores comments, docstrings and orchestration modules; the tools digest follows
-  the browser; the build rebuilds anhui and national for a figure about an Anhui centre, and a
-  build with nothing changed does not import pandas.
+  the browser; the build rebuilds anhui, national and the province of the centre's lead hospital
+  (its briefing prints what its hospitals send) for a figure about an Anhui centre, and a build
+  with nothing changed does not import pandas.
 """
 from __future__ import annotations
 
@@ -96,6 +97,7 @@ def edit_number(data, rng):
     e = Edit(data, "metrics.csv")
     r = rng.choice(e.rows)
     r["value"] = _bump(r["value"], r["unit"])
+    r["quote_mismatch_reason"] = "a test edit"  # else refused: the value is no longer its quote's
     e.subjects = _subject_scopes(data, r["subject_id"])
     e.what = f"metrics: value of {r['subject_id']} {r['metric']} -> {r['value']}"
     return e
@@ -159,6 +161,7 @@ def edit_add(data, rng):
     e = Edit(data, "metrics.csv")
     r = dict(rng.choice(e.rows))
     r["value"] = _bump(r["value"], r["unit"])
+    r["quote_mismatch_reason"] = "a test edit"
     r["note"] = "a later figure (test)"
     e.rows.append(r)
     e.subjects = _subject_scopes(data, r["subject_id"])
@@ -201,11 +204,12 @@ def valid_edit(data: Path, rng: random.Random):
 # ---------------------------------------------------------------------------------------------
 
 def compose(ds, code: str | None, lang: str) -> str:
-    from nrmc.briefing import NationalBriefing, ProvinceBriefing
+    from nrmc.assemble import compose_html
+    from nrmc.context import Briefing
 
     if code is None:
-        return NationalBriefing(lang=lang, ds=ds)._repr_html_()
-    return ProvinceBriefing(code, lang=lang, ds=ds)._repr_html_()
+        return compose_html(Briefing("national", lang=lang, ds=ds))
+    return compose_html(Briefing(code, lang=lang, ds=ds))
 
 
 def random_edits(tmp_path, n_edits: int, sample: int, full_checks=()):
@@ -269,19 +273,21 @@ def test_briefings_whose_digest_did_not_change_compose_the_same_after_many_rando
 @pytest.mark.parametrize("code", ["340000", "520000", "420000", "540000", "310000"])
 def test_a_province_composed_from_its_subset_equals_one_from_all_the_data(ds, code):
     """anhui (host), guizhou (host), hubei (known), tibet (unknown), shanghai (exporter): zh."""
-    from nrmc.briefing import ProvinceBriefing
+    from nrmc.assemble import compose_html
+    from nrmc.context import Briefing
 
-    assert ProvinceBriefing(code, ds=ds)._repr_html_() == ProvinceBriefing(code, ds=ds, full=True)._repr_html_()
+    assert compose_html(Briefing(code, ds=ds)) == compose_html(Briefing(code, ds=ds, full=True))
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_province_composed_from_its_subset_equals_one_from_all_the_data(ds, lang):
-    from nrmc.briefing import ProvinceBriefing
+    from nrmc.assemble import compose_html
+    from nrmc.context import Briefing
 
     for code in ds.provinces["code"]:
-        assert ProvinceBriefing(code, lang=lang, ds=ds)._repr_html_() == \
-            ProvinceBriefing(code, lang=lang, ds=ds, full=True)._repr_html_(), code
+        assert compose_html(Briefing(code, lang=lang, ds=ds)) == \
+            compose_html(Briefing(code, lang=lang, ds=ds, full=True)), code
 
 
 def test_scope_data_digests_equal_inputs_scope_digest(ds):
@@ -414,14 +420,15 @@ def _rebuild(data, out, log):
     return {slug for slug, _ in log}, sorted(log)
 
 
-def test_a_figure_about_an_anhui_centre_rebuilds_anhui_and_national_only(real_copy):
+def test_a_figure_about_an_anhui_centre_rebuilds_anhui_its_lead_province_and_national_only(real_copy):
     data, out, log = real_copy
     fields, rows = read_rows(data / "metrics.csv")
-    row = dict(next(r for r in rows if r["subject_id"] == "AH-02"))
-    row.update(value="60", as_of="2025-12-01", note="a later figure")
+    row = dict(next(r for r in rows if r["subject_id"] == "AH-02"))  # 上海六院安徽: led by a Shanghai hospital
+    row.update(value="60", quote=row["quote"].replace("50", "60"), as_of="2025-12-01", note="a later figure")
     write_rows(data / "metrics.csv", fields, [*rows, row])
     slugs, jobs = _rebuild(data, out, log)
-    assert jobs == [("anhui", "en"), ("anhui", "zh"), ("national", "en"), ("national", "zh")]
+    assert jobs == [("anhui", "en"), ("anhui", "zh"), ("national", "en"), ("national", "zh"),
+                    ("shanghai", "en"), ("shanghai", "zh")]
     assert _rebuild(data, out, log)[1] == []  # and then nothing
 
 
@@ -488,6 +495,7 @@ def test_front_page_is_rewritten_only_when_an_entry_changes(real_copy):
     assert index.stat().st_mtime_ns == before
     fields, rows = read_rows(data / "metrics.csv")
     rows[0]["value"] = str(int(float(rows[0]["value"])) + 1)
+    rows[0]["quote_mismatch_reason"] = "a test edit"  # else refused: the value is no longer its quote's
     write_rows(data / "metrics.csv", fields, rows)
     _rebuild(data, out, log)
     assert index.stat().st_mtime_ns != before
