@@ -13,7 +13,7 @@ from nrmc.performance import IncomparableFiguresError
 def test_centers_by_province_counts_and_rates(ds):
     t = coverage.centers_by_province(ds).set_index("code")
     assert len(t) == 31 and t.attrs["pop_year"] == 2024
-    assert t["centers"].sum() == len(ds.counted_centers) == 89  # 75 in the seeds + 14 from the public record (issue 22)
+    assert t["centers"].sum() == len(ds.counted_centers) == 98  # 75 in the seeds + 23 from the public record (issue 22)
     ah = t.loc["340000"]
     assert ah["centers"] == 7 and ah["population"] == 6123
     assert ah["stated"] == 9  # the Anhui article's total, reported beside the named count
@@ -24,34 +24,38 @@ def test_province_status_keeps_named_stated_and_programme_facts_apart(ds):
     ah = t.loc["340000"]
     assert (ah["named"], ah["stated"], ah["count"], ah["count_basis"], ah["role"]) == (7, 9, 9, "stated", "host")
     assert ah["per_10m"] == pytest.approx(9 / 6123 * 1000) and ah["per_10m_named"] == pytest.approx(7 / 6123 * 1000)
-    hb = t.loc["420000"]
-    assert hb["role"] == "known" and hb["first_batch"] == 5 and pd.isna(hb["count"]) and pd.isna(hb["rank"])
-    assert t.loc["310000", "role"] == "exporter" and t.loc["310000", "exported"] == 15  # + 龙华医院甘肃医院
+    hn = t.loc["430000"]  # a batch-5 first with no centre named by the sources read
+    assert hn["role"] == "known" and hn["first_batch"] == 5 and pd.isna(hn["count"]) and pd.isna(hn["rank"])
+    hb = t.loc["420000"]  # batch-5 first whose three centres are now named (HB-01…HB-03)
+    assert hb["role"] == "host" and hb["first_batch"] == 5 and hb["count"] == 3 and hb["count_basis"] == "named"
+    assert t.loc["310000", "role"] == "exporter" and t.loc["310000", "exported"] == 16  # + 龙华医院甘肃医院, + one in the south
     assert t.loc["540000", "role"] == "unknown"
-    assert int(t["known"].sum()) == 26 and int((t["named"] > 0).sum()) == 23  # + Jilin, Jiangsu, Shaanxi
+    assert int(t["known"].sum()) == 27 and int((t["named"] > 0).sum()) == 25
     ranked = t[t["rank"].notna()]
-    assert len(ranked) == 23 and t["n_ranked"].iloc[0] == 23
+    assert len(ranked) == 25 and t["n_ranked"].iloc[0] == 25
     assert ranked["rank"].min() == 1 and t.loc[t["per_10m"].idxmax(), "rank"] == 1
 
 
 def test_national_count_is_the_official_total_with_the_named_lower_bound(ds):
     n = coverage.national_count(ds)
-    assert (n.official_total, n.named, n.provinces_known, n.provinces_named) == (125, 89, 26, 23)
+    assert (n.official_total, n.named, n.provinces_known, n.provinces_named) == (125, 98, 27, 25)
     assert n.per_10m_official == pytest.approx(125 / ds.provinces["pop_2024"].sum() * 1000)
     assert n.per_10m_named < n.per_10m_official
 
 
 def test_city_spread_keeps_the_stated_split_beside_named_cities(ds):
     c = coverage.city_spread(ds, "安徽").set_index("city_zh")
-    assert c.loc["合肥市", "stated"] == 5 and c.loc["合肥市", "named"] == 3 and c.loc["合肥市", "named_inferred"] == 1
+    assert c.loc["合肥市", "stated"] == 5 and c.loc["合肥市", "named"] == 4 and c.loc["合肥市", "named_inferred"] == 1
     assert c.loc["芜湖市", "stated"] == 2 and c.loc["芜湖市", "named"] == 0 and c.loc["芜湖市", "city_en"] == "Wuhu"
 
 
 def test_population_year_follows_as_of(ds):
     assert coverage.population_year(ds.as_of("2023-01-31")) == 2023
     assert coverage.population_year(ds.as_of("2022-12-31")) == 2022
-    assert coverage.centers_by_province(ds.as_of("2022-12-31"))["centers"].sum() == 0
-    assert coverage.province_status(ds.as_of("2022-12-31"))["count"].isna().all()
+    # before the list of 2023-01-12 only the eleven centres that earlier sources name are counted
+    assert coverage.centers_by_province(ds.as_of("2022-12-31"))["centers"].sum() == 11
+    assert coverage.province_status(ds.as_of("2022-12-31"))["count"].notna().sum() == 6
+    assert coverage.centers_by_province(ds.as_of("2020-06-30"))["centers"].sum() == 0
 
 
 def test_per_head_comparison_region_and_nation(ds):
@@ -61,7 +65,7 @@ def test_per_head_comparison_region_and_nation(ds):
     n_central = ds.counted_centers["province_code"].isin(central).sum()
     assert c.loc["region", "centers"] == n_central
     assert c.loc["region", "per_10m"] == pytest.approx(n_central / prov[prov["region"] == "中部"]["pop_2024"].sum() * 1000)
-    assert c.loc["national", "per_10m"] == pytest.approx(89 / prov["pop_2024"].sum() * 1000)
+    assert c.loc["national", "per_10m"] == pytest.approx(98 / prov["pop_2024"].sum() * 1000)
 
 
 def test_planned_specialties_present_unnamed_and_missing(ds):
@@ -81,7 +85,7 @@ def test_output_origins_and_matrix(ds):
     o = coverage.output_origins(ds, "安徽省").set_index("origin_code")["centers"].to_dict()
     assert o == {"310000": 4, "110000": 2, "330000": 1}
     m = coverage.origin_host_matrix(ds)
-    assert m.values.sum() == 89
+    assert m.values.sum() == 84
     assert m.loc["北京", "河南"] == (ds.counted_centers.query("province_code == '410000' and output_province_code == '110000'").shape[0])
     beijing_out = coverage.as_origin(ds, "北京")
     assert len(beijing_out) == int(m.loc["北京"].sum())
@@ -89,15 +93,15 @@ def test_output_origins_and_matrix(ds):
 
 def test_completeness_against_official_total(ds):
     c = coverage.completeness(ds)
-    assert (c.named, c.official_total, c.official_date) == (89, 125, "2023-11-08")
-    assert c.share == pytest.approx(89 / 125 * 100)
+    assert (c.named, c.official_total, c.official_date) == (84, 125, "2023-11-08")
+    assert c.share == pytest.approx(67.2)
     early = coverage.completeness(ds.as_of("2023-01-31"))
-    assert (early.named, early.official_total) == (71, 50)
+    assert (early.named, early.official_total) == (73, 50)
 
 
 def test_specialty_counts_and_shares(ds):
     s = specialty.specialty_counts(ds).set_index("code")
-    assert s["count"].sum() == 89
+    assert s["count"].sum() == 84
     assert s["share"].sum() == pytest.approx(100)
     assert (s["stated"] + s["inferred"] == s["count"]).all()
     ah = specialty.specialty_counts(ds, "皖").set_index("code")

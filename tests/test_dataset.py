@@ -112,6 +112,7 @@ def test_provincial_centres_are_a_separate_table(ds):
 
 def test_as_of_filters_centres_and_figures(ds):
     early = ds.as_of("2023-01-31")
-    assert len(early.counted_centers) == 71  # only the list of 2023-01-12
+    # the list of 2023-01-12 (71) and two centres sources named before it: SC-01 (2022-12-20), GX-03 (2023-01-10)
+    assert len(early.counted_centers) == 73
     assert early.metrics["as_of_dt"].max() <= pd.Timestamp("2023-01-31")
     assert early.milestones["date_dt"].max() <= pd.Timestamp("2023-01-31")

@@ -318,7 +318,9 @@ class Briefing:
 
     @functools.cached_property
     def ref_date(self) -> date:
-        """The date ages are counted to: the end of the as-of date, else the latest date in the data."""
+        """The date ages are counted to: the end of the as-of date, else the latest date in the data
+        the briefing reads (its scope's subset, also when composed with full=True, so that both
+        compositions agree once another province has later figures)."""
         if self.ds.as_of_date is not None:
             return self.ds.as_of_date.date()
         return self.ds.reference_date.date()
