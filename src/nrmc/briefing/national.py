@@ -54,7 +54,8 @@ class NationalBriefing(Briefing):
             "as_of": window, "window": window,
             "window_first": self.window.first if self.window else None, "window_last": self.window.last if self.window else None,
             "pop_year": self.pop_year,
-            "centres_text": self.T(f"{self.facts['official_total']}（具名{self.facts['named']}）", f"{self.facts['official_total']} ({self.facts['named']} named)"),
+            "centres_text": self.T(f"{self.facts['official_total']}（具名{self.facts['named']}）", f"{self.facts['official_total']} ({self.facts['named']} named)")
+            if self.facts["official_total"] is not None else self.T(f"具名{self.facts['named']}", f"{self.facts['named']} named"),
             "official_total": self.facts["official_total"], "named": self.facts["named"],
             "provinces_known": self.facts["provinces_known"], "provinces_named": self.facts["provinces_named"],
         }
@@ -68,14 +69,20 @@ class NationalBriefing(Briefing):
         p2 = {"kind": "summary", "classes": ["summary-2"], "id": "summary-2", "heading": None, "blocks": []}
         off = self.cit.refs(self.nat.official_source)
         when = self.date(f["official_date"])
-        bl = Markup(T("截至{}，官方公布的国家区域医疗中心共{}个{}；本简报的来源具名其中{}个（{}%），分布在{}个省份；按来源，{}个省份有中心。全国每千万常住人口{}个（按官方总数；只按具名的中心计为{}个）。",
-                      "By {}, {} national regional medical centres had been approved officially{}; the sources of this briefing name {} of them ({}%), in {} provinces; by the sources, {} provinces have centres. China has {} per 10 million residents (on the official total; {} counting only the named centres).")).format(
-            when, f["official_total"], off, f["named"], f"{self.comp.share:.0f}" if self.comp.share else "—", f["provinces_named"], f["provinces_known"],
-            self._rate(f["per_10m_official"]), self._rate(f["per_10m_named"]))
+        if f["official_total"] is None:  # no official total in the data (yet): say so, never "None"
+            bl = Markup(T("来源没有给出官方公布的国家区域医疗中心总数；本简报的来源具名{}个中心，分布在{}个省份；按来源，{}个省份有中心。只按具名的中心计，全国每千万常住人口{}个。",
+                          "The sources give no official total of national regional medical centres; they name {} centres, in {} provinces; by the sources, {} provinces have centres. Counting only the named centres, China has {} per 10 million residents.")).format(
+                f["named"], f["provinces_named"], f["provinces_known"], self._rate(f["per_10m_named"]))
+        else:
+            bl = Markup(T("截至{}，官方公布的国家区域医疗中心共{}个{}；本简报的来源具名其中{}个（{}%），分布在{}个省份；按来源，{}个省份有中心。全国每千万常住人口{}个（按官方总数；只按具名的中心计为{}个）。",
+                          "By {}, {} national regional medical centres had been approved officially{}; the sources of this briefing name {} of them ({}%), in {} provinces; by the sources, {} provinces have centres. China has {} per 10 million residents (on the official total; {} counting only the named centres).")).format(
+                when, f["official_total"], off, f["named"], f"{self.comp.share:.0f}" if self.comp.share is not None else "—", f["provinces_named"], f["provinces_known"],
+                self._rate(f["per_10m_official"]), self._rate(f["per_10m_named"]))
+        share = "—" if self.comp.share is None else f"{self.comp.share:.0f}%"
         p1["blocks"].append(self.p(bl, "bottom-line"))
         p1["blocks"].append({"type": "tiles", "items": [
-            {"value": str(f["official_total"]), "label": T("官方公布中心总数", "centres, official total"), "note": when},
-            {"value": str(f["named"]), "label": T("来源具名的中心", "centres named in the sources"), "note": T(f"占官方总数{self.comp.share:.0f}%", f"{self.comp.share:.0f}% of the official total")},
+            {"value": "—" if f["official_total"] is None else str(f["official_total"]), "label": T("官方公布中心总数", "centres, official total"), "note": when},
+            {"value": str(f["named"]), "label": T("来源具名的中心", "centres named in the sources"), "note": T(f"占官方总数{share}", f"{share} of the official total")},
             {"value": f"{f['provinces_known']}/31", "label": T("有中心的省份（按来源）", "provinces with centres (by the sources)"), "note": T(f"其中{f['provinces_named']}个有具名中心", f"{f['provinces_named']} with named centres")},
             {"value": self._rate(f["per_10m_official"]), "label": T("每千万常住人口中心数", "centres per 10 million residents"), "note": T(f"按官方总数；按具名数{self._rate(f['per_10m_named'])}", f"official total; {self._rate(f['per_10m_named'])} on named centres")},
         ]})
@@ -93,8 +100,12 @@ class NationalBriefing(Briefing):
         chart = national_map(self.status, self.ds.provinces, self.lang)
         f = self.facts
         top = self.status.sort_values(["count", "code"], ascending=[False, True]).iloc[0]
-        title = self.T(f"按来源，{f['provinces_known']}个省份有国家区域医疗中心，{f['provinces_named']}个有具名中心；{top['name_zh_short']}最多（{int(top['count'])}个）",
-                       f"By the sources, {f['provinces_known']} provinces have centres, {f['provinces_named']} with named ones; {top['name_en']} has most ({int(top['count'])})")
+        if pd.isna(top["count"]):
+            title = self.T(f"按来源，{f['provinces_known']}个省份有国家区域医疗中心，{f['provinces_named']}个有具名中心",
+                           f"By the sources, {f['provinces_known']} provinces have centres, {f['provinces_named']} with named ones")
+        else:
+            title = self.T(f"按来源，{f['provinces_known']}个省份有国家区域医疗中心，{f['provinces_named']}个有具名中心；{top['name_zh_short']}最多（{int(top['count'])}个）",
+                           f"By the sources, {f['provinces_known']} provinces have centres, {f['provinces_named']} with named ones; {top['name_en']} has most ({int(top['count'])})")
         ids = self.ds.counted_centers["source_ids"].tolist() + self.status["stated_source"].dropna().tolist() + self.status["first_batch_source"].dropna().tolist()
         return self.figure(chart, title, self.source_line(*ids, tiles=True))
 
@@ -134,7 +145,10 @@ class NationalBriefing(Briefing):
         unknown = self.status[self.status["role"].isin(["exporter", "unknown"])]
         return [
             T(f"清单完整度：官方总数{f['official_total']}个，来源具名{f['named']}个，多数来自2023年1月12日的清单；第五批（约2023年7月，49个）多未列名称。",
-              f"Completeness: official total {f['official_total']}, {f['named']} named in the sources, most from a list of 12 Jan 2023; most of batch 5 (about Jul 2023, 49 projects) is not named."),
+              f"Completeness: official total {f['official_total']}, {f['named']} named in the sources, most from a list of 12 Jan 2023; most of batch 5 (about Jul 2023, 49 projects) is not named.")
+            if f["official_total"] is not None else
+            T(f"清单完整度：来源没有给出官方公布的总数，具名{f['named']}个；未具名的中心不作推测。",
+              f"Completeness: the sources give no official total; {f['named']} are named, and no other centre is guessed at."),
             T(f"来源未提及本地中心的{len(unknown)}个省份（{self.join(unknown['name_zh_short'])}）不等于没有中心。",
               f"The {len(unknown)} provinces with no local centre in the sources ({self.join(unknown['name_en'])}) do not necessarily have none."),
             T("省份合计为来源给出的该省各中心的合计，不是整个省份的卫生统计数；只有同一指标、同为累计的数才并列，各来源的措辞（引进、开展）和日期不同，只作参照。",
@@ -149,6 +163,8 @@ class NationalBriefing(Briefing):
         tot = ms[ms["projects_total"].notna()].copy()
         tot["_k"] = tot["date"].map(dates.sort_key)
         tot = tot.sort_values("_k")
+        if tot.empty:  # milestones without totals (or none yet at the as-of date): no chart, a sentence
+            return self.p(T("来源没有给出官方公布的中心总数。", "The sources give no official total of centres."))
         texts = [f"{int(v)}（{self.date(d, b)}）" if self.zh else f"{int(v)} ({self.date(d, b)})"
                  for d, b, v in zip(tot["date"], tot["date_basis"], tot["projects_total"])]
         chart = charts.step_total([pd.Timestamp(dates.end(d)) for d in tot["date"]], tot["projects_total"].astype(float).tolist(),
@@ -164,8 +180,15 @@ class NationalBriefing(Briefing):
         T = self.T
         st = self.status
         ranked = st[st["per_10m"].notna()].sort_values(["per_10m", "code"], ascending=[False, True])
+        if ranked.empty:  # no province has a number yet (an as-of before the first list of centres)
+            return [{"kind": "analysis", "classes": [], "id": "coverage", "heading": T("覆盖：按人口", "Coverage per head"),
+                     "heading_id": "coverage-heading", "blocks": [self.p(T(
+                         "来源尚未给出任何省份的中心数量或名称，无法按人口比较。",
+                         "The sources give no province's number or names of centres yet, so there is nothing to compare per head."))]}]
         labels = ranked["name_zh_short" if self.zh else "name_en"].tolist()
         texts = [T(f"{r['per_10m']:.2f}（具名{r['per_10m_named']:.2f}）", f"{r['per_10m']:.2f} ({r['per_10m_named']:.2f} named)")
+                 if r["count_basis"] == "stated" and r["stated"] != r["named"] and not pd.isna(r["per_10m_named"])
+                 else T(f"{r['per_10m']:.2f}（无具名）", f"{r['per_10m']:.2f} (none named)")
                  if r["count_basis"] == "stated" and r["stated"] != r["named"] else f"{r['per_10m']:.2f}" for r in ranked.to_dict("records")]
         chart = charts.hbar(labels, ranked["per_10m"].tolist(), value_texts=texts,
                             xlabel=T("每千万常住人口的中心数（个）", "Centres per 10 million residents"),
@@ -210,6 +233,8 @@ class NationalBriefing(Briefing):
         T = self.T
         s = specialty.specialty_counts(self.ds)
         s = s[s["count"] > 0].sort_values("count", ascending=False)
+        if s.empty:  # no centre named yet (an as-of before the first list): no specialty mix to show
+            return []
         labels = s["name_zh" if self.zh else "name_en"].tolist()
         texts = [T(f"{r['count']}（推断{r['inferred']}）", f"{r['count']} ({r['inferred']} inferred)") if r["inferred"] else str(r["count"]) for r in s.to_dict("records")]
         chart = charts.hbar(labels, s["count"].astype(float).tolist(), value_texts=texts, xlabel=T("具名中心数（个）", "Named centres"),

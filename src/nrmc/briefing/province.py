@@ -162,6 +162,8 @@ class ProvinceBriefing(Briefing):
     def _versus(self) -> str:
         """'高于全国的0.53个（均按来源具名的中心计）' — the national rate on the province's own basis."""
         f = self.facts
+        if f["compare_per_10m"] is None:  # milestones without an official total: nothing to set it against
+            return self.T("来源未给出全国官方总数，无从比较", "with no official national total in the sources to compare it with")
         rel = self._rel(f["per_10m"], f["compare_per_10m"])
         if f["compare_basis"] == "named":
             return self.T(f"{rel}全国的{self._rate(f['compare_per_10m'])}个（均按来源具名的中心计）",
@@ -222,7 +224,8 @@ class ProvinceBriefing(Briefing):
                 head = self.T(f"来源具名{self.short}的国家区域医疗中心{f['count']}个", f"The sources name {self.n_en(f['count'], 'national regional medical centre')} in {self.short}")
             rate = Markup(self.T("；按常住人口计，每千万人{}个，{}", "; that is {} per 10 million residents, {}")).format(
                 self._rate(f['per_10m']), self._versus()) + (
-                cite(self.nat.official_source) if f["compare_basis"] == "official"  # the official total's report
+                (cite(self.nat.official_source) if self.nat.official_source else Markup(""))
+                if f["compare_basis"] == "official"  # the official total's report
                 else cite(*dict.fromkeys(self._naming_sources(self.ds.counted_centers))))  # the lists that name the 75
             top = self._top_result()
             tail = Markup("")
@@ -623,8 +626,12 @@ class ProvinceBriefing(Briefing):
         elif self.role == "host":
             out.append(T(f"清单完整度：来源具名{self.short}的中心{f['named']}个，但未给出{self.short}的总数；之后获批的中心可能未列入。",
                          f"Completeness: the sources name {self.n_en(f['named'], 'centre')} in {self.short} but give no total for it; later approvals may be missing."))
-        out.append(T(f"全国：官方公布总数{f['official_total']}个（{self.date(f['official_date'], record=False)}），来源具名{f['national_named']}个；多数具名中心来自2023年1月12日的清单。",
-                     f"China: official total {f['official_total']} ({self.date(f['official_date'], record=False)}), {f['national_named']} named in the sources, most from a list of 12 Jan 2023."))
+        if f["official_total"] is None:
+            out.append(T(f"全国：来源未给出官方公布的总数，来源具名{f['national_named']}个。",
+                         f"China: the sources give no official total; {f['national_named']} are named in them."))
+        else:
+            out.append(T(f"全国：官方公布总数{f['official_total']}个（{self.date(f['official_date'], record=False)}），来源具名{f['national_named']}个；多数具名中心来自2023年1月12日的清单。",
+                         f"China: official total {f['official_total']} ({self.date(f['official_date'], record=False)}), {f['national_named']} named in the sources, most from a list of 12 Jan 2023."))
         inferred = int((self.approved["specialty_basis"] == "inferred").sum()) if len(self.approved) else 0
         if inferred:
             n_app = len(self.approved)
@@ -652,8 +659,10 @@ class ProvinceBriefing(Briefing):
             if pd.isna(r["per_10m"]):
                 texts.append(T("— 有中心，数量未知", "— has centres, number unknown") if r["role"] == "known" else
                              T("— 来源未提及", "— not in the sources"))
-            elif r["count_basis"] == "stated" and r["stated"] != r["named"]:
+            elif r["count_basis"] == "stated" and r["stated"] != r["named"] and not pd.isna(r["per_10m_named"]):
                 texts.append(T(f"{r['per_10m']:.2f}（具名计{r['per_10m_named']:.2f}）", f"{r['per_10m']:.2f} ({r['per_10m_named']:.2f} named)"))
+            elif r["count_basis"] == "stated" and r["stated"] != r["named"]:  # a stated total, none of it named
+                texts.append(T(f"{r['per_10m']:.2f}（无具名）", f"{r['per_10m']:.2f} (none named)"))
             else:
                 texts.append(f"{r['per_10m']:.2f}")
             hl.append(r["code"] == self.code)
@@ -684,7 +693,7 @@ class ProvinceBriefing(Briefing):
         """Coverage and where the output hospitals come from (hosts), or the province's role."""
         T = self.T
         blocks: list[dict] = []
-        if self.role == "host":
+        if self.role == "host" and len(self.origins):  # a stated total without a named centre has no origins
             o = self.origins
             oh = self._origin_hospitals()
             doubtful = set(self.approved.loc[self.approved["flag"] != "", "output_province_code"])
