@@ -26,9 +26,7 @@ import pandas as pd
 
 __all__ = ["FIRST_YEAR", "check", "text_problem", "suspect_chars", "unique_key", "rule_ids"]
 
-# No date in this dataset can lie before the People's Republic (the programme began in 2019; the
-# oldest reference, GB/T 2260, dates from 1980); a year like 1900 or 1948 is a typo.
-FIRST_YEAR = 1949
+from nrmc.dates import FIRST_YEAR  # no date of the dataset lies before 1949
 # Unicode categories refused in any text cell: format characters (Cf: bidi embeddings, overrides
 # and isolates U+202A–202E, U+2066–2069, marks U+200E/U+200F/U+061C, zero-width U+200B–200D,
 # U+2060, U+FEFF, soft hyphen U+00AD …), private use (Co), surrogates (Cs), unassigned (Cn), and
