@@ -1,6 +1,8 @@
-"""ONE way for tests to compose a briefing's HTML in process, without a kernel or a browser.
+"""ONE way for tests to compose a briefing's HTML in process, from any data folder and as-of date,
+without a kernel or a browser (tests/briefings.py caches the shipped data's briefings).
 
-The briefing layer is being rewritten: when its entry point changes, only this helper changes.
+When the briefing layer's entry point changes, only this helper changes: today a context
+(`nrmc.context.Briefing`) composed by `nrmc.assemble.compose_html`, in notebook order.
 `scope` is a province in any form nrmc.regions accepts (安徽, anhui, 340000) or "national".
 """
 from __future__ import annotations
@@ -9,12 +11,9 @@ import os
 
 
 def compose_html(scope: str, lang: str, data_dir: str | os.PathLike, as_of: str | None = None) -> str:
-    """The HTML of one briefing as the notebook would display it (its parts, without the page
-    around them that nbconvert adds)."""
-    from nrmc.briefing import NationalBriefing, ProvinceBriefing
+    """The HTML of one briefing as the notebook shows it (its parts, without the page around them
+    that nbconvert adds)."""
+    from nrmc.assemble import compose_html as compose
+    from nrmc.context import Briefing
 
-    if str(scope).lower() == "national":
-        b = NationalBriefing(lang=lang, data_dir=str(data_dir), as_of=as_of)
-    else:
-        b = ProvinceBriefing(scope, lang=lang, data_dir=str(data_dir), as_of=as_of)
-    return b._repr_html_()
+    return compose(Briefing(scope, lang=lang, as_of=as_of, data_dir=str(data_dir)))

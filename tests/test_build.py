@@ -71,7 +71,7 @@ def test_briefing_digest_follows_notebook_and_parameters_but_not_the_data_path(d
     shutil.copy(STUBS / "province.ipynb", nb)
     anhui = resolve_scope("anhui", data_dir)
     p = parameters.parameters_for(anhui, lang="zh", data_dir=data_dir)
-    assert p == {"province": "anhui", "lang": "zh", "data_dir": str(data_dir)}
+    assert p == {"scope": "anhui", "lang": "zh", "data_dir": str(data_dir)}
     d = briefing_digest("static", "data", nb, p)
     assert d == briefing_digest("static", "data", nb, {**p, "data_dir": "/elsewhere/same/content"})
     assert d != briefing_digest("static", "data", nb, {**p, "lang": "en"})
@@ -82,9 +82,12 @@ def test_briefing_digest_follows_notebook_and_parameters_but_not_the_data_path(d
     assert d != briefing_digest("static", "data", nb, p)
 
 
-def test_national_gets_no_province_parameter(data_dir):
+def test_every_notebook_takes_the_command_line_s_parameter_names(data_dir):
+    """One vocabulary: `scope` (not `province`) in the command line, the notebooks and the API."""
     nat = resolve_scope("national", data_dir)
-    assert "province" not in parameters.parameters_for(nat, lang="zh", data_dir=data_dir)
+    p = parameters.parameters_for(nat, lang="zh", data_dir=data_dir)
+    assert p["scope"] == "national" and "province" not in p
+    assert set(p) <= set(parameters.DECLARED)
     assert parameters.notebook_for(nat, STUBS).name == "national.ipynb"
 
 

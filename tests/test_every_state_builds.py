@@ -96,7 +96,7 @@ def test_milestones_without_totals_compose(no_totals, scope, lang):
     html = compose_html(scope, lang, no_totals)
     readable(html)
     if scope == "national":
-        assert ("give no official total" if lang == "en" else "没有给出官方公布") in text_of(html)
+        assert ("give no official national total" if lang == "en" else "来源未给出全国官方总数") in text_of(html)
 
 
 def as_of_dates() -> list[str]:

@@ -184,12 +184,14 @@ def test_html_export_without_beautifulsoup_gives_nbconvert_s_document(ds):
     and makes its edits on the text: a browser builds the same document as from nbconvert's page
     (checked for a real briefing's outputs, a Markdown heading, whose anchor nbconvert writes as
     <a … />, and an <img> without alt text)."""
-    from nrmc.briefing import ProvinceBriefing
+    from nrmc.assemble import parts, notebook_of
+    from nrmc.context import Briefing
+    from nrmc.sections import compose
 
-    b = ProvinceBriefing("anhui", ds=ds)
+    b = Briefing("anhui", ds=ds)
     nb = executed_notebook()
-    nb.cells[1].outputs += [new_output("display_data", data={"text/html": part._repr_html_()})
-                            for part in (b.title(), b.summary(), b.analysis(), b.annex())]
+    nb.cells[1].outputs += [new_output("display_data", data={"text/html": part})
+                            for part in parts(notebook_of(compose(b)))]
     nb.cells[1].outputs.append(new_output("display_data", data={"text/html": "<p><img src='x.png'></p>"}))
     ours = to_html(nb)[0]
     assert 'alt="No description has been provided for this image"' in ours

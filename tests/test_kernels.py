@@ -37,7 +37,7 @@ def test_a_notebook_does_not_see_the_previous_ones_names_figures_or_settings(tmp
                        "assert plt.get_fignums() == [], plt.get_fignums()\n"
                        "assert matplotlib.rcParams['font.size'] != 31\n"
                        f"assert os.getcwd() == {str(tmp_path)!r}, os.getcwd()\n"
-                       "warnings.warn('only a warning')\nimport nrmc.briefing  # warm: imported already\n")
+                       "warnings.warn('only a warning')\nimport nrmc.sections  # warm: imported already\n")
 
     async def run():
         pool = KernelPool(1, cwd=tmp_path, data_dir=ROOT / "data")

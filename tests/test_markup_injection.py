@@ -11,7 +11,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from nrmc.briefing import ProvinceBriefing
+from nrmc.assemble import compose_html
+from nrmc.context import Briefing
 from conftest import ROOT
 
 DATA = ROOT / "data"
@@ -59,7 +60,7 @@ def live(html: str) -> LiveMarkup:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_markup_in_a_province_name_is_text_everywhere(hostile_data, lang):
-    html = ProvinceBriefing("340000", lang=lang, data_dir=str(hostile_data))._repr_html_()
+    html = compose_html(Briefing("340000", lang=lang, data_dir=str(hostile_data)))
     found = live(html)
     assert "img" not in found.tags and not found.handlers
     assert not [u for u in found.links if u.strip().lower().startswith(("javascript:", "data:", "file:", "vbscript:"))]

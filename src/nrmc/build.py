@@ -472,7 +472,7 @@ async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs,
     import nbformat
 
     from nrmc.export import BriefingHTMLExporter, PdfPrinter
-    from nrmc.kernels import KernelPool, KernelUnavailable, execute_notebook, prepare_notebook
+    from nrmc.kernels import KernelPool, KernelUnavailable, execute_notebook, for_rerun, prepare_notebook
 
     counter = {"done": done}
     trace: list[tuple] = []  # (slug, phase, start, end) relative to t0; written when $NRMC_TRACE is set
@@ -548,7 +548,8 @@ async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs,
                     raise _ScopeFailed(None, f"PDF: {type(err).__name__}: {err}") from err
             if "html" in formats:
                 files["html"] = page.encode("utf-8")
-            files["ipynb"] = nbformat.writes(nb).encode("utf-8")
+            kept = for_rerun(nb, job.params, snap.source, snap.digest, {"nrmc_version": __version__})
+            files["ipynb"] = nbformat.writes(kept).encode("utf-8")
             meta = resources.get("nrmc_meta") or {}
             report = {"as_of": header.get("as_of"), "title": header.get("title"),
                       "built_at": datetime.now().isoformat(timespec="seconds"), "meta": meta}

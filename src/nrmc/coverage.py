@@ -22,6 +22,16 @@ import pandas as pd
 from nrmc.data import Dataset
 from nrmc.regions import resolve_province
 
+__all__ = ["province_code", "population_year", "stated_totals", "centers_by_province", "province_status",
+           "NationalCount", "national_count", "city_spread", "Rate", "per_head_comparison", "province_centers",
+           "stated_breakdown", "stated_focus", "planned_specialties", "output_origins", "as_origin",
+           "origin_host_matrix", "region_peers", "Completeness", "completeness", "openings"]
+
+
+def __dir__() -> list[str]:  # the API, not the modules it imports (np, pd …)
+    return sorted(__all__)
+
+
 COUNT_METRIC = "nrmc_count"  # metrics.csv: a province's (or the nation's) stated number of NRMC projects
 FIRST_BATCH_METRIC = "first_approval_batch"  # metrics.csv: the batch of a province's first approval
 POP_YEARS = (2022, 2023, 2024)
@@ -134,10 +144,11 @@ class NationalCount:
         return self.named / self.population * 1000
 
 
-def national_count(ds: Dataset) -> NationalCount:
+def national_count(ds: Dataset, status: pd.DataFrame | None = None) -> NationalCount:
     """The national picture: the official total (per head, the national rate), the named lower
-    bound, and how many provinces the sources say have centres."""
-    st = province_status(ds)
+    bound, and how many provinces the sources say have centres (`status`: province_status(ds),
+    when the caller has it already)."""
+    st = province_status(ds) if status is None else status
     comp = completeness(ds)
     return NationalCount(comp.official_total, comp.official_date, comp.official_source, comp.named,
                          int((st["named"] > 0).sum()), int(st["known"].sum()), float(st["population"].sum()),

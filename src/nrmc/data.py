@@ -298,6 +298,16 @@ TABLES: dict[str, dict[str, Col]] = {
         "label_en": Col("str"),
         "note": Col("str"),
     },
+    # which national batch a centre was approved in, one row per source that states it: two
+    # sources that disagree are two rows, both kept and flagged `conflict` (never picked silently)
+    "center_batches": {
+        "center_id": Col("id", True),
+        "batch": Col("int", True, min=1, max=100),
+        "source_id": Col("id", True),
+        "quote": Col("str", True),
+        "flag": Col("enum:conflict"),
+        "note": Col("str"),
+    },
     "cities": {
         "name_zh": Col("str", True, True),
         "name_en": Col("str", True),
@@ -720,6 +730,7 @@ class Dataset:
     milestones: pd.DataFrame
     provincial_centers: pd.DataFrame
     stages: pd.DataFrame
+    center_batches: pd.DataFrame
     hospitals: pd.DataFrame
     cities: pd.DataFrame
     data_dir: Path = field(default_factory=default_data_dir)
@@ -761,6 +772,7 @@ class Dataset:
         out.metrics = out.metrics[out.metrics["as_of_dt"] <= ts]
         out.milestones = out.milestones[out.milestones["date_dt"] <= ts]
         out.stages = out.stages[(out.stages["date_dt"] <= ts) & out.stages["center_id"].isin(out.centers["center_id"])]
+        out.center_batches = out.center_batches[out.center_batches["center_id"].isin(out.centers["center_id"])]
         out.as_of_date = ts
         return out
 
@@ -814,6 +826,16 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     check_fk("centers", "focus_specialties", specialties, "specialty code", many=True)
     check_fk("stages", "center_id", centers, "centre id")
     check_fk("stages", "source_id", sources, "source id")
+    check_fk("center_batches", "center_id", centers, "centre id")
+    check_fk("center_batches", "source_id", sources, "source id")
+    cb = t.get("center_batches")
+    if cb is not None and len(cb):
+        for cid, g in cb.groupby("center_id"):
+            if g["batch"].nunique() > 1:  # sources disagree: keep both, and say so on each row
+                for _, row in g[g["flag"] != "conflict"].iterrows():
+                    problems.append(Problem("center_batches.csv", int(row["_line"]), "flag",
+                                            f"the sources disagree on {cid}'s batch ({', '.join(sorted(set(g['batch'].astype(str))))}): "
+                                            "flag every row of it 'conflict' and say why in note"))
     cities = ids("cities", "name_zh")
     check_fk("cities", "province_code", provinces, "province code")
     check_fk("centers", "city_zh", cities, "city (add it to cities.csv)")

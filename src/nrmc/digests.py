@@ -70,7 +70,7 @@ KEEP_SNAPSHOTS = 8  # per-snapshot cache entries kept
 # The dataset's tables (nrmc.data.TABLES, without importing pandas; a test keeps the two equal).
 DATASET_FILES = frozenset(f"{t}.csv" for t in (
     "sources", "provinces", "specialties", "centers", "metrics", "metric_definitions", "milestones",
-    "provincial_centers", "stages", "hospitals", "cities"))
+    "provincial_centers", "stages", "center_batches", "hospitals", "cities"))
 
 
 def ignored_data_file(rel: str) -> bool:

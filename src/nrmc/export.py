@@ -464,6 +464,10 @@ class BriefingHTMLExporter(HTMLExporter):
                     if isinstance(data.get("text/html"), (str, list)):
                         text = "".join(data["text/html"]) if isinstance(data["text/html"], list) else data["text/html"]
                         data["text/html"] = INLINE_STYLE.sub("", text)
+        if _has_blocks(nb):  # a notebook of sections: print what it shows, section by section
+            from nrmc.assemble import assembled
+
+            nb = assembled(nb)
         header = briefing_header(nb, runtime)
         resources = dict(resources or {})
         resources["nrmc"] = header
@@ -490,6 +494,12 @@ class BriefingHTMLExporter(HTMLExporter):
             notebook_metadata=self._nb_metadata, parent=self, resources=resources))
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         return accessibility_edits(html), resources
+
+
+def _has_blocks(nb) -> bool:
+    from nrmc.sections.base import BLOCK_MIME
+
+    return any(BLOCK_MIME in (o.get("data") or {}) for c in nb.get("cells", []) for o in (c.get("outputs") or []))
 
 
 class BriefingPDFExporter(BriefingHTMLExporter):

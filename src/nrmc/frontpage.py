@@ -118,7 +118,7 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
     figures_html = Markup("")
     try:
         from nrmc import coverage
-        from nrmc.briefing.common import national_map
+        from nrmc.sections.maps import national_map
         from nrmc.data import load
 
         ds = load(data_dir)
@@ -127,7 +127,7 @@ def render_frontpage(lang: str, entries: list[dict], *, data_dir: Path | None = 
         nat = coverage.national_count(ds)
         links = {e["code"]: e["links"]["html"] for e in entries
                  if e.get("kind") == "province" and e.get("status") == "ok" and (e.get("links") or {}).get("html")}
-        chart = national_map(st, ds.provinces, lang, links=links)
+        chart = national_map(st, lang, links=links)
         figures_html = _key_figures(nat, zh)
         cap = (f"按来源，{nat.provinces_known}个省份有国家区域医疗中心（斜线：有中心但数量未知）。{w['map']}。" if zh else
                f"By the sources, {nat.provinces_known} provinces have centres (hatched: number unknown). {w['map']}.")

@@ -57,6 +57,7 @@ def scope_dataset(ds: Dataset, code: str | None) -> Dataset:
         centers=centers,
         metrics=m.loc[keep],
         stages=ds.stages.loc[ds.stages["center_id"].isin(own_ids)],
+        center_batches=ds.center_batches.loc[ds.center_batches["center_id"].isin(shown_ids)],
         hospitals=ds.hospitals.loc[ds.hospitals["name_zh"].isin(hospitals_named)],
         provincial_centers=ds.provincial_centers.loc[ds.provincial_centers["province_code"] == code],
     )

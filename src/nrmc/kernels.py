@@ -2,7 +2,7 @@
 
     pool = KernelPool(2, cwd=notebooks_dir, data_dir=data_dir)
     await pool.start()
-    nb = prepare_notebook(path, {"province": "anhui", "lang": "zh"}, build_meta={...})
+    nb = prepare_notebook(path, {"scope": "anhui", "lang": "zh"}, build_meta={...})
     result = await execute_notebook(pool, nb, cwd=notebooks_dir, timeout=300)
 
 - A pool of `size` long-lived kernels, started one after another (no port races), each warmed up
@@ -33,7 +33,7 @@ _STATE_MODULE = "_nrmc_build_state"
 WARMUP_CODE = '__import__("nrmc.kernels", fromlist=["_warm_up"])._warm_up(get_ipython(), {data_dir!r}, {cwd!r})'
 RESET_CODE = '__import__("nrmc.kernels", fromlist=["_reset"])._reset(get_ipython())'
 WARM_IMPORTS = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython.display", "nrmc", "nrmc.regions",
-                "nrmc.data", "nrmc.coverage", "nrmc.specialty", "nrmc.performance", "nrmc.charts", "nrmc.briefing")
+                "nrmc.data", "nrmc.coverage", "nrmc.specialty", "nrmc.performance", "nrmc.charts", "nrmc.context", "nrmc.sections")
 
 
 def _warm_up(ip, data_dir: str, cwd: str) -> None:
@@ -51,6 +51,8 @@ def _warm_up(ip, data_dir: str, cwd: str) -> None:
         sys.modules["nrmc"].load(data_dir)
     with contextlib.suppress(Exception):
         sys.modules["nrmc.charts"].wrap("国家区域医疗中心 National Regional Medical Centres", 100.0)
+    with contextlib.suppress(Exception):
+        importlib.import_module("nrmc.i18n").warm()  # the sentence templates, compiled once per kernel
     st = types.ModuleType(_STATE_MODULE)
     st.cwd = cwd
     st.warnings = list(warnings.filters)
@@ -293,6 +295,22 @@ def prepare_notebook(notebook: Path, params: dict, build_meta: dict | None = Non
     if build_meta is not None:
         nb.metadata["nrmc_build"] = build_meta
     return nb
+
+
+def for_rerun(nb, params: dict, data_dir: Path, data_digest: str, made_by: dict | None = None):
+    """The executed notebook as it is kept in reports/notebooks/: its parameters point at the
+    user's data folder (not the build's private snapshot), so that `papermill <it> out.ipynb`
+    reruns it against the data as it is then, and its metadata says how it was made (scope,
+    language, as-of date, data folder, digest of the data it was built from)."""
+    from papermill.parameterize import parameterize_notebook
+
+    params = {**params, "data_dir": str(data_dir)}
+    out = parameterize_notebook(nb, params, report_mode=False, kernel_name="python3", language="python")
+    out.metadata.setdefault("papermill", {})["parameters"] = params
+    out.metadata["nrmc"] = {**(out.metadata.get("nrmc") or {}), "scope": params.get("scope"), "lang": params.get("lang"),
+                            "as_of": params.get("as_of"), "data_dir": str(data_dir), "data_digest": data_digest,
+                            **(made_by or {})}
+    return out
 
 
 def source_cell(nb, index: int) -> int:

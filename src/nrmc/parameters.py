@@ -82,11 +82,14 @@ def notebook_for(scope, notebooks_dir: Path) -> Path:
     return Path(notebooks_dir) / NOTEBOOKS["national" if scope.kind == "national" else "province"]
 
 
+# The notebooks' parameters: the same names as the command line's (`nrmc build SCOPE --lang
+# --as-of --data`) and the API's (`nrmc.Briefing(scope, lang, as_of, data_dir)`).
+DECLARED = ("scope", "lang", "as_of", "data_dir")
+
+
 def parameters_for(scope, *, lang: str, data_dir: Path | str | None = None, as_of: Any = None) -> dict:
-    """Papermill parameters for a scope: `province` (the slug) for provinces, then lang, data_dir, as_of."""
-    params: dict[str, Any] = {}
-    if scope.kind != "national":
-        params["province"] = scope.slug
+    """Papermill parameters for a scope: `scope` (the slug, or "national"), lang, data_dir, as_of."""
+    params: dict[str, Any] = {"scope": scope.slug}
     params["lang"] = lang
     if data_dir is not None:
         params["data_dir"] = str(data_dir)
@@ -94,3 +97,38 @@ def parameters_for(scope, *, lang: str, data_dir: Path | str | None = None, as_o
     if as_of:
         params["as_of"] = as_of
     return params
+
+
+def check_injected(declared: tuple[str, ...] = DECLARED) -> None:
+    """Fail when papermill injected a parameter the notebook does not declare (papermill itself
+    only warns, and a misspelt `-p scop hubei` would build the default scope).
+
+    Papermill's injected cell is the last cell run whose source begins "# Parameters"; its
+    assignments must all be declared parameters."""
+    import ast
+    import difflib
+
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - outside IPython there is nothing injected
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    for src in reversed(ip.user_ns.get("In", [])):
+        if not str(src).lstrip().startswith("# Parameters"):
+            continue
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            return
+        names = [t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(t, ast.Name)]
+        unknown = [n for n in names if n not in declared]
+        if unknown:
+            hints = []
+            for n in unknown:
+                close = difflib.get_close_matches(n, declared, n=1)
+                hints.append(f"{n!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise ParameterError(f"unknown parameter {', '.join(hints)}: this notebook takes {', '.join(declared)}")
+        return

@@ -14,6 +14,14 @@ from nrmc.coverage import province_code
 from nrmc.data import Dataset
 from nrmc.labels import FLAGS, fmt_breakdown, fmt_period, fmt_value, pick
 
+__all__ = ["IncomparableFiguresError", "source_numbers", "subject_names", "figures", "figure_table", "latest",
+           "comparable", "safe_total", "unknowns", "flagged", "peers", "trends"]
+
+
+def __dir__() -> list[str]:  # the API, not the modules it imports (np, pd …)
+    return sorted(__all__)
+
+
 THEMES = {  # metric_definitions.csv `theme` → (中文, English), in the annex's order
     "coverage": ("覆盖与数量", "Coverage and counts"),
     "technology": ("技术平移", "Technologies"),

@@ -11,6 +11,12 @@ import pandas as pd
 from nrmc.coverage import province_code
 from nrmc.data import Dataset
 
+__all__ = ["specialty_counts", "specialty_compare", "inferred_share"]
+
+
+def __dir__() -> list[str]:  # the API, not the modules it imports (np, pd …)
+    return sorted(__all__)
+
 
 def specialty_counts(ds: Dataset, province: object | None = None) -> pd.DataFrame:
     """Centres by specialty (every specialty of specialties.csv, zero included), nationally or for

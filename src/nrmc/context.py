@@ -1,0 +1,387 @@
+"""The context of one briefing: one scope (a province or the nation), one language, one as-of date.
+
+`Briefing` holds what every section of the briefing reads — the dataset as known at the as-of
+date (a province's briefing reads only its part: `nrmc.inputs.scope_dataset`), the provinces'
+status, the centres' lifecycles — and what the sections share as they are shown one after the
+other in the notebook: the numbering of the sources (in the order the briefing cites them), the
+evidence of the key messages (for the annex), the dates the briefing prints (its data window).
+
+    >>> b = Briefing("anhui", lang="zh")      # any name form: 安徽省, 皖, 340000, CN-AH; or "national"
+    >>> b.role                                # 'host', 'exporter', 'known', 'unknown' or 'national'
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from nrmc import coverage, dates, i18n, inputs, lifecycle, performance
+from nrmc.citations import Citations, split_ids
+from nrmc.data import Dataset, load
+from nrmc.findings import Num, Row, When
+from nrmc.parameters import normalize_as_of
+
+NATIONAL = "national"
+
+
+@dataclass
+class EvidenceEntry:
+    """A number of a key message and the rows it rests on, for the popover and the annex."""
+
+    ident: str
+    text: str
+    rows: tuple[Row, ...]
+    how: str
+
+
+class Briefing:
+    """A briefing's context. Build it with a scope, `lang` ('zh' or 'en'), `as_of` (only what was
+    known by then) and `data_dir` (default: $NRMC_DATA or the bundled data)."""
+
+    def __init__(self, scope: object = NATIONAL, lang: str = "zh", as_of=None, data_dir: str | None = None,
+                 ds: Dataset | None = None, full: bool = False):
+        from nrmc.regions import resolve_scope
+
+        self.lang = i18n.check_lang(lang)
+        self.as_of = normalize_as_of(as_of)
+        base = ds if ds is not None else load(data_dir or None)
+        sc = resolve_scope(scope, base.data_dir)
+        self.national = sc.kind == "national"
+        self.code: str | None = None if self.national else sc.code
+        self.slug = sc.slug
+        known = base.as_of(self.as_of)
+        # a province's briefing sees only what it prints (the build's digest of that subset says
+        # when it can change); `full=True` composes from the whole dataset (tests check both agree)
+        self.ds = known if (full or self.national) else inputs.scope_dataset(known, self.code)
+        self.status = coverage.province_status(self.ds)
+        self.nat = coverage.national_count(self.ds, self.status)
+        self.life = lifecycle.lifecycles(self.ds)
+        self.cit = Citations(self.ds.sources)
+        self.evidence: list[EvidenceEntry] = []
+        self._dates: list[tuple[str, str]] = []
+        self._context_dates: list[tuple[str, str]] = []
+        if self.national:
+            self.role = "national"
+            self.row = None
+        else:
+            self.row = self.status.set_index("code").loc[self.code]
+            self.role = self.row["role"]
+        self._cache: dict = {}
+
+    # ---- language ----------------------------------------------------------------------------
+    @property
+    def zh(self) -> bool:
+        return self.lang == "zh"
+
+    @property
+    def html_lang(self) -> str:
+        return "zh-CN" if self.zh else "en"
+
+    def L(self, key: str, **params) -> str:
+        """A label of the briefing's language (i18n/labels/<lang>.toml)."""
+        return i18n.label(self.lang, key, **params)
+
+    def say(self, theme: str, macro: str, **params) -> Markup:
+        """A sentence: macro `macro` of the language's templates/<lang>/<theme>.j2."""
+        return i18n.sentence(self.lang, theme, macro, r=self, **params)
+
+    def listing(self, items) -> Markup:
+        return i18n.mlisting(list(items), self.lang)
+
+    def plural(self, n: float) -> str:
+        return i18n.plural(n, self.lang)
+
+    def gloss(self, zh_text: str) -> Markup:
+        """The Chinese original beside an English name, marked as Chinese (English briefings)."""
+        return Markup('<span lang="zh-CN" class="gloss">{}</span>').format(zh_text)
+
+    # ---- names -------------------------------------------------------------------------------
+    @functools.cached_property
+    def _prov(self) -> pd.DataFrame:
+        return self.ds.provinces.set_index("code")
+
+    @property
+    def name(self) -> str:
+        """The scope's short name: 安徽 / Anhui; 全国 / China."""
+        return self.L("china") if self.national else self.pname(self.code)
+
+    @property
+    def full_name(self) -> str:
+        return self.L("china") if self.national else self.pname(self.code, full=True)
+
+    def pname(self, code: str, full: bool = False) -> str:
+        r = self._prov.loc[code]
+        if self.zh:
+            return r["name_zh"] if full else r["name_zh_short"]
+        return r["name_en"]
+
+    def region(self, code: str | None = None) -> str:
+        r = self._prov.loc[code or self.code]
+        return self.L(f"region.{r['region_en']}")
+
+    @functools.cached_property
+    def _hosp(self) -> dict[str, dict]:
+        return {r["name_zh"]: r for r in self.ds.hospitals.to_dict("records")}
+
+    def hospital(self, name_zh: str, short: bool = False) -> str:
+        """A hospital's name in the reader's language (the published Chinese in zh)."""
+        if not name_zh:
+            return ""
+        h = self._hosp.get(name_zh, {})
+        if self.zh:
+            return (h.get("short_zh") or name_zh) if short else name_zh
+        return ((h.get("short_en") if short else "") or h.get("name_en") or "").strip() or self.L("name_zh_only")
+
+    def centre(self, row, short: bool = False) -> str:
+        """A centre's name as text: Chinese as published (zh), or its English name."""
+        if self.zh:
+            return (row.get("short_zh") or row["name_zh"]) if short else row["name_zh"]
+        return (((row.get("short_en") if short else "") or row.get("name_en") or "").strip()
+                or self.L("name_zh_only"))
+
+    @functools.cached_property
+    def centres_by_id(self) -> dict[str, dict]:
+        return {r["center_id"]: r for r in self.ds.centers.to_dict("records")}
+
+    def specialty(self, code: str) -> str:
+        r = self._specs.loc[code]
+        return r["name_zh"] if self.zh else r["name_en"]
+
+    @functools.cached_property
+    def _specs(self) -> pd.DataFrame:
+        return self.ds.specialties.set_index("code")
+
+    @functools.cached_property
+    def _cities(self) -> dict[str, str]:
+        return dict(zip(self.ds.cities["name_zh"], self.ds.cities["name_en"]))
+
+    def city(self, zh: str) -> str:
+        return zh if self.zh else (self._cities.get(zh) or zh)
+
+    @functools.cached_property
+    def sources(self) -> dict[str, dict]:
+        """sources.csv as a dict by source id."""
+        return {r["source_id"]: r for r in self.ds.sources.to_dict("records")}
+
+    @functools.lru_cache(maxsize=None)
+    def source_words(self, source_id: str) -> str:
+        """A source in words for a chart's source line: '贵州日报，约2024年10月' / 'Guizhou Daily, about October 2024'."""
+        s = self.sources[source_id]
+        pub = s["publisher"] if self.zh else (s.get("publisher_en") or s["publisher"])
+        when = i18n.qualified_date(s["date"], s["date_basis"] or "stated", self.lang) if s["date"] else ""
+        return f"{pub}，{when}" if self.zh and when else (f"{pub}, {when}" if when else pub)
+
+    # ---- numbers and dates --------------------------------------------------------------------
+    def fig(self, n: Num) -> str:
+        """A number as a sentence prints it. A source's figure keeps its unit and qualifier as
+        published in Chinese ('50余项', '3.5万余例'); in English its qualifier and number only
+        (the sentence names the thing: 'more than 50 technologies'). Computed numbers print at
+        their own precision."""
+        if n.kind == "rate":
+            return i18n.number(n.value, self.lang, n.decimals if n.decimals is not None else 2)
+        if n.kind in ("count", "rank"):
+            return i18n.number(n.whole, self.lang)
+        return published(n, self.lang)
+
+    def n(self, n: Num, link: bool = False) -> Markup:
+        """A number as Markup; with `link`, it opens its evidence (HTML) or points to the annex row
+        that holds it (print)."""
+        text = self.fig(n)
+        if not link:
+            return Markup(escape(text))
+        return self.evidence_link(text, n.rows, n.how(self.lang))
+
+    def evidence_link(self, text: str, rows, how: str = "") -> Markup:
+        ident = f"ev-{len(self.evidence) + 1}"
+        rows = tuple(rows)
+        self.evidence.append(EvidenceEntry(ident, text, rows, how))
+        for r in rows:
+            self.cit.number(r.source_id) if r.source_id else None
+        return Markup(i18n.environment().get_template("evidence.html.j2").module.link(
+            ident=ident, text=text, groups=self.evidence_groups(rows), how=how, r=self))
+
+    def evidence_groups(self, rows) -> list[dict]:
+        """Evidence rows by source, in order: the source in words, how many rows, their dates and
+        (up to three) quotes — a count of 75 named centres reads as a few sources, not 75 lines."""
+        groups: dict[str, dict] = {}
+        for r in rows:
+            g = groups.setdefault(r.source_id or "", {"source": self.source_words(r.source_id) if r.source_id else "",
+                                                      "n": 0, "quotes": [], "whats": []})
+            g["n"] += 1
+            if r.quote and r.quote not in g["quotes"]:
+                g["quotes"].append(r.quote)
+            elif not r.quote and r.what(self.lang) and r.what(self.lang) not in g["whats"]:
+                g["whats"].append(r.what(self.lang))
+        return list(groups.values())
+
+    def d(self, w: When, record: bool = True, short: bool = False) -> str:
+        """A date at the precision its source gives, with its basis in words (约, 不晚于 …)."""
+        if record and w.text:
+            self._dates.append((w.text, w.basis))
+        return i18n.qualified_date(w.text, w.basis, self.lang, short=short)
+
+    def context_date(self, w: When) -> str:
+        """A date of context (a national total): printed, not part of the briefing's own window."""
+        self._context_dates.append((w.text, w.basis))
+        return i18n.qualified_date(w.text, w.basis, self.lang)
+
+    def refs(self, *ids: str) -> Markup:
+        return self.cit.refs(*ids)
+
+    def record(self, text: str, basis: str = "stated") -> None:
+        if text:
+            self._dates.append((text, basis))
+
+    @property
+    def window(self) -> dates.Window | None:
+        return dates.window(self._dates) or dates.window(self._context_dates)
+
+    @functools.cached_property
+    def ref_date(self) -> date:
+        """The date ages are counted to: the end of the as-of date, else the latest date in the data."""
+        if self.ds.as_of_date is not None:
+            return self.ds.as_of_date.date()
+        return self.ds.latest_date.date()
+
+    # ---- the report's header -------------------------------------------------------------------
+    @property
+    def title(self) -> str:
+        return self.L("title_national") if self.national else self.L("title_province", name=self.full_name)
+
+    def window_text(self) -> str:
+        w = self.window
+        if not w:
+            return "—"
+        return w.text(self.lang) if self.zh else w.text("en")
+
+    def meta(self) -> dict:
+        """What the report header and the front page show about this briefing (JSON-safe)."""
+        w = self.window
+        out = {"title": self.title, "scope": self.full_name, "slug": self.slug, "code": self.code or "",
+               "kind": "national" if self.national else "province", "lang": self.lang, "role": self.role,
+               "as_of": self.window_text(), "window": self.window_text(),
+               "window_first": w.first if w else None, "window_last": w.last if w else None,
+               "pop_year": self.nat.pop_year}
+        if not self.national:
+            r = self.row
+            num = lambda v: None if pd.isna(v) else int(v)  # noqa: E731
+            out.update({"named": int(r["named"]), "stated": num(r["stated"]), "count": num(r["count"]),
+                        "first_batch": num(r["first_batch"]), "exported": int(r["exported"]),
+                        "centres_text": self.count_text()})
+        return out
+
+    def count_text(self) -> str:
+        """'9（具名7）' / '9 (7 named)'; '≥1' for a province known to have centres; '—' when unknown."""
+        r = self.row
+        if pd.isna(r["count"]):
+            return "≥1" if self.role == "known" else "—"
+        if r["count_basis"] == "stated" and r["stated"] != r["named"]:
+            return self.L("count_with_named", n=int(r["count"]), named=int(r["named"]))
+        return str(int(r["count"]))
+
+    def header(self):
+        """The title as Jupyter shows it; it carries the report's header fields (the exporter
+        prints its own header from them)."""
+        from nrmc.sections.base import Block, render
+
+        return Block(render("header.html.j2", title=self.title, r=self), "header", "header", self.lang,
+                     meta={k: v for k, v in self.meta().items() if k not in ("as_of", "window", "window_first", "window_last")})
+
+    # ---- the scope's data ----------------------------------------------------------------------
+    @functools.cached_property
+    def centres(self) -> pd.DataFrame:
+        """The province's approved centres (none for the national scope)."""
+        if self.national:
+            return self.ds.counted_centers.iloc[0:0]
+        c = coverage.province_centers(self.ds, self.code, include_planned=False)
+        return c.reset_index(drop=True)
+
+    @functools.cached_property
+    def planned_centres(self) -> pd.DataFrame:
+        if self.national:
+            return self.ds.centers[self.ds.centers["status"] == "planned"]
+        c = coverage.province_centers(self.ds, self.code)
+        return c[c["status"] == "planned"].reset_index(drop=True)
+
+    @functools.cached_property
+    def figures(self) -> pd.DataFrame:
+        """Every figure about the scope (a province and its centres; or the nation)."""
+        f = performance.figures(self.ds, None if self.national else self.code)
+        return f.reset_index(drop=True)
+
+    @functools.cached_property
+    def national_figures(self) -> pd.DataFrame:
+        return performance.figures(self.ds, None)
+
+    @functools.cached_property
+    def exported(self) -> pd.DataFrame:
+        """Centres in other provinces whose output hospital is in this province."""
+        if self.national:
+            return self.ds.counted_centers.iloc[0:0]
+        return coverage.as_origin(self.ds, self.code)
+
+    def source_ids_of(self, centres: pd.DataFrame) -> list[str]:
+        return split_ids(centres["source_ids"]) if len(centres) else []
+
+
+# ---------------------------------------------------------------------------------------------
+def published(n: Num, lang: str) -> str:
+    """A source's figure as published: in Chinese the number with its unit and qualifier as the
+    quote prints them when the quote has it ('50余项'), else in the standard form; in English the
+    qualifier and the number, 万 turned into digits ('more than 50', '35,000', '26%', '2nd')."""
+    from nrmc.labels import fmt_value
+
+    row = next((r for r in n.rows if r.value is not None), None)
+    unit, q = n.unit, n.qualifier
+    if lang == "zh":
+        if row is not None and row.quote:
+            hit = quoted_form(row.quote, n.value, unit, q)
+            if hit:
+                return hit
+        return fmt_value(n.value, unit, q, "zh")
+    base = unit[1:] if unit.startswith("万") and len(unit) > 1 else unit
+    v = n.value * (10_000 if unit.startswith("万") and len(unit) > 1 else 1)
+    qual = i18n.label("en", f"qualifier.{q}") if q else ""
+    if base == "%":
+        return f"{qual}{i18n.number(v, 'en')}%"
+    if base == "位":
+        from nrmc.labels import ordinal
+        return f"{qual}{ordinal(v)}"
+    if abs(v) >= 1_000_000:
+        return f"{qual}{i18n.number(v / 1_000_000, 'en')} million"
+    return f"{qual}{i18n.number(v, 'en')}"
+
+
+_ZH_DIGITS = {"0": "零"}
+
+
+def quoted_form(quote: str, value: float, unit: str, qualifier: str) -> str | None:
+    """The phrase of `quote` that prints `value` with its unit ('50余项' in '平移了50余项上海六院的
+    新技术'), or None when the quote does not print it that way (a Chinese numeral, another unit)."""
+    import re
+
+    base = unit[1:] if unit.startswith("万") and len(unit) > 1 else unit
+    wan = unit.startswith("万") and len(unit) > 1
+    num = f"{value:.6f}".rstrip("0").rstrip(".")
+    pattern = (r"(近|约|超过|超|逾|多达|达|共|累计)?\s*(" + re.escape(num) + r")\s*(余|多)?\s*(" + ("万" if wan else "")
+               + r")\s*(余|多)?\s*(" + re.escape(base) + r")?")
+    for m in re.finditer(pattern, quote):
+        pre, digits, post1, w, post2, u = m.groups()
+        if wan and not w:
+            continue
+        # the digits must not be part of a longer number (453 in 1453)
+        if m.start(2) > 0 and quote[m.start(2) - 1].isdigit():
+            continue
+        if m.end(2) < len(quote) and (quote[m.end(2)].isdigit() or quote[m.end(2)] == "."):
+            continue
+        pre = pre if pre in ("近", "约", "超过", "超", "逾") else ""
+        if (qualifier == "") != (not (pre or post1 or post2)):
+            continue
+        unit_txt = u or ""
+        if not unit_txt and base not in ("", "%"):
+            unit_txt = base
+        return f"{pre}{digits}{post1 or ''}{w or ''}{post2 or ''}{unit_txt}"
+    return None

@@ -1,0 +1,179 @@
+"""Each language writes its own sentences.
+
+A briefing's words come from three places, all per language and none built in Python:
+- `labels/<lang>.toml`: short labels (headings, table headers, units, stage names);
+- `templates/<lang>/*.j2`: the sentences of findings, as Jinja2 macros fed by a finding's
+  parameters (its numbers, names, dates and role), so English can put the subject first and the
+  qualifier last while Chinese keeps the order of a 简报;
+- Babel (the CLDR data): numbers, dates at the precision their source gives, lists and plurals.
+
+Everything reaches HTML through Jinja2's autoescaping: data is text, never markup.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from nrmc import dates as _dates
+
+HERE = Path(__file__).resolve().parent
+LANGS = ("zh", "en")
+LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}  # British spelling: "centre", "programme"
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
+    return lang
+
+
+@functools.lru_cache(maxsize=None)
+def labels(lang: str) -> dict[str, Any]:
+    """The labels of a language: every labels/<lang>/*.toml (one file per theme) merged, as nested
+    dicts. Two files may share a table but never a key (refused here, so a label is defined once)."""
+    merged: dict[str, Any] = {}
+    for path in sorted((HERE / "labels" / check_lang(lang)).glob("*.toml")):
+        with open(path, "rb") as f:
+            _merge(merged, tomllib.load(f), path.name)
+    return merged
+
+
+def _merge(into: dict, new: dict, where: str, prefix: str = "") -> None:
+    for k, v in new.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v, where, f"{prefix}{k}.")
+        elif k in into:
+            raise ValueError(f"label {prefix}{k} is defined twice (again in {where})")
+        else:
+            into[k] = v
+
+
+def label(lang: str, key: str, **params) -> str:
+    """A label by dotted key ('stage.trial'); `params` fill its {placeholders}."""
+    node: Any = labels(lang)
+    for part in key.split("."):
+        node = node[part]
+    return node.format(**params) if params else node
+
+
+# ---------------------------------------------------------------------------------------------
+# numbers, dates, lists, plurals (Babel)
+def number(value: float, lang: str, decimals: int | None = None) -> str:
+    """35000 → '35,000' (both languages use CLDR's grouping); 1.467 with decimals=2 → '1.47'."""
+    v = float(value)
+    if decimals is None:
+        fmt = "#,##0.######"
+    else:
+        fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(v, format=fmt, locale=LOCALES[lang])
+
+
+def plural(n: float, lang: str) -> str:
+    """CLDR plural category of n: 'one' or 'other' in English; Chinese has only 'other'."""
+    return Locale.parse(LOCALES[lang]).plural_form(abs(n))
+
+
+def listing(items, lang: str, style: str = "standard") -> str:
+    """['a', 'b', 'c'] → 'a、b和c' / 'a, b and c' (plain text; see `mlisting` for markup)."""
+    items = [str(i) for i in items if str(i)]
+    if not items:
+        return ""
+    return format_list(items, style=style, locale=LOCALES[lang])
+
+
+def mlisting(items, lang: str) -> Markup:
+    """A list of Markup (or text, escaped) joined as the language joins lists."""
+    items = [i if isinstance(i, Markup) else Markup(escape(i)) for i in items if str(i)]
+    if not items:
+        return Markup("")
+    marks = [f"\ue000{k}\ue001" for k in range(len(items))]  # private-use sentinels, never in data
+    joined = escape(format_list(marks, locale=LOCALES[lang]))
+    for k, item in enumerate(items):
+        joined = Markup(str(joined).replace(f"\ue000{k}\ue001", str(item)))
+    return Markup(joined)
+
+
+def date(text: str, lang: str) -> str:
+    """A partial ISO date at its own precision: '2024' → '2024年' / '2024'; '2024-08' →
+    '2024年8月' / 'August 2024'; '2024-08-31' → '2024年8月31日' / '31 August 2024'. Never more
+    precise than the text."""
+    p = _dates.parse(text)
+    if not p:
+        return "—" if not str(text or "").strip() else str(text)
+    y, mo, d = p
+    if mo is None:
+        return f"{y}年" if lang == "zh" else str(y)
+    skeleton = "yMMMM" if d is None else "yMMMMd"
+    return format_skeleton(skeleton, _dt.date(y, mo, d or 1), locale=LOCALES[lang])
+
+
+def date_short(text: str, lang: str) -> str:
+    """As `date`, abbreviated for tables and charts in English ('Aug 2024', '31 Aug 2024')."""
+    p = _dates.parse(text)
+    if not p or lang == "zh" or p[1] is None:
+        return date(text, lang)
+    y, mo, d = p
+    return format_skeleton("yMMM" if d is None else "yMMMd", _dt.date(y, mo, d or 1), locale=LOCALES[lang])
+
+
+def qualified_date(text: str, basis: str, lang: str, short: bool = False) -> str:
+    """A date with its basis in words: ('2024-10', 'about') → '约2024年10月' / 'about October 2024'."""
+    s = date_short(text, lang) if short else date(text, lang)
+    if s == "—":
+        return s
+    form = labels(lang)["date_basis"].get(basis)
+    return form.format(s) if form else s
+
+
+def duration(months: int, lang: str) -> str:
+    """27 months → '2年3个月' / '2 years 3 months'."""
+    y, m = divmod(max(0, int(months)), 12)
+    L = labels(lang)["duration"]
+    parts = []
+    if y:
+        parts.append(L["years_" + plural(y, lang)].format(n=y))
+    if m or not y:
+        parts.append(L["months_" + plural(m, lang)].format(n=m))
+    return L["join"].join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# sentences
+@functools.lru_cache(maxsize=None)
+def environment() -> Environment:
+    """The Jinja2 environment of the sentence templates (autoescaping on, undefined names fail)."""
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["number"] = lambda v, lang, decimals=None: number(v, lang, decimals)
+    return env
+
+
+def module(lang: str, name: str):
+    """The macros of templates/<lang>/<name>.j2 (one module per theme)."""
+    return environment().get_template(f"{check_lang(lang)}/{name}.j2").module
+
+
+def sentence(lang: str, name: str, macro: str, **params) -> Markup:
+    """Render macro `macro` of templates/<lang>/<name>.j2 with `params`, whitespace collapsed."""
+    out = getattr(module(lang, name), macro)(**params)
+    return Markup(re.sub(r"\s*\n\s*", "" if lang == "zh" else " ", str(out)).strip())
+
+
+def warm() -> None:
+    """Compile every sentence template and read every label file (a warm kernel does this once,
+    before its first briefing)."""
+    for lang in LANGS:
+        labels(lang)
+        for path in sorted((HERE / "templates" / lang).glob("*.j2")):
+            module(lang, path.stem)

@@ -1,0 +1,142 @@
+"""The annex: the evidence of the key messages, every figure by theme, the centres in full, what
+is not known, flagged figures, method, and the sources (numbered as the briefing cites them, with
+their kind). It comes last: it lists what the sections before it cited."""
+from __future__ import annotations
+
+import pandas as pd
+from markupsafe import Markup
+
+from nrmc import i18n, performance
+from nrmc.labels import fmt_breakdown, fmt_period
+from nrmc.safety import safe_url
+from nrmc.sections.base import Block, render
+
+KIND_ORDER = ("official", "state_media", "media", "copy", "seed", "reference")
+
+
+def evidence_rows(b) -> list[dict]:
+    """Every number of the key messages with its evidence (the rows a printed link points to)."""
+    out = []
+    for e in b.evidence:
+        rows = []
+        for r in e.rows:
+            rows.append({"source": b.source_words(r.source_id) if r.source_id else "",
+                         "ref": b.cit.number(r.source_id) if r.source_id else "",
+                         "date": i18n.qualified_date(r.date, r.basis, b.lang, short=True) if r.date else "—",
+                         "what": r.what(b.lang), "quote": r.quote})
+        out.append({"id": e.ident, "text": e.text, "rows": rows, "how": e.how})
+    return out
+
+
+def figures_by_theme(b, limit: int = 400) -> list[dict]:
+    figs = b.figures
+    if figs.empty:
+        return []
+    sp = {x["code"]: (x["name_zh"], x["name_en"]) for x in b.ds.specialties.to_dict("records")}
+    figs = figs.assign(theme=figs["theme"].where(figs["kind"] != "provincial_centre", "provincial"))
+    out = []
+    for theme, (zh, en) in performance.THEMES.items():
+        f = figs[figs["theme"] == theme]
+        if f.empty:
+            continue
+        shown = f if len(f) <= limit else f.sort_values("as_of_dt").groupby(["subject_id", "metric", "breakdown"]).tail(1).head(limit)
+        rows = []
+        for r in shown.to_dict("records"):
+            label = r["label_zh"] if b.zh else r["label_en"]
+            if r["breakdown"]:
+                part = fmt_breakdown(r["breakdown"], b.lang, sp, b._cities)
+                label += f"（{part}）" if b.zh else f" ({part})"
+            rows.append({"subject": subject(b, r), "measure": label, "value": r["display_zh"] if b.zh else r["display_en"],
+                         "date": i18n.qualified_date(r["as_of"], r["date_basis"], b.lang, short=True),
+                         "period": fmt_period(r["period"], b.lang), "refs": b.refs(r["source_id"]),
+                         "flag": r["flag_zh"] if b.zh else r["flag_en"]})
+        out.append({"title": (zh if b.zh else en), "n": len(f), "shown": len(shown), "rows": rows})
+    return out
+
+
+def subject(b, r) -> str:
+    if r["kind"] == "centre":
+        return b.centre(b.centres_by_id[r["subject_id"]], short=True)
+    if r["kind"] == "province":
+        return b.L("annex.province_total", name=b.pname(r["subject_id"]))
+    if r["kind"] == "national":
+        return b.L("china")
+    return r["name_zh"] if b.zh else r["name_en"]
+
+
+def centres_full(b) -> list[dict]:
+    c = b.ds.counted_centers if b.national else pd.concat([b.centres, b.planned_centres], ignore_index=True)
+    rows = []
+    for r in c.to_dict("records"):
+        life = b.life[r["center_id"]]
+        rows.append({"province": b.pname(r["province_code"]), "name": b.centre(r), "name_zh": r["name_zh"],
+                     "corrected": r.get("name_zh_corrected") or "",
+                     "host": b.hospital(r["host_hospital_zh"]) or "—",
+                     "lead": b.hospital(r["output_hospital_zh"]), "lead_province": b.pname(r["output_province_code"]),
+                     "specialty": b.specialty(r["specialty"]), "inferred": r["specialty_basis"] == "inferred",
+                     "stages": [stage_words(b, e) for e in life.events], "planned": r["status"] == "planned",
+                     "doubtful": bool(r["flag"]), "refs": b.refs(r["source_ids"], *life.sources())})
+    return rows
+
+
+def stage_words(b, e) -> str:
+    from nrmc.sections.summary import stage_text
+
+    return stage_text(b, e)
+
+
+def flagged(b) -> list[dict]:
+    out = []
+    for r in b.centres.to_dict("records") if len(b.centres) else []:
+        if r["flag"]:
+            out.append({"what": b.centre(r), "value": b.L("annex.doubtful_name"),
+                        "reason": r["flag_reason_zh"] if b.zh else r["flag_reason_en"], "refs": b.refs(r["source_ids"])})
+    for r in b.figures[b.figures["flag"] != ""].to_dict("records"):
+        out.append({"what": f"{subject(b, r)} · {r['label_zh'] if b.zh else r['label_en']}",
+                    "value": f"{r['display_zh'] if b.zh else r['display_en']}（{r['flag_zh']}）" if b.zh
+                    else f"{r['display_en']} ({r['flag_en']})",
+                    "reason": r["flag_reason_zh"] if b.zh else r["flag_reason_en"], "refs": b.refs(r["source_id"])})
+    return out
+
+
+def unknowns(b) -> list[dict]:
+    if b.national or b.centres.empty:
+        return []
+    u = performance.unknowns(b.ds, b.code, lang=b.lang)
+    return [{"centre": b.centre(b.centres_by_id[c], short=True), "known": f"{k}/{o}", "missing": m or "—"}
+            for c, k, o, m in zip(u["center_id"], u["known"], u["of"], u["missing"])]
+
+
+def sources(b) -> list[dict]:
+    s = b.ds.sources.set_index("source_id")
+    out = []
+    for n, sid in b.cit.used():
+        r = s.loc[sid]
+        out.append({"n": n, "publisher": r["publisher"] if b.zh else (r.get("publisher_en") or r["publisher"]),
+                    "title": r["title"] if b.zh else (r.get("title_en") or r["title"]), "title_zh": r["title"],
+                    "date": i18n.qualified_date(r["date"], r["date_basis"] or "stated", b.lang) if r["date"] else b.L("annex.undated"),
+                    "kind": b.L(f"source_kind.{r['kind']}") if r.get("kind") else "",
+                    "url": safe_url(r["url"]) or "", "url_text": r["url"] if not safe_url(r["url"]) else "",
+                    "read_on": i18n.date(r["read_on"], b.lang) if r.get("read_on") else ""})
+    return out
+
+
+def annex(b) -> Block:
+    """The annex (call it last: it lists what the sections before it cited)."""
+    ev = evidence_rows(b)
+    themes = figures_by_theme(b)
+    full = centres_full(b)
+    unk = unknowns(b)
+    fl = flagged(b)
+    # the method, then the sources: numbering is final only once everything above is rendered
+    body = render("annex.html.j2", r=b, evidence=ev, themes=themes, centres=full, unknowns=unk, flagged=fl,
+                  method=method(b), sources_list=None)
+    src = render("annex_sources.html.j2", r=b, sources_list=sources(b))
+    return Block(Markup(body) + Markup(src), "annex", "annex", b.lang, meta=b.meta())
+
+
+def method(b) -> list[Markup]:
+    keys = ["count", "per_head", "named", "stages", "kept"]
+    if not b.national and ((b.figures["kind"] == "province").any()):
+        keys.insert(3, "province_totals")
+    return [b.say("annex", f"method_{k}", p={"pop_year": b.nat.pop_year}) for k in keys]

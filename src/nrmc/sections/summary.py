@@ -1,0 +1,239 @@
+"""The first two pages: the key messages, then the centres, the results and the caveats.
+
+Page 1 is what a leader reads: one line on how current the data is, 3–5 numbered key messages
+(each a bold finding and one sentence of context, its numbers opening their evidence), then the
+key figures. The messages are the findings of every section ranked by salience: the sources' own
+headline claims first (a rank, "全国最大"), then the scope's standing among provinces, its largest
+dated results, its gaps against the plan. Page 2 lists the centres (or, for an exporter, the
+centres its hospitals lead), the dated results and one box of caveats.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import pandas as pd
+from markupsafe import Markup
+
+from nrmc import dates, i18n
+from nrmc.findings import Finding
+from nrmc.sections import common
+from nrmc.sections.base import Block, render
+from nrmc.sections.text import claim, context, watch
+
+# The sections whose findings compete for page 1, in the order they are shown after it.
+THEMES = ("coverage", "exports", "performance", "specialty", "progress")
+MAX_MESSAGES = 5
+MIN_MESSAGES = 3
+PER_THEME = 2  # at most this many messages from one section
+
+
+def theme(name: str):
+    """The module of a section (`nrmc.sections` exports each section's function under the same
+    name, so the modules are imported by their full name)."""
+    return importlib.import_module(f"nrmc.sections.{name}")
+
+
+def theme_findings(b) -> dict[str, list[Finding]]:
+    """Every section's findings (sections not installed yet are skipped)."""
+    out = {}
+    for theme in THEMES:
+        name = f"nrmc.sections.{theme}"
+        if importlib.util.find_spec(name) is None:
+            continue
+        mod = importlib.import_module(name)
+        out[theme] = list(mod.findings(b))
+    return out
+
+
+def ranked(b) -> list[Finding]:
+    """All findings, the sources' headline claims first, then by salience (stable within a theme)."""
+    fs = [f for theme in theme_findings(b).values() for f in theme]
+    return sorted(fs, key=lambda f: (not f.headline, -f.salience))
+
+
+def key_messages(b) -> list[Finding]:
+    """The 3–5 findings page 1 leads with (at most two from one section, unless fewer are left)."""
+    if "key_messages" in b._cache:
+        return b._cache["key_messages"]
+    picked: list[Finding] = []
+    per: dict[str, int] = {}
+    pool = ranked(b)
+    limit = 3 if b.role == "unknown" else MAX_MESSAGES
+    for f in pool:
+        if len(picked) >= limit:
+            break
+        if per.get(f.theme, 0) >= PER_THEME:
+            continue
+        if f.salience < 30 and len(picked) >= MIN_MESSAGES:
+            continue
+        picked.append(f)
+        per[f.theme] = per.get(f.theme, 0) + 1
+    for f in pool:  # fewer than three from the diverse pick: fill from the rest
+        if len(picked) >= min(MIN_MESSAGES, limit):
+            break
+        if f not in picked:
+            picked.append(f)
+    b._cache["key_messages"] = picked
+    return picked
+
+
+# ---------------------------------------------------------------------------------------------
+# page 1
+def currency(b, messages: list[Finding]) -> Markup:
+    """How current the data is: the newest and oldest dates the key messages rest on, and the
+    date of the national total."""
+    ds = [(w.text, w.basis) for f in messages for w in f.whens() if w.text]
+    ds += [(r.date, r.basis) for f in messages for r in f.evidence() if r.kind in ("metric", "stage") and r.date]
+    win = dates.window(ds)
+    bench = common.official_total_row(b)
+    params = {"newest": i18n.qualified_date(win.last, win.last_basis, b.lang) if win else None,
+              "oldest": i18n.qualified_date(win.first, win.first_basis, b.lang) if win and win.first != win.last else None,
+              "total_date": i18n.qualified_date(bench.date, bench.basis, b.lang) if bench is not None else None,
+              "as_of": i18n.date(b.as_of, b.lang) if b.as_of else None}
+    return b.say("summary", "currency", p=params)
+
+
+def message_items(b, messages: list[Finding]) -> list[dict]:
+    out = []
+    for i, f in enumerate(messages, 1):
+        out.append({"n": i, "claim": claim(b, f, ev=True), "context": context(b, f, ev=True),
+                    "watch": watch(b, f), "refs": b.refs(*f.source_ids()), "key": f.key})
+    return out
+
+
+def tiles(b) -> list[dict]:
+    """The key figures under the messages: a few numbers with what they are."""
+    coverage = theme("coverage")
+    st = b.status
+    out = []
+    bench = coverage.benchmark(b)
+    if b.national:
+        if bench:
+            out.append({"value": b.fig(bench["total"]), "label": b.L("tile.official_total"),
+                        "note": b.d(bench["total_when"], record=False)})
+        out.append({"value": str(b.nat.named), "label": b.L("tile.named"), "note": b.L("tile.named_note")})
+        out.append({"value": str(b.nat.provinces_known), "label": b.L("tile.provinces_with"), "note": b.L("tile.of_31")})
+        if bench:
+            out.append({"value": b.fig(bench["official"]), "label": b.L("tile.per_10m"), "note": b.L("tile.benchmark_note")})
+        return out
+    r = b.row
+    if b.role == "host":
+        n = int(r["count"])
+        note = (b.L("tile.named_of", named=int(r["named"])) if r["count_basis"] == "stated" and r["stated"] != r["named"]
+                else b.L("tile.all_named") if r["count_basis"] == "stated" else b.L("tile.named_only"))
+        out.append({"value": str(n), "label": b.L("tile.centres"), "note": note})
+        out.append({"value": f"{r['per_10m']:.2f}", "label": b.L("tile.per_10m"),
+                    "note": b.L("tile.china_is", v=b.fig(bench["official"])) if bench else ""})
+    elif b.role == "known":
+        out.append({"value": "≥1", "label": b.L("tile.centres"), "note": b.L("tile.known_note")})
+    else:
+        out.append({"value": "—", "label": b.L("tile.centres"), "note": b.L("tile.none_known")})
+    if len(b.exported):
+        out.append({"value": str(len(b.exported)), "label": b.L("tile.exported"),
+                    "note": b.L("tile.in_provinces", n=b.exported["province_code"].nunique())})
+    if bench:
+        out.append({"value": b.fig(bench["total"]), "label": b.L("tile.official_total"),
+                    "note": b.d(bench["total_when"], record=False)})
+    return out[:4]
+
+
+def page_one(b) -> Block:
+    messages = key_messages(b)
+    html = render("key_messages.html.j2", title=b.L("section.key_messages"), currency=currency(b, messages),
+                  items=message_items(b, messages), tiles=tiles(b), r=b)
+    return Block(html, "summary-1", "key-messages", b.lang)
+
+
+# ---------------------------------------------------------------------------------------------
+# page 2
+def centres_table(b) -> Markup | None:
+    """The province's centres: specialty, lead hospital, stage with its date, time in operation."""
+    c = b.centres
+    if c.empty:
+        return None
+    rows = []
+    for r in c.to_dict("records"):
+        life = b.life[r["center_id"]]
+        cur = life.current
+        if cur:
+            b.record(cur.date, cur.basis)
+        age = life.age_months(b.ref_date)
+        rows.append({
+            "name": b.centre(r, short=True), "doubtful": bool(r["flag"]),
+            "city": b.city(r["city_zh"]) if r["city_zh"] else "—",
+            "specialty": b.specialty(r["specialty"]), "inferred": r["specialty_basis"] == "inferred",
+            "lead": b.hospital(r["output_hospital_zh"], short=True), "lead_province": b.pname(r["output_province_code"]),
+            "stage": stage_text(b, cur) if cur else "—",
+            "age": i18n.duration(age, b.lang) if age is not None else "—",
+            "refs": b.refs(*life.sources(), r["source_ids"]),
+        })
+    return render("centres_table.html.j2", rows=rows, r=b, caption=b.L("table.centres_caption", name=b.name, n=len(rows)),
+                  ref_date=i18n.date(b.ref_date.isoformat(), b.lang),
+                  show_age=any(x["age"] != "—" for x in rows), any_inferred=any(x["inferred"] for x in rows))
+
+
+def stage_text(b, e) -> str:
+    """A stage with its date, in the source's own words where it has them."""
+    own = e.label_zh if b.zh else e.label_en
+    word = own or b.L(f"stage.{e.stage}")
+    if e.stage == "expected_open" and own:
+        return own
+    return b.L("stage.with_date", stage=word, date=i18n.qualified_date(e.date, e.basis, b.lang, short=True))
+
+
+def page_two(b) -> Block:
+    """Centres (or the centres the province's hospitals lead), dated results, caveats."""
+    parts: list[Markup] = [Markup(render("page_heading.html.j2", title=b.L("section.summary_2"), ident="summary-2"))]
+    table = centres_table(b)
+    if table is not None:
+        parts.append(table)
+    if len(b.exported) and (b.role in ("exporter", "known", "unknown") or b.centres.empty) \
+            and importlib.util.find_spec("nrmc.sections.exports") is not None:
+        parts.append(theme("exports").table_html(b, limit=8))
+    results = results_list(b)
+    if results is not None:
+        parts.append(results)
+    parts.append(caveats_box(b))
+    return Block(Markup("").join(parts), "summary-2", "summary-2", b.lang)
+
+
+def results_list(b) -> Markup | None:
+    """3–5 dated results (performance findings not already a key message)."""
+    if importlib.util.find_spec("nrmc.sections.performance") is None:
+        return None
+    performance = theme("performance")
+    used = {f.key for f in key_messages(b)}
+    fs = [f for f in performance.findings(b) if f.key not in used][:5]
+    if not fs:
+        return None
+    items = [{"claim": claim(b, f), "context": context(b, f), "refs": b.refs(*f.source_ids())} for f in fs]
+    return render("results_list.html.j2", title=b.L("section.results_short"), items=items, r=b)
+
+
+def caveats_box(b) -> Markup:
+    """One box of caveats: each said once."""
+    items = []
+    comp = common.official_total_row(b)
+    p = {"name": b.name, "role": b.role, "named": b.nat.named, "total": b.fig(common_figure(comp)) if comp else None,
+         "total_date": i18n.qualified_date(comp.date, comp.basis, b.lang) if comp else None}
+    if not b.national and b.role == "host":
+        r = b.row
+        p.update({"count": int(r["count"]), "own_named": int(r["named"]), "stated": r["count_basis"] == "stated"})
+        items.append(b.say("summary", "caveat_completeness", p=p))
+    elif b.national:
+        items.append(b.say("summary", "caveat_completeness_national", p=p))
+    inferred = int((b.centres["specialty_basis"] == "inferred").sum()) if len(b.centres) else 0
+    if inferred:
+        items.append(b.say("summary", "caveat_inferred", p={"n": inferred, "of": len(b.centres)}))
+    flagged = int((b.figures["flag"] != "").sum())
+    if flagged:
+        items.append(b.say("summary", "caveat_flagged", p={"n": flagged}))
+    items.append(b.say("summary", "caveat_dates", p={}))
+    return render("caveats.html.j2", title=b.L("caveats.title"), items=items)
+
+
+def common_figure(row):
+    from nrmc.findings import figure
+
+    return figure(row)
