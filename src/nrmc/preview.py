@@ -92,7 +92,7 @@ def inject(page: str, server_id: str, notice: str = "") -> str:
     nonce = secrets.token_urlsafe(16)
     script = RELOAD_SCRIPT.replace("<script data-nrmc-preview>", f'<script data-nrmc-preview nonce="{nonce}">', 1) % (
         json.dumps(server_id), json.dumps(EVENTS_PATH))
-    page = page.replace("script-src 'none'", f"script-src 'nonce-{nonce}'; connect-src 'self'", 1)
+    page = _allow_reload_script(page, nonce)
     m = _BODY.search(page)
     if notice:
         page = page[:m.end()] + notice + page[m.end():] if m else notice + page
@@ -101,6 +101,33 @@ def inject(page: str, server_id: str, notice: str = "") -> str:
         at = ends[-1].start()
         return page[:at] + script + page[at:]
     return page + script
+
+
+_CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', re.I)
+
+
+def _allow_reload_script(page: str, nonce: str) -> str:
+    """The page's own policy (the first CSP meta, in its <head>, before any data) with the reload
+    script's nonce added to script-src ('none' replaced; a hash of the front page's own script
+    kept) and a connection back to the preview. A page without a policy is left as it is."""
+    m = _CSP_META.search(page)
+    if m is None:
+        return page
+    directives = [d.strip() for d in m.group(1).split(";") if d.strip()]
+    out, seen = [], False
+    for d in directives:
+        name, *values = d.split()
+        if name == "connect-src":
+            continue
+        if name == "script-src":
+            values = [v for v in values if v != "'none'"] + [f"'nonce-{nonce}'"]
+            seen = True
+        out.append(" ".join([name, *values]))
+        if name == "script-src":
+            out.append("connect-src 'self'")
+    if not seen:
+        out += [f"script-src 'nonce-{nonce}'", "connect-src 'self'"]
+    return page[:m.start(1)] + "; ".join(out) + page[m.end(1):]
 
 
 def placeholder(title: str, text: str) -> str:
