@@ -9,7 +9,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-BUNDLE = {"data": ("*.csv", "*.md"), "notebooks": ("*.ipynb",)}
+BUNDLE = {"data": ("*.csv", "*.md", "datapackage.json"), "notebooks": ("*.ipynb",)}
 
 
 class BuildPyWithBundle(build_py):

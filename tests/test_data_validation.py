@@ -355,7 +355,8 @@ def test_numbers_outside_their_column_domain(tmp_path, file, line, column, value
 
 def test_counts_are_whole_numbers_of_their_base_unit(tmp_path):
     """3.81万例 is 38,100 cases: whole; 2.5 个 or 1.00005万人次 (10,000.5 visits) are not."""
-    d = with_cell(tmp_path, "metrics.csv", 10, "value", "141.33")  # 万人次 → 1,413,300 visits: fine
+    # 万人次 → 1,413,300 visits: fine (the quote says the same, or the quote check would refuse it)
+    d = with_cells(tmp_path, [("metrics.csv", 10, "value", "141.33"), ("metrics.csv", 10, "quote", "141.33万人次")])
     assert nrmc.load(d).metrics["value_base"].max() == pytest.approx(1_413_300)
     probs, _ = problems(with_cell(tmp_path, "metrics.csv", 10, "value", "1.00005"))
     assert [(p.line, p.column) for p in probs] == [(10, "value")] and "not a whole number of 人次" in probs[0].reason

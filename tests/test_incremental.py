@@ -8,8 +8,9 @@
 - A province's briefing composed from its subset of the data (`inputs.scope_dataset`, what the
   digest covers) equals the one composed from the whole dataset.
 - The code digest ignores comments, docstrings and orchestration modules; the tools digest follows
-  the browser; the build rebuilds anhui and national for a figure about an Anhui centre, and a
-  build with nothing changed does not import pandas.
+  the browser; the build rebuilds anhui, national and the province of the centre's lead hospital
+  (its briefing prints what its hospitals send) for a figure about an Anhui centre, and a build
+  with nothing changed does not import pandas.
 """
 from __future__ import annotations
 
@@ -96,6 +97,7 @@ def edit_number(data, rng):
     e = Edit(data, "metrics.csv")
     r = rng.choice(e.rows)
     r["value"] = _bump(r["value"], r["unit"])
+    r["quote_mismatch_reason"] = "a test edit"  # else refused: the value is no longer its quote's
     e.subjects = _subject_scopes(data, r["subject_id"])
     e.what = f"metrics: value of {r['subject_id']} {r['metric']} -> {r['value']}"
     return e
@@ -159,6 +161,7 @@ def edit_add(data, rng):
     e = Edit(data, "metrics.csv")
     r = dict(rng.choice(e.rows))
     r["value"] = _bump(r["value"], r["unit"])
+    r["quote_mismatch_reason"] = "a test edit"
     r["note"] = "a later figure (test)"
     e.rows.append(r)
     e.subjects = _subject_scopes(data, r["subject_id"])
@@ -417,14 +420,15 @@ def _rebuild(data, out, log):
     return {slug for slug, _ in log}, sorted(log)
 
 
-def test_a_figure_about_an_anhui_centre_rebuilds_anhui_and_national_only(real_copy):
+def test_a_figure_about_an_anhui_centre_rebuilds_anhui_its_lead_province_and_national_only(real_copy):
     data, out, log = real_copy
     fields, rows = read_rows(data / "metrics.csv")
-    row = dict(next(r for r in rows if r["subject_id"] == "AH-02"))
-    row.update(value="60", as_of="2025-12-01", note="a later figure")
+    row = dict(next(r for r in rows if r["subject_id"] == "AH-02"))  # 上海六院安徽: led by a Shanghai hospital
+    row.update(value="60", quote=row["quote"].replace("50", "60"), as_of="2025-12-01", note="a later figure")
     write_rows(data / "metrics.csv", fields, [*rows, row])
     slugs, jobs = _rebuild(data, out, log)
-    assert jobs == [("anhui", "en"), ("anhui", "zh"), ("national", "en"), ("national", "zh")]
+    assert jobs == [("anhui", "en"), ("anhui", "zh"), ("national", "en"), ("national", "zh"),
+                    ("shanghai", "en"), ("shanghai", "zh")]
     assert _rebuild(data, out, log)[1] == []  # and then nothing
 
 
@@ -491,6 +495,7 @@ def test_front_page_is_rewritten_only_when_an_entry_changes(real_copy):
     assert index.stat().st_mtime_ns == before
     fields, rows = read_rows(data / "metrics.csv")
     rows[0]["value"] = str(int(float(rows[0]["value"])) + 1)
+    rows[0]["quote_mismatch_reason"] = "a test edit"  # else refused: the value is no longer its quote's
     write_rows(data / "metrics.csv", fields, rows)
     _rebuild(data, out, log)
     assert index.stat().st_mtime_ns != before

@@ -128,6 +128,9 @@ RULES = {
                                 ("centers.csv", 3, "note", "an inferred specialty needs its reasoning")),
     "city-basis": (cells(("centers.csv", 2, "city_basis", "")), ("centers.csv", 2, "city_basis", "needs its basis")),
     "date-basis": (cells(("sources.csv", 2, "date_basis", "")), ("sources.csv", 2, "date_basis", "needs its basis")),
+    "value-matches-quote": (cells(("metrics.csv", 4, "value", "815")), ("metrics.csv", 4, "value", "quote")),
+    "batch-conflict-flagged": (rows(("center_batches.csv", {"batch": "4", "source_id": "S02"}, 2)),
+                               ("center_batches.csv", None, "flag", "the sources disagree on AH-01's batch")),
 }
 
 

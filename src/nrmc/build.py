@@ -174,6 +174,14 @@ class _Job:
     digest: str
 
 
+def _downloads(snap, scope, lang: str, as_of) -> dict[str, bytes]:
+    """The briefing's figures as a download, from the data the build read (the annex links them)."""
+    from nrmc.data import load
+    from nrmc.downloads import download_bytes
+
+    return download_bytes(load(snap.dir), scope.slug, lang, as_of)
+
+
 def _build_meta(job: _Job, snap: DataSnapshot) -> dict:
     return {
         "scope": scope_dict(job.scope),
@@ -548,6 +556,8 @@ async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs,
                     raise _ScopeFailed(None, f"PDF: {type(err).__name__}: {err}") from err
             if "html" in formats:
                 files["html"] = page.encode("utf-8")
+                async with phase(tag, "downloads"):
+                    files.update(await loop.run_in_executor(cpu, _downloads, snap, scope, lang, job.params.get("as_of")))
             kept = for_rerun(nb, job.params, snap.source, snap.digest, {"nrmc_version": __version__})
             files["ipynb"] = nbformat.writes(kept).encode("utf-8")
             meta = resources.get("nrmc_meta") or {}

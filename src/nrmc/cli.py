@@ -1,5 +1,5 @@
-"""Command line: `nrmc build`, `nrmc preview`, `nrmc list`, `nrmc validate`, `nrmc init` (also
-`python -m nrmc`)."""
+"""Command line: `nrmc build`, `nrmc preview`, `nrmc list`, `nrmc validate`, `nrmc init`,
+`nrmc datapackage`, `nrmc export-data` (also `python -m nrmc`)."""
 from __future__ import annotations
 
 import contextlib
@@ -359,6 +359,61 @@ def validate(data_dir):
         sys.exit(1)
     click.echo(text)
     sys.exit(0 if ok else 1)
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, help=_DATA_HELP)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when datapackage.json is not what it would write.")
+def datapackage(data_dir, check):
+    """Write DATA/datapackage.json: the dataset as a Frictionless data package (the schema nrmc
+    validate enforces, the licence and the sources), for pandas, R or a spreadsheet without nrmc."""
+    from nrmc import datapackage as dp
+    from nrmc.regions import default_data_dir
+
+    d = Path(data_dir).resolve() if data_dir else default_data_dir()
+    try:
+        text = dp.render(d)
+        path = d / dp.FILE_NAME
+        if check:
+            same = path.is_file() and path.read_text(encoding="utf-8") == text
+            click.echo(f"{path}: " + ("up to date" if same else "out of date; run `nrmc datapackage` to rewrite it"))
+            sys.exit(0 if same else 1)
+        dp.write(d)
+    except OSError as err:
+        click.echo(f"nrmc datapackage: cannot read or write {err.filename or d}: {err.strerror or err}", err=True)
+        sys.exit(1)
+    click.echo(f"Wrote {path}")
+
+
+@main.command("export-data")
+@click.argument("scope")
+@click.option("--out", "out_dir", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the CSV files and the Excel workbook.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the tables.")
+@click.option("--as-of", "as_of", default=None, callback=_as_of, metavar="DATE",
+              help="Only what was known by this date (as for `nrmc build`).")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, help=_DATA_HELP)
+def export_data(scope, out_dir, lang, as_of, data_dir):
+    """Write the annex tables of SCOPE's briefing (a province in any form, or `national`) as CSV
+    (UTF-8 with BOM, for Excel) and as an Excel workbook: every figure with its source, date and quote."""
+    from nrmc.data import DataValidationError, load
+    from nrmc.downloads import write_downloads
+    from nrmc.regions import UnknownProvinceError
+
+    try:
+        ds = load(Path(data_dir).resolve() if data_dir else None)
+        written = write_downloads(ds, scope, lang, Path(out_dir), as_of=as_of)
+    except UnknownProvinceError as err:
+        click.echo(f"nrmc export-data: {err}", err=True)
+        sys.exit(EXIT_USAGE)
+    except DataValidationError as err:
+        click.echo(f"nrmc export-data: {err}", err=True)
+        sys.exit(1)
+    except OSError as err:
+        click.echo(f"nrmc export-data: cannot write to {out_dir}: {err.strerror or err}", err=True)
+        sys.exit(1)
+    for p in written.paths():
+        click.echo(f"Wrote {p}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,7 +25,7 @@ from nrmc.regions import resolve_province
 __all__ = ["province_code", "population_year", "stated_totals", "centers_by_province", "province_status",
            "NationalCount", "national_count", "city_spread", "Rate", "per_head_comparison", "province_centers",
            "stated_breakdown", "stated_focus", "planned_specialties", "output_origins", "as_origin",
-           "origin_host_matrix", "region_peers", "Completeness", "completeness", "openings"]
+           "origin_host_matrix", "region_peers", "Completeness", "completeness", "openings", "completeness_by_batch"]
 
 
 def __dir__() -> list[str]:  # the API, not the modules it imports (np, pd …)
@@ -343,3 +343,64 @@ def openings(ds: Dataset) -> pd.DataFrame:
     c = ds.counted_centers.merge(s[["center_id", "date", "date_dt", "date_basis"]].rename(
         columns={"date": "open_date", "date_dt": "open_date_dt", "date_basis": "open_date_basis"}), on="center_id")
     return c.sort_values(["open_date_dt", "center_id"]).reset_index(drop=True)
+
+
+BATCH_METRIC = "batch_projects"  # metrics.csv: projects approved in one national batch (breakdown batch=N)
+
+
+def _centre_batches(ds: Dataset) -> dict[str, int | str]:
+    """center_id → its batch where its sources agree (center_batches.csv), 'conflict' where they
+    give different batches; centres no source places in a batch are absent."""
+    out: dict[str, int | str] = {}
+    for cid, batches in ds.center_batches.groupby("center_id")["batch"]:
+        found = {int(b) for b in batches}
+        out[cid] = found.pop() if len(found) == 1 else "conflict"
+    return out
+
+
+def _official_batch_sizes(ds: Dataset) -> pd.DataFrame:
+    """Per batch, the latest stated number of its projects (national `batch_projects`, batch=N):
+    batch, official, official_as_of, official_source. Batches no source sizes are absent (never
+    derived by subtracting totals)."""
+    m = ds.metrics[(ds.metrics["metric"] == BATCH_METRIC) & (ds.metrics["subject_id"] == "national")
+                   & ds.metrics["breakdown"].str.fullmatch(r"batch=[0-9]+")]
+    m = m.assign(batch=m["breakdown"].str[len("batch="):].astype(int)).sort_values("as_of_dt").groupby("batch").tail(1)
+    return m.rename(columns={"value": "official", "as_of": "official_as_of", "source_id": "official_source"})[
+        ["batch", "official", "official_as_of", "official_source"]]
+
+
+def completeness_by_batch(ds: Dataset, date: object = None) -> pd.DataFrame:
+    """How complete the list of named centres is at `date` (default: the dataset's own as-of date):
+    one row for all batches (`group` 'all': the named approved centres against the latest official
+    total, milestones.csv), one per batch (`group` 'batch': the named centres whose sources state
+    that batch, against the batch's stated size, metrics.csv batch_projects), and the named centres
+    of no known batch (`group` 'unknown') or of batches their sources disagree on ('conflict').
+
+    Columns: group, batch (Int64; NA but for batch rows), named, official (NaN where no source
+    states it), official_as_of, official_source, share (named / official in %, NaN without both),
+    lower_bound (a batch row's count misses the named centres of unknown batch, so it is at least
+    what it says, never "the others are not named")."""
+    d = ds.as_of(date) if date is not None else ds
+    comp = completeness(d)
+    named = d.counted_centers["center_id"]
+    per = _centre_batches(d)
+    batch_of = pd.Series([per.get(c, "unknown") for c in named], index=named, dtype=object)
+    sizes = _official_batch_sizes(d).set_index("batch")
+    known = sorted({int(b) for b in d.center_batches["batch"]} | set(sizes.index))  # every batch a source names
+    rows = [{"group": "all", "batch": pd.NA, "named": len(named), "official": comp.official_total,
+             "official_as_of": comp.official_date, "official_source": comp.official_source}]
+    for b in known:
+        s = sizes.loc[b] if b in sizes.index else None
+        rows.append({"group": "batch", "batch": b, "named": int((batch_of == b).sum()),
+                     "official": None if s is None else s["official"],
+                     "official_as_of": "" if s is None else s["official_as_of"],
+                     "official_source": "" if s is None else s["official_source"]})
+    for group in ("conflict", "unknown"):
+        rows.append({"group": group, "batch": pd.NA, "named": int((batch_of == group).sum()), "official": None,
+                     "official_as_of": "", "official_source": ""})
+    out = pd.DataFrame(rows)
+    out["batch"] = out["batch"].astype("Int64")
+    out["official"] = pd.to_numeric(out["official"], errors="coerce")
+    out["share"] = out["named"] / out["official"] * 100
+    out["lower_bound"] = (out["group"] == "batch") & bool((batch_of != "unknown").sum() < len(batch_of))
+    return out

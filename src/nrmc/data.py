@@ -23,6 +23,7 @@ import pandas as pd
 from nrmc import integrity
 from nrmc.integrity import FIRST_YEAR, suspect_chars, text_problem
 from nrmc.labels import is_missing  # an empty cell in any form it takes through pandas
+from nrmc.quotes import check_quotes
 from nrmc.regions import default_data_dir
 from nrmc.safety import url_problem
 
@@ -903,6 +904,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                 problems.append(Problem("sources.csv", int(row["_line"]), "date_basis",
                                         "a date needs its basis: stated, about or not_before"))
     _metric_value_domain(t, problems)
+    check_quotes(t, problems)  # values agree with their quotes (nrmc.quotes)
     _stage_dates(t, problems)
     integrity.check(t, problems)
 

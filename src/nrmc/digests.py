@@ -77,7 +77,7 @@ def ignored_data_file(rel: str) -> bool:
     """Documentation and editor backups in the data folder, which no briefing reads."""
     name = rel.rsplit("/", 1)[-1]
     return (name.upper().startswith("README") or name.endswith((".md", "~", ".bak", ".orig", ".swp"))
-            or name.startswith("."))
+            or name.startswith(".") or name == "datapackage.json")  # the Frictionless descriptor (nrmc datapackage)
 
 
 def other_files_digest(data_dir: Path) -> str:

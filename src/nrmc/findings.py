@@ -40,6 +40,7 @@ class Row:
     qualifier: str = ""
     period: str = ""
     flag: str = ""
+    subject: str = ""  # whom the fact is about: a centre id, a province code, "national" ("" unknown)
 
     def what(self, lang: str) -> str:
         return self.what_zh if lang == "zh" else self.what_en
@@ -167,19 +168,19 @@ def metric_row(r: Any, sources: pd.DataFrame | None = None) -> Row:
     what_en = r.get("label_en", r.get("metric", ""))
     return Row("metric", f"metrics.csv line {int(r['_line'])}", r["source_id"], r["as_of"], basis,
                r.get("quote", "") or "", what_zh, what_en, float(r["value"]), r["unit"], r.get("qualifier", "") or "",
-               r.get("period", "") or "", r.get("flag", "") or "")
+               r.get("period", "") or "", r.get("flag", "") or "", str(r.get("subject_id", "") or ""))
 
 
 def centre_row(r: Any, source_id: str, date: str, basis: str = "stated") -> Row:
     """A centre as named by a source (the evidence of a count of named centres)."""
     return Row("centre", f"centers.csv {r['center_id']}", source_id, date, basis, r["name_zh"], r["name_zh"],
-               r.get("name_en") or r["name_zh"])
+               r.get("name_en") or r["name_zh"], subject=r["center_id"])
 
 
 def stage_row(e: Any, centre: Any) -> Row:
     """A stage of a centre's lifecycle (a lifecycle.Event) as evidence."""
     return Row("stage", f"stages.csv {centre['center_id']} {e.stage} {e.date}", e.source_id, e.date, e.basis, e.quote or "",
-               centre["name_zh"], centre.get("name_en") or centre["name_zh"])
+               centre["name_zh"], centre.get("name_en") or centre["name_zh"], subject=centre["center_id"])
 
 
 def figures_rows(rows: Iterable[Any]) -> list[Row]:

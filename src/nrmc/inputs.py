@@ -1,7 +1,8 @@
 """What each briefing reads: the part of the dataset a briefing is composed from.
 
 A province's briefing is composed from `scope_dataset(ds, code)` — its own centres, stages, figures
-and provincial centres in full, the centres its hospitals lead elsewhere, and of everything else
+and provincial centres in full, the centres its hospitals lead elsewhere with their figures (what the
+lead hospitals send: experts, technologies), and of everything else
 only what it prints about other provinces (counts for the map and ranks, the totals it compares
 with, the national figures and milestones). Because the briefing cannot see anything outside this
 subset, the digest of the subset (`scope_digest`) changes whenever the briefing's content can
@@ -46,7 +47,8 @@ def scope_dataset(ds: Dataset, code: str | None) -> Dataset:
     shown_ids = set(c.loc[own, "center_id"])
     m = ds.metrics
     prc_ids = set(ds.provincial_centers.loc[ds.provincial_centers["province_code"] == code, "prc_id"])
-    keep = (m["subject_id"].isin(own_ids | prc_ids | {code})
+    # the figures of centres its hospitals lead elsewhere too: the exports section prints them
+    keep = (m["subject_id"].isin(shown_ids | prc_ids | {code})
             | (m["subject_id"] == "national")
             | (m["metric"].isin(STATUS_METRICS) & (m["breakdown"] == ""))
             | (m["metric"].isin(PEER_METRICS) & m["subject_id"].str.fullmatch(r"\d{6}")))

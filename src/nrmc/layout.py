@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FORMATS = ("html", "pdf")
+# Written with a briefing's HTML, beside it: its figures as a download (Excel: every annex table;
+# CSV: the figures), linked from the annex.
+DOWNLOADS = ("xlsx", "csv")
 LANGS = ("zh", "en")
 STATE_DIR = ".state"
 NOTEBOOK_SUBDIR = "notebooks"

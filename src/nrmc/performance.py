@@ -87,6 +87,16 @@ def figures(ds: Dataset, province: object | None = None, *, include_provincial_c
         code = province_code(ds, province)
         kinds = ["centre", "province"] + (["provincial_centre"] if include_provincial_centres else [])
         keep = subj[(subj["province_code"] == code) & subj["kind"].isin(kinds)]
+    return _labelled(ds, keep)
+
+
+def figures_of(ds: Dataset, subject_ids) -> pd.DataFrame:
+    """The figures of the given subjects (centres of any province, say), labelled as `figures`."""
+    subj = subject_names(ds)
+    return _labelled(ds, subj[subj["subject_id"].isin(set(subject_ids))])
+
+
+def _labelled(ds: Dataset, keep: pd.DataFrame) -> pd.DataFrame:
     m = ds.metrics.merge(keep, on="subject_id", how="inner")
     defs = ds.metric_definitions.set_index("code")
     src_basis = ds.sources.set_index("source_id")["date_basis"]

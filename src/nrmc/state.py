@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from nrmc.layout import FORMATS, LANGS, NOTEBOOK_SUBDIR, STATE_DIR, TMP_PREFIX, Layout, is_temp
+from nrmc.layout import DOWNLOADS, FORMATS, LANGS, NOTEBOOK_SUBDIR, STATE_DIR, TMP_PREFIX, Layout, is_temp
 
 LOCK_NAME = ".build.lock"
 JOURNAL_DIR = "journal"
@@ -209,11 +209,14 @@ def commit_briefing(job, snap: DataSnapshot, files: dict[str, bytes], report: di
     for fmt in FORMATS:
         if fmt not in outputs and layout.output(slug, fmt).exists():
             commit.delete(layout.output(slug, fmt))
+    for fmt in DOWNLOADS:  # the downloads go with the HTML: never left beside a newer one
+        if fmt not in files and "html" not in outputs and layout.output(slug, fmt).exists():
+            commit.delete(layout.output(slug, fmt))
     commit.delete(layout.failed_notebook(slug))
     commit.write(layout.state(slug), _state_record(job, snap, status="ok", outputs=outputs, report=report,
                                                    formats=formats, seconds=seconds))
     commit.apply()
-    return [layout.output(slug, f) for f in files if f != "ipynb"]
+    return [layout.output(slug, f) for f in files if f in FORMATS]
 
 
 def record_failure(job, snap: DataSnapshot, nb_bytes: bytes | None, formats: Sequence[str],

@@ -10,14 +10,57 @@
 Each returns an object that displays itself in Jupyter and becomes part of the briefing when the
 notebook is exported.
 """
-from nrmc.sections.annex import annex
-from nrmc.sections.base import Block, Section
-from nrmc.sections.coverage import section as coverage
-from nrmc.sections.note import note
-from nrmc.sections.summary import page_one as key_messages
-from nrmc.sections.summary import page_two
+import importlib as _importlib
+import importlib.util as _util
 
-__all__ = ["Block", "Section", "annex", "compose", "coverage", "key_messages", "note", "page_two"]
+# Every section module is imported here, before the functions below take the themes' names: a
+# submodule imported for the first time later would rebind its name in this package to itself.
+for _name in ("base", "text", "common", "maps", "coverage", "exports", "performance", "specialty", "progress",
+              "note", "glossary", "summary", "annex"):
+    if _util.find_spec(f"nrmc.sections.{_name}") is not None:
+        _importlib.import_module(f"nrmc.sections.{_name}")
+
+from nrmc.sections.annex import annex  # noqa: E402
+from nrmc.sections.base import Block, Section  # noqa: E402
+from nrmc.sections.coverage import section as coverage  # noqa: E402
+from nrmc.sections.note import note  # noqa: E402
+from nrmc.sections.summary import page_one as key_messages  # noqa: E402
+from nrmc.sections.summary import page_two as _page_two  # noqa: E402
+
+# Roles whose briefing is a short note: the sources name no centre in the province.
+NOTE_ROLES = ("known", "unknown")
+
+
+def _module(name: str):
+    return _importlib.import_module(f"nrmc.sections.{name}")
+
+
+def shows(b, theme: str) -> bool:
+    """Whether the briefing `b` shows the section `theme` (its findings may then lead page 1)."""
+    if theme == "exports":
+        return b.national or not b.exported.empty
+    if theme in ("performance", "specialty", "progress"):
+        return b.role not in NOTE_ROLES + ("exporter",)
+    return True
+
+
+def page_two(b) -> Block | None:
+    """Page 2: the centres (or those the province's hospitals lead), dated results, caveats. A
+    province the sources name no centre in has its note instead."""
+    return None if b.role in NOTE_ROLES else _page_two(b)
+
+
+def exports(b) -> Section | None:
+    """What the province's hospitals support elsewhere (nationally: where lead hospitals are);
+    nothing for a province whose hospitals lead no named centre elsewhere."""
+    return _module("exports").section(b) if shows(b, "exports") else None
+
+
+def performance(b) -> Section | None:
+    """The results the sources publish (nothing for a province with no centre of its own)."""
+    return _module("performance").section(b) if shows(b, "performance") else None
+
+__all__ = ["Block", "Section", "annex", "compose", "coverage", "exports", "key_messages", "note", "page_two", "performance"]
 
 
 # The sections in the order the notebooks show them (a test checks the notebooks agree).

@@ -15,15 +15,25 @@ KIND_ORDER = ("official", "state_media", "media", "copy", "seed", "reference")
 
 
 def evidence_rows(b) -> list[dict]:
-    """Every number of the key messages with its evidence (the rows a printed link points to)."""
+    """Every number of the key messages with its evidence, by source (what a printed link points
+    to): the source in words, how many rows it gives, their dates, up to three quotes."""
     out = []
     for e in b.evidence:
         rows = []
+        by: dict[str, list] = {}
         for r in e.rows:
-            rows.append({"source": b.source_words(r.source_id) if r.source_id else "",
-                         "ref": b.cit.number(r.source_id) if r.source_id else "",
-                         "date": i18n.qualified_date(r.date, r.basis, b.lang, short=True) if r.date else "—",
-                         "what": r.what(b.lang), "quote": r.quote})
+            by.setdefault(r.source_id or "", []).append(r)
+        for sid, rs in by.items():
+            ds = sorted({x.date for x in rs if x.date})
+            basis = rs[0].basis
+            when = (i18n.qualified_date(ds[0], basis, b.lang, short=True) if len(ds) == 1 else
+                    b.L("annex.date_range", first=i18n.date_short(ds[0], b.lang), last=i18n.date_short(ds[-1], b.lang))
+                    if ds else "—")
+            quotes = list(dict.fromkeys(x.quote for x in rs if x.quote))
+            whats = list(dict.fromkeys(x.what(b.lang) for x in rs if not x.quote and x.what(b.lang)))
+            rows.append({"source": b.source_words(sid) if sid else "", "ref": b.cit.number(sid) if sid else "",
+                         "date": when, "n": len(rs), "quotes": quotes[:3], "more": max(0, len(quotes) - 3),
+                         "what": b.L("list_sep").join(whats[:3])})
         out.append({"id": e.ident, "text": e.text, "rows": rows, "how": e.how})
     return out
 
@@ -130,7 +140,7 @@ def annex(b) -> Block:
     fl = flagged(b)
     # the method, then the sources: numbering is final only once everything above is rendered
     body = render("annex.html.j2", r=b, evidence=ev, themes=themes, centres=full, unknowns=unk, flagged=fl,
-                  method=method(b), sources_list=None)
+                  method=method(b), sources_list=None, downloads={"xlsx": f"{b.slug}.xlsx", "csv": f"{b.slug}.csv"})
     src = render("annex_sources.html.j2", r=b, sources_list=sources(b))
     return Block(Markup(body) + Markup(src), "annex", "annex", b.lang, meta=b.meta())
 

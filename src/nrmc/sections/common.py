@@ -49,7 +49,7 @@ def named_rows(b, centres: pd.DataFrame) -> list[Row]:
         s = src[sid]
         row = centre_row(r, sid, r["first_reported"], s["date_basis"] or "stated")
         if not (b.national or b.code in (r["province_code"], r["output_province_code"])):
-            row = Row(row.kind, row.ref, row.source_id, row.date, row.basis, "", "", "")
+            row = Row(row.kind, row.ref, row.source_id, row.date, row.basis, "", "", "", subject=row.subject)
         out.append(row)
     return out
 

@@ -79,6 +79,13 @@ def _province(b) -> list[Finding]:
         out.append(Finding("first_batch", THEME, "first_batch", {"name": b.name, "batch": figure(r), "when": when(r)}, 80))
     else:
         out.append(_silent(b))
+    if st["role"] in ("known", "unknown", "exporter"):
+        # no count of its own: the national picture is the context a reader needs
+        for f in _national(b):
+            if f.key in ("official", "spread"):
+                f.salience = 70 if f.key == "official" else 55
+                f.headline = False
+                out.append(f)
     return out
 
 

@@ -35,11 +35,13 @@ def theme(name: str):
 
 
 def theme_findings(b) -> dict[str, list[Finding]]:
-    """Every section's findings (sections not installed yet are skipped)."""
+    """The findings of every section the briefing shows (sections not installed yet are skipped)."""
+    import nrmc.sections as shown
+
     out = {}
     for theme in THEMES:
         name = f"nrmc.sections.{theme}"
-        if importlib.util.find_spec(name) is None:
+        if importlib.util.find_spec(name) is None or not shown.shows(b, theme):
             continue
         mod = importlib.import_module(name)
         out[theme] = list(mod.findings(b))
@@ -83,8 +85,9 @@ def key_messages(b) -> list[Finding]:
 def currency(b, messages: list[Finding]) -> Markup:
     """How current the data is: the newest and oldest dates the key messages rest on, and the
     date of the national total."""
-    ds = [(w.text, w.basis) for f in messages for w in f.whens() if w.text]
-    ds += [(r.date, r.basis) for f in messages for r in f.evidence() if r.kind in ("metric", "stage") and r.date]
+    own = own_subjects(b)
+    ds = [(r.date, r.basis) for f in messages for r in f.evidence()
+          if r.kind in ("metric", "stage", "centre") and r.date and (own is None or r.subject in own)]
     win = dates.window(ds)
     bench = common.official_total_row(b)
     params = {"newest": i18n.qualified_date(win.last, win.last_basis, b.lang) if win else None,
@@ -92,6 +95,14 @@ def currency(b, messages: list[Finding]) -> Markup:
               "total_date": i18n.qualified_date(bench.date, bench.basis, b.lang) if bench is not None else None,
               "as_of": i18n.date(b.as_of, b.lang) if b.as_of else None}
     return b.say("summary", "currency", p=params)
+
+
+def own_subjects(b) -> set[str] | None:
+    """What the scope's own data is about (the province and its centres, or the centres its
+    hospitals lead for an exporter); None nationally (everything is)."""
+    if b.national:
+        return None
+    return {b.code, *b.centres["center_id"], *b.exported["center_id"]}
 
 
 def message_items(b, messages: list[Finding]) -> list[dict]:

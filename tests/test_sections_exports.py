@@ -1,0 +1,177 @@
+"""The support section (nrmc.sections.exports): the centres in other provinces that a province's
+hospitals lead, and what the lead hospitals send, counted against data/centers.csv itself."""
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import nrmc
+from nrmc.context import Briefing
+from nrmc.sections import coverage as C, exports as E, performance as P
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from english import english_problems  # noqa: E402
+from test_sections_performance import RAW, row, walk, with_rows  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SCOPES = ("national", "anhui", "guizhou", "henan", "hubei", "tibet", "shanghai", "beijing")
+LANGS = ("zh", "en")
+CODES = {"shanghai": "310000", "beijing": "110000", "guangdong": "440000", "zhejiang": "330000", "hubei": "420000",
+         "tibet": "540000", "anhui": "340000"}
+
+
+def centres_csv() -> list[dict]:
+    with open(ROOT / "data" / "centers.csv", encoding="utf-8", newline="") as f:
+        return [r for r in csv.DictReader(f) if r["status"] != "planned"]
+
+
+def led_elsewhere(code: str) -> list[dict]:
+    return [r for r in centres_csv() if r["output_province_code"] == code and r["province_code"] != code]
+
+
+@pytest.fixture(scope="module")
+def real():
+    return nrmc.load(ROOT / "data")
+
+
+@pytest.fixture(scope="module")
+def brief(real):
+    cache: dict = {}
+
+    def get(scope: str, lang: str = "zh", **kw) -> Briefing:
+        key = (scope, lang, tuple(sorted(kw.items())))
+        if key not in cache:
+            cache[key] = Briefing(scope, lang=lang, ds=real, **kw)
+        return cache[key]
+
+    return get
+
+
+def text_of(b) -> str:
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", "".join(str(s) for s in E.section(b).sentences)))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("scope", SCOPES)
+def test_findings_are_sound_and_readable(brief, scope, lang):
+    b = brief(scope, lang)
+    sec = E.section(b)
+    assert sec.findings
+    for f in sec.findings:
+        assert f.check() == [], (scope, lang, f.key, f.check())
+    text = "".join(str(s) for s in sec.sentences)
+    assert not RAW.search(re.sub(r"<[^>]+>", "", text)), text
+    if lang == "en":
+        html = "<html><body>" + text + str(sec.chart_html or "") + "</body></html>"
+        assert english_problems(html) == [], english_problems(html)
+
+
+@pytest.mark.parametrize("scope", ("shanghai", "beijing", "guangdong", "hubei"))
+def test_counts_match_centers_csv(brief, scope):
+    """How many centres a province's hospitals lead elsewhere, and in which provinces, counted from
+    data/centers.csv directly (Shanghai: 14 in 6 provinces, per the issue)."""
+    want = led_elsewhere(CODES[scope])
+    b = brief(scope, "zh")
+    cnt = next(f for f in E.findings(b) if f.name == "count")
+    assert cnt.params["n"].value == len(want)
+    by_host = Counter(r["province_code"] for r in want)
+    names = b.ds.provinces.set_index("code")["name_zh_short"]
+    assert {x["province"]: x["n"].value for x in cnt.params["parts"]} == {names[k]: v for k, v in by_host.items()}
+    assert cnt.params["provinces"] == len(by_host)
+    assert f"是{len(want)}个外省国家区域医疗中心的输出医院" in text_of(b)
+    if scope == "shanghai":
+        assert len(want) == 14 and len(by_host) == 6
+        assert "Shanghai hospitals lead 14 national regional medical centres in 6 other provinces" in text_of(brief(scope, "en"))
+
+
+def test_exporters_lead_with_support_hosts_keep_it_as_context(brief):
+    """Shanghai and Beijing (no centre of their own in the sources): the support count is the most
+    salient finding of the briefing. Guangdong, a host that also exports: its own centres lead."""
+    for scope in ("shanghai", "beijing"):
+        b = brief(scope, "zh")
+        top = max(E.findings(b), key=lambda f: f.salience)
+        others = C.findings(b) + P.findings(b)
+        assert top.name == "count" and all(top.salience > f.salience for f in others), scope
+    g = brief("guangdong", "zh")
+    assert max(f.salience for f in E.findings(g)) < max(f.salience for f in C.findings(g))
+
+
+def test_what_the_lead_hospitals_send_with_date(brief):
+    """Fudan Children's Hospital has sent 36 resident experts to Anhui (cumulative, 22 Jan 2025):
+    in Shanghai's briefing, with its date, never added up with other centres' figures."""
+    zh = text_of(brief("shanghai", "zh"))
+    assert "复旦儿科安徽医院，常驻专家36人（累计，约2025年1月22日）" in zh
+    en = text_of(brief("shanghai", "en"))
+    assert "Fudan Children's Anhui, 36 resident experts (cumulative, about 22 January 2025)" in en
+    res = next(f for f in E.findings(brief("shanghai", "zh")) if f.name == "results")
+    for path, n in walk(res.params):
+        assert n.kind in ("figure", "count"), path  # no sums over centres
+        if n.kind == "figure":
+            assert len(n.rows) == 1
+    bj = text_of(brief("beijing", "zh"))
+    assert "积水潭医院贵州医院，常驻专家55人" in bj
+
+
+def test_flagged_sent_figures_say_so(brief):
+    """Guangdong TCM Guizhou's 21 technologies in its first half-year are flagged (scope unclear)."""
+    for lang, word in (("zh", "存疑"), ("en", "flagged")):
+        t = text_of(brief("guangdong", lang))
+        assert "21" in t and word in t
+
+
+def test_national_origins_beijing_first(brief):
+    """Nationally: Beijing's hospitals lead the most centres in other provinces, counted from
+    centers.csv; the chart is by origin province."""
+    rows = [r for r in centres_csv() if r["output_province_code"] != r["province_code"]]
+    by_origin = Counter(r["output_province_code"] for r in rows)
+    b = brief("national", "en")
+    o = next(f for f in E.findings(b) if f.name == "origins")
+    assert o.params["leaders"][0]["province"] == "Beijing"
+    assert o.params["leaders"][0]["n"].value == by_origin["110000"] == max(by_origin.values())
+    assert o.params["n"].value == len(rows) and o.params["origins"].value == len(by_origin)
+    data = E.section(b).data
+    assert int(data["centres"].sum()) == len(rows)
+    assert "Beijing hospitals lead the most centres in other provinces" in str(E.section(b).chart_html)
+
+
+def test_chart_only_when_bars_differ(brief):
+    """Shanghai: 4, 4, 2, 2, 1, 1 by host province — a chart; Zhejiang's four centres are one per
+    province — no chart; Tibet leads none — no chart."""
+    sh = E.section(brief("shanghai", "zh")).chart_html
+    assert sh is not None and "安徽和福建并列最多（4个）" in str(sh)
+    z = led_elsewhere("330000")
+    assert len(set(Counter(r["province_code"] for r in z).values())) == 1
+    assert E.section(brief("zhejiang", "zh")).chart_html is None
+    assert E.section(brief("tibet", "zh")).chart_html is None
+
+
+def test_a_province_whose_hospitals_lead_nothing(brief):
+    for lang, words in (("zh", "来源未见西藏的医院作为输出医院"), ("en", "led by a Tibet hospital")):
+        fs = E.findings(brief("tibet", lang))
+        assert [f.name for f in fs] == ["none"] and fs[0].salience < 10
+        assert words in text_of(brief("tibet", lang))
+
+
+def test_the_exporters_subset_carries_the_figures_of_the_centres_it_leads(brief):
+    """Shanghai's briefing reads only its part of the data; that part must hold the figures of the
+    centres Shanghai hospitals lead (nrmc.inputs.scope_dataset), so it says what the whole data says."""
+    for scope in ("shanghai", "beijing", "guangdong"):
+        a = [str(s) for s in E.section(brief(scope, "zh")).sentences]
+        b = [str(s) for s in E.section(brief(scope, "zh", full=True)).sentences]
+        assert a == b, scope
+
+
+def test_a_new_exported_figure_reaches_the_lead_province(tmp_path):
+    """湘雅江西 (led by a Hunan hospital) with 227 resident experts: Hunan's briefing says it."""
+    data = with_rows(tmp_path, [row("JX-07", "resident_experts", 227, "人", "2026-01", "湘雅医院派出227名常驻专家", source="S02")])
+    b = Briefing("hunan", lang="en", data_dir=str(data))
+    res = next(f for f in E.findings(b) if f.name == "results")
+    assert res.check() == []
+    assert "227 resident experts (cumulative, January 2026)" in text_of(b)
