@@ -185,9 +185,9 @@ INVISIBLE = ["\u202e", "\u202a", "\u202b", "\u202c", "\u202d", "\u2066", "\u2067
 @pytest.mark.parametrize("ch", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
 def test_bidi_and_invisible_characters_are_refused_in_any_text(tmp_path, ch):
     probs = problems_of(tmp_path, ("centers.csv", 2, "name_zh", f"测试{ch}儿科医院安徽医院"),
-                        ("metrics.csv", 6, "quote", f"4{ch}12项"), ("stages.csv", 2, "label_en", f"appro{ch}ved"))
+                        ("metrics.csv", 6, "note", f"4{ch}12"), ("stages.csv", 2, "label_en", f"appro{ch}ved"))
     assert sorted((p.file, p.line, p.column) for p in probs) == [
-        ("centers.csv", 2, "name_zh"), ("metrics.csv", 6, "quote"), ("stages.csv", 2, "label_en")]
+        ("centers.csv", 2, "name_zh"), ("metrics.csv", 6, "note"), ("stages.csv", 2, "label_en")]
     assert all(f"U+{ord(ch):04X}" in p.reason for p in probs)
 
 
