@@ -170,6 +170,17 @@ def test_a_linked_folder_inside_out_is_refused(tmp_path, data, link):
     assert list(elsewhere.iterdir()) == []
 
 
+def test_a_lock_file_that_is_a_link_is_never_opened_through(tmp_path, data):
+    out = tmp_path / "out"
+    (out / ".state").mkdir(parents=True)
+    planted = tmp_path / "planted"
+    (out / ".state" / ".build.lock").symlink_to(planted)
+    r = run("build", "anhui", "--out", out, "--data", data, "--format", "html",
+            "--notebooks", ROOT / "tests" / "fixtures" / "notebooks")
+    assert r.exit_code == 1 and "is a symbolic link" in r.output, r.output
+    assert not planted.exists()
+
+
 @pytest.mark.parametrize("option", ["--out", "--data", "--notebooks"])
 def test_an_empty_folder_option_is_refused(tmp_path, option):
     r = run("build", "anhui", option, "", cwd=tmp_path)

@@ -31,7 +31,8 @@ def data(tmp_path_factory):
 
 
 def start(data: Path, out: Path, *extra) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "nrmc", "build", "anhui", "national", "--force", "--format", "html",
+    fmt = [] if "--format" in extra else ["--format", "html"]
+    return subprocess.Popen([sys.executable, "-m", "nrmc", "build", "anhui", "national", "--force", *fmt,
                              "--lang", "zh", "--out", str(out), "--data", str(data), "--notebooks", str(STUBS), *extra],
                             cwd=ROOT, env={**os.environ, "CI": "true"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
@@ -58,7 +59,7 @@ def check_interrupted(proc, stdout, stderr, sig, out: Path) -> None:
     assert proc.returncode == 128 + int(sig), (proc.returncode, stdout, stderr)
     name = "SIGTERM" if sig == signal.SIGTERM else "SIGINT"
     assert f"interrupted by {name}" in stderr, stderr
-    for noise in ("Traceback", "CancelledError", "Aborted!"):
+    for noise in ("Traceback", "CancelledError", "Aborted!", "Future exception was never retrieved", "Connection closed"):
         assert noise not in stdout + stderr, stdout + stderr
     if out.exists():
         assert not temp_files(out)
@@ -96,6 +97,21 @@ def test_a_signal_at_any_moment_of_the_start_ends_cleanly(tmp_path, data, sig, a
         (data / "SLEEP_anhui").unlink()
     check_interrupted(proc, stdout, stderr, sig, out)
     assert "FAILED" not in stdout + stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_a_pdf_prints_ends_cleanly(tmp_path, data, sig):
+    """The browser's driver gets the signal too (the process group): its closed connection is no
+    'Future exception was never retrieved' on the terminal."""
+    out = tmp_path / "out"
+    proc = start(data, out, "--format", "html,pdf")
+    lines = wait_for_line(proc, "[1/2]")
+    os.killpg(proc.pid, sig)
+    stdout, stderr = finish(proc, lines)
+    if proc.returncode == 0:
+        return
+    check_interrupted(proc, stdout, stderr, sig, out)
+    assert "1 built" in stdout
 
 
 def test_deleting_out_during_the_build_is_reported_as_such(tmp_path, data):

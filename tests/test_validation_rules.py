@@ -177,7 +177,7 @@ def problems_of(tmp_path, *edits, append=()):
     return info.value.problems
 
 
-INVISIBLE = ["\u202e", "\u202a", "\u202b", "\u202c", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e",
+INVISIBLE = ["\u05d0", "\u0627", "\u0661", "\u0710", "\u202e", "\u202a", "\u202b", "\u202c", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e",
              "\u200f", "\u061c", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u2028", "\u2029",
              "\ue000", "\U000e0041", "\u180e", "\u2061"]
 

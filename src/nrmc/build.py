@@ -608,6 +608,13 @@ async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs,
         if not closing["now"]:
             main.cancel()
 
+    def quiet_when_interrupted(lp, context):
+        # Ctrl-C reaches the whole process group: the browser's driver dies with it, and its
+        # pending futures report "Connection closed" (even once the loop is closed). Expected then.
+        if not interrupted.is_set():
+            lp.default_exception_handler(context)
+
+    loop.set_exception_handler(quiet_when_interrupted)
     signals = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not the main thread

@@ -73,7 +73,7 @@ def prepare_out(out: Path) -> None:
         try:
             (out / STATE_DIR).mkdir(parents=True, exist_ok=True)
             probe = out / STATE_DIR / f".nrmc-tmp.{os.getpid()}.probe"
-            probe.write_bytes(b"")
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))
             probe.unlink()
             return
         except OSError as err:

@@ -32,6 +32,10 @@ from nrmc.dates import FIRST_YEAR  # no date of the dataset lies before 1949
 # U+2060, U+FEFF, soft hyphen U+00AD …), private use (Co), surrogates (Cs), unassigned (Cn), and
 # the line and paragraph separators (Zl, Zp) that some renderers break lines at.
 INVISIBLE = frozenset({"Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+# Letters and digits of right-to-left scripts (bidirectional classes R, AL, AN: Hebrew, Arabic,
+# Syriac, Thaana, N'Ko …, Arabic-Indic digits) reorder the numbers and words around them in a
+# left-to-right page even without a control character: "中心 עב 412 69" prints 69 before 412.
+RTL = frozenset({"R", "AL", "AN"})
 BIDI = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]))
 
 
@@ -45,7 +49,7 @@ def suspect_chars(text: str) -> bool:
     then the cells are checked one by one. A pass over the distinct characters, so cheap."""
     if text.isascii():
         return False
-    return any(unicodedata.category(ch) in INVISIBLE for ch in set(text)) \
+    return any(unicodedata.category(ch) in INVISIBLE or unicodedata.bidirectional(ch) in RTL for ch in set(text)) \
         or not unicodedata.is_normalized("NFC", text)
 
 
@@ -61,6 +65,11 @@ def text_problem(value: object) -> str | None:
                 "a private-use, unassigned or surrogate code point")
             return (f"contains {_char_name(ch)} at character {i + 1}, {what}: it would reorder or hide text in "
                     "a briefing (a number could read backwards, two names could look alike). Remove it")
+    for i, ch in enumerate(value):
+        if unicodedata.bidirectional(ch) in RTL:
+            return (f"contains {_char_name(ch)} at character {i + 1}, a right-to-left letter or digit: in a left-to-right "
+                    "page it reverses the order of the numbers and words beside it (412 and 69 would print as 69 and "
+                    "412). Transliterate it or leave it out")
     if not unicodedata.is_normalized("NFC", value):
         nfc = unicodedata.normalize("NFC", value)
         at = next((i for i, (a, b) in enumerate(zip(value, nfc)) if a != b), min(len(value), len(nfc)))

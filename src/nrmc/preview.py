@@ -48,7 +48,7 @@ from nrmc.checks import BuildError, _inside, check_paths, prepare_out
 from nrmc.digests import PACKAGE_DIR, BuildDigests
 from nrmc.layout import LANGS, STATE_DIR, Layout
 from nrmc.parameters import NOTEBOOKS, notebook_for, parameters_for
-from nrmc.state import (LOCK_NAME, DataSnapshot, commit_briefing, is_up_to_date, prune_snapshots, read_state,
+from nrmc.state import (LOCK_NAME, DataSnapshot, open_lock, commit_briefing, is_up_to_date, prune_snapshots, read_state,
                         record_failure, recover, snapshot_data)
 
 DEFAULT_PORT = 8765
@@ -188,7 +188,7 @@ class _FolderLock:
     async def acquire(self, say: Callable[[str], None]) -> None:
         if self.fd is not None:
             return
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_lock(self.path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
