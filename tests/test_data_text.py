@@ -23,6 +23,15 @@ KEYS = {("hospitals", "name_zh"), ("centers", "output_hospital_zh"), ("centers",
         ("centers", "host_hospital_zh_corrected")}
 # an empty cell that must stay empty: a city needs its basis
 KEEP_EMPTY = {("centers", "city_zh")}
+# the names a province is looked up by must each name one province and stay short enough to type
+# (`nrmc build NAME`): they get a short payload of their own, different on every line
+NAME_FORMS = {("provinces", c) for c in ("name_zh", "name_zh_short", "abbr_zh", "abbr_zh_alt", "name_en", "aliases")}
+
+
+def short_payload(line: int) -> str:
+    return rf"$\f$ {{0}} %s <b>{line}</b>"
+
+
 # units are a vocabulary (a figure's unit must be its metric's, and each unit has a sanity bound)
 UNITS = {("metrics", "unit"), ("metric_definitions", "unit")}
 
@@ -48,7 +57,8 @@ def hostile_text(tmp_path):
             for line, row in enumerate(rows[1:], start=2):
                 if row[j] == "" and ((table, col) in KEYS or (table, col) in KEEP_EMPTY):
                     continue
-                row[j] = f"{row[j]} {PAYLOAD}" if row[j] else PAYLOAD
+                payload = short_payload(line) if (table, col) in NAME_FORMS else PAYLOAD
+                row[j] = f"{row[j]} {payload}" if row[j] else payload
                 expected[(table, line, col)] = row[j]
         with open(path, "w", encoding="utf-8", newline="") as f:
             csv.writer(f, lineterminator="\n").writerows(rows)
@@ -74,7 +84,8 @@ def test_free_text_reaches_the_derived_helpers_verbatim(hostile_text):
     ds = nrmc.load(d)
     label = ds.source_label("S01")
     assert PAYLOAD in label and "{0}" in label and "%s" in label
-    assert ds.province("340000")["name_zh"] == f"安徽省 {PAYLOAD}"
+    line = int(ds.provinces.loc[ds.provinces["code"] == "340000", "_line"].item())
+    assert ds.province("340000")["name_zh"] == f"安徽省 {short_payload(line)}"
 
 
 def test_chart_draws_data_text_as_text():

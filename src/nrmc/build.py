@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable, Sequence
 from nrmc import __version__
 from nrmc.checks import BuildError, _inside, check_paths, preflight, prepare_out
 from nrmc.layout import FORMATS, LANGS, STATE_DIR, Layout
-from nrmc.parameters import ParameterError, normalize_as_of, notebook_for, parameters_for
+from nrmc.parameters import NOTEBOOKS, ParameterError, normalize_as_of, notebook_for, parameters_for
 from nrmc.digests import BuildDigests
 from nrmc.state import (DataSnapshot, build_lock, commit_briefing, is_up_to_date, prune_snapshots, record_failure,
                         recover, scope_dict, snapshot_data, write_atomic)
@@ -76,6 +76,8 @@ class BuildSummary:
     results: list[ScopeResult]
     seconds: float
     out_dir: Path
+    interrupted: str = ""  # the signal that stopped the build (SIGINT, SIGTERM), if one did
+    total: int | None = None  # briefings asked for
 
     @property
     def built(self) -> list[ScopeResult]:
@@ -96,9 +98,34 @@ class BuildSummary:
     def text(self) -> str:
         lines = [f"{len(self.built)} built, {len(self.skipped)} skipped as unchanged, "
                  f"{len(self.failed)} failed in {self.seconds:.1f}s → {self.out_dir}"]
+        if self.interrupted:
+            left = f"; {self.total - len(self.results)} not built" if self.total is not None else ""
+            lines[0] += f" (interrupted by {self.interrupted}{left})"
         for r in self.failed:
             lines.append("  " + r.describe())
         return "\n".join(lines)
+
+
+class BuildInterrupted(KeyboardInterrupt):
+    """A build stopped by Ctrl-C (SIGINT) or SIGTERM at any moment: `summary` is what was finished
+    (briefings built before the signal are kept), `signum` the signal (exit status 128 + signum)."""
+
+    def __init__(self, summary: BuildSummary, signum: int):
+        super().__init__(summary.interrupted)
+        self.summary, self.signum = summary, signum
+
+
+# The last SIGINT or SIGTERM this process received (the command line's handler and the build's
+# event loop record it), so that an interruption reports the signal it was.
+_signal = {"num": None}
+
+
+def note_signal(signum: int) -> None:
+    _signal["num"] = signum
+
+
+def _signal_name(signum: int | None) -> str:
+    return {int(signal.SIGTERM): "SIGTERM"}.get(signum or 0, "SIGINT")
 
 
 def _scope_name(scope, lang: str = "zh") -> str:
@@ -208,10 +235,36 @@ def build(
     lock, a capped --jobs, a cell that runs long).
     Raises BuildError for problems that stop everything (bad arguments, missing notebook, an output
     folder that cannot be written, invalid data, no kernel, no browser),
-    nrmc.regions.UnknownProvinceError for an unknown scope name, and KeyboardInterrupt when
-    interrupted (finished briefings are kept; nothing half-written is left).
+    nrmc.regions.UnknownProvinceError for an unknown scope name, and BuildInterrupted (a
+    KeyboardInterrupt carrying the summary of what was finished and the signal) when interrupted
+    at any moment (finished briefings are kept; nothing half-written is left).
     """
     t0 = time.monotonic()
+    reported: list[ScopeResult] = []
+    asked: dict[str, int] = {}
+
+    def record(r: ScopeResult, done: int, total: int) -> None:
+        reported.append(r)
+        asked["total"] = total
+        if on_result:
+            on_result(r, done, total)
+
+    _signal["num"] = None
+    try:
+        return _build(scopes, out_dir, formats=formats, langs=langs, lang=lang, jobs=jobs, force=force,
+                      data_dir=data_dir, notebooks_dir=notebooks_dir, as_of=as_of, index_scopes=index_scopes,
+                      timeout=timeout, on_result=record, on_message=on_message, t0=t0, asked=asked)
+    except BuildInterrupted:
+        raise
+    except KeyboardInterrupt:
+        signum = _signal["num"] or int(signal.SIGINT)
+        raise BuildInterrupted(BuildSummary(list(reported), time.monotonic() - t0, Path(out_dir).expanduser().absolute(),
+                                            interrupted=_signal_name(signum), total=asked.get("total")),
+                               signum) from None
+
+
+def _build(scopes, out_dir, *, formats, langs, lang, jobs, force, data_dir, notebooks_dir, as_of, index_scopes,
+           timeout, on_result, on_message, t0, asked) -> BuildSummary:
     say = on_message or (lambda text: None)
     formats = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
     bad = [f for f in formats if f not in FORMATS]
@@ -230,13 +283,15 @@ def build(
         nbdir = Path(notebooks_dir).expanduser().resolve() if notebooks_dir else default_notebooks_dir(data)
     except FileNotFoundError as err:  # a copy of src/ without its checkout or bundle: say so, no traceback
         raise BuildError(str(err)) from err
+    if not str(out_dir).strip():
+        raise BuildError("--out is empty: name a folder for the briefings (e.g. --out reports)")
     out = Path(out_dir).expanduser().resolve()
-    check_paths(data, out)
     selected = resolve_scopes(list(scopes) if scopes is not None else None, data)
     for scope in selected:
         nbpath = notebook_for(scope, nbdir)
         if not nbpath.exists():
             raise BuildError(f"notebook not found: {nbpath}")
+    check_paths(data, out, [nbdir / n for n in NOTEBOOKS.values()])
     if index_scopes is None:
         try:
             index_scopes = resolve_scopes(None, data)
@@ -257,6 +312,7 @@ def build(
         digests = BuildDigests(out / STATE_DIR, snap, as_of)
         codes = [_code(s) for s in [*selected, *index_scopes]]
         total = len(selected) * len(langs)
+        asked["total"] = total
 
         def plan() -> tuple[list[_Job], list[ScopeResult]]:
             """The briefings to build (national first: the longest) and the ones skipped as current;
@@ -277,7 +333,8 @@ def build(
             if todo:
                 try:
                     preflight(snap.dir, formats, shown_as=data, as_of=as_of)
-                except BuildError:
+                except BuildError as err:
+                    _check_out(out, snap, err)
                     with contextlib.suppress(OSError):
                         prune_snapshots(out, keep=())  # this data was never used: keep no copy of it
                     raise
@@ -331,6 +388,7 @@ def build(
                     results += _run_jobs(lambda: (todo, []), out, snap, formats=formats, **parallelism(len(todo)),
                                          cwd=nbdir, timeout=timeout, on_result=on_result, on_message=say, total=total,
                                          report_skipped=report_skipped, done=len(results), warm=warm)
+            _check_out(out, snap)
             _write_indexes(out, index_scopes, langs, digests, nbdir, as_of, snap.dir, say)
             keep_cache = True
         except KeyboardInterrupt:
@@ -340,13 +398,29 @@ def build(
                     _write_indexes(out, index_scopes, langs, digests, nbdir, as_of, snap.dir, say)
             raise
         finally:
-            if keep_cache or any(r.status == "built" for r in results):
+            if (keep_cache or any(r.status == "built" for r in results)) and _out_gone(out, snap) is None:
                 digests.save()
         with contextlib.suppress(OSError):
             prune_snapshots(out, keep=[snap.dir.name])
     order = {(s.slug, lg): i for i, (s, lg) in enumerate((s, lg) for s in selected for lg in langs)}
     results.sort(key=lambda r: order.get((r.slug, r.lang), 0))
     return BuildSummary(results, time.monotonic() - t0, out)
+
+
+def _out_gone(out: Path, snap: DataSnapshot) -> str | None:
+    """What to say when the output folder (and with it the snapshot of the data the notebooks read)
+    was deleted or moved while the build ran: every later error would otherwise blame the data."""
+    if out.is_dir() and snap.dir.is_dir():
+        return None
+    what = f"--out {out}" if not out.is_dir() else f"the build's copy of the data in {snap.dir.parent.parent}"
+    return (f"{what} was deleted or moved while the build was running, so nothing more could be built or "
+            f"written (it held the copy of the data the notebooks read). Run the build again.")
+
+
+def _check_out(out: Path, snap: DataSnapshot, cause: BaseException | None = None) -> None:
+    gone = _out_gone(out, snap)
+    if gone:
+        raise BuildError(gone) from cause
 
 
 def _code(scope) -> str | None:
@@ -375,8 +449,9 @@ def _write_indexes(out: Path, scopes: Sequence, langs: Sequence[str], digests: B
 def _run_jobs(plan: Callable[[], tuple[list[_Job], list[ScopeResult]]], out: Path, snap: DataSnapshot,
               **kw) -> list[ScopeResult]:
     """Start the kernels and the browser, run `plan()` in a thread meanwhile, then build its jobs."""
-    results = asyncio.run(_run_jobs_async(plan, out, snap, **kw))
-    if results is None:
+    stop: dict = {}
+    results = asyncio.run(_run_jobs_async(plan, out, snap, stop=stop, **kw))
+    if results is None or stop.get("signal"):  # interrupted, maybe while the kernels were closing
         raise KeyboardInterrupt
     return results
 
@@ -399,7 +474,7 @@ def _data_hint(error: str, traceback_text: str, snap: DataSnapshot) -> str:
 
 async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs, pages, cwd, timeout,
                           on_result, on_message, total, report_skipped, done,
-                          warm=None) -> list[ScopeResult] | None:
+                          warm=None, stop: dict | None = None) -> list[ScopeResult] | None:
     from concurrent.futures import ThreadPoolExecutor
 
     import nbformat
@@ -489,6 +564,7 @@ async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs,
             report = {"as_of": header.get("as_of"), "title": header.get("title"),
                       "built_at": datetime.now().isoformat(timespec="seconds"), "meta": meta}
             seconds = time.monotonic() - t
+            _check_out(out, snap)  # never recreate a deleted --out with one briefing in it
             async with phase(tag, "commit"):
                 written = await loop.run_in_executor(cpu, commit_briefing, job, snap, files, report, formats, seconds)
             finish(ScopeResult(scope.slug, name, "built", seconds, outputs=written, lang=lang))
@@ -497,7 +573,10 @@ async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs,
         except Exception as err:  # noqa: BLE001 - isolate every failure to its briefing
             if interrupted.is_set():
                 return
-            if isinstance(err, _ScopeFailed):
+            gone = _out_gone(out, snap)
+            if gone:
+                cell, error = None, gone
+            elif isinstance(err, _ScopeFailed):
                 cell, error = err.cell, err.error
             elif isinstance(err, OSError) and err.filename:
                 cell, error = None, f"could not write {err.filename}: {err.strerror or err}"
@@ -507,25 +586,40 @@ async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs,
             if nb is not None:
                 with contextlib.suppress(Exception):
                     nb_bytes = nbformat.writes(nb).encode("utf-8")
-            with contextlib.suppress(Exception):
-                await loop.run_in_executor(cpu, record_failure, job, snap, nb_bytes, formats, error, cell)
+            if not gone:  # no state to write into a folder that is gone
+                with contextlib.suppress(Exception):
+                    await loop.run_in_executor(cpu, record_failure, job, snap, nb_bytes, formats, error, cell)
             finish(ScopeResult(scope.slug, name, "failed", time.monotonic() - t, cell=cell, error=error, lang=lang))
 
     def warm_exporter():  # compile the templates while the kernels start
         exporter.from_notebook_node(nbformat.v4.new_notebook())
 
     main = asyncio.current_task()
+    stop = {} if stop is None else stop
+    closing = {"now": False}
 
-    def on_signal():
-        # Ctrl-C or SIGTERM: stop at once, report nothing as failed, write nothing more.
+    def on_signal(sig: int):
+        # Ctrl-C or SIGTERM: stop at once, report nothing as failed, write nothing more. Once the
+        # kernels and the browser are being closed, let that finish (cancelling it would end in a
+        # CancelledError and leave processes behind): the caller sees the signal and stops.
+        note_signal(int(sig))
+        stop["signal"] = int(sig)
         interrupted.set()
-        main.cancel()
+        if not closing["now"]:
+            main.cancel()
 
+    def quiet_when_interrupted(lp, context):
+        # Ctrl-C reaches the whole process group: the browser's driver dies with it, and its
+        # pending futures report "Connection closed" (even once the loop is closed). Expected then.
+        if not interrupted.is_set():
+            lp.default_exception_handler(context)
+
+    loop.set_exception_handler(quiet_when_interrupted)
     signals = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not the main thread
             previous = signal.getsignal(sig)
-            loop.add_signal_handler(sig, on_signal)
+            loop.add_signal_handler(sig, on_signal, sig)
             signals.append((sig, previous))
     starting: asyncio.Future | None = None
 
@@ -561,6 +655,7 @@ async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs,
     except KernelUnavailable as err:
         raise BuildError(str(err)) from err
     finally:
+        closing["now"] = True
         await settle_starts()
         if os.environ.get("NRMC_TRACE"):
             with contextlib.suppress(OSError):
@@ -569,8 +664,17 @@ async def _run_jobs_async(plan, out: Path, snap: DataSnapshot, *, formats, jobs,
         if printer is not None:
             await printer.close()
         cpu.shutdown(wait=True)
-        for sig, previous in signals:
+        # Hand the signals back to the caller's handlers; a signal in between (when asyncio has set
+        # the default, which would kill the process without a summary) waits, blocked, until then.
+        blocked = {sig for sig, _ in signals}
+        with contextlib.suppress(Exception):
+            signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            for sig, previous in signals:
+                with contextlib.suppress(Exception):
+                    loop.remove_signal_handler(sig)
+                    signal.signal(sig, previous)
+        finally:
             with contextlib.suppress(Exception):
-                loop.remove_signal_handler(sig)
-                signal.signal(sig, previous)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
     return results

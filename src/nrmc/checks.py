@@ -17,14 +17,44 @@ def _inside(a: Path, b: Path) -> bool:
     return a == b or b in a.parents
 
 
-def check_paths(data: Path, out: Path) -> None:
-    """--out must be a folder of its own: not the data, not inside it, not around it."""
+def check_paths(data: Path, out: Path, notebooks: Sequence[Path] = ()) -> None:
+    """--out must be a folder of its own: not the data, not inside it, not around it; and no input
+    (a data file, a notebook, followed through its links) may lie inside it, where an output could
+    overwrite it (`--notebooks OUT/notebooks --out OUT`: the executed national.ipynb would replace
+    the source national.ipynb)."""
     if _inside(out, data):
         raise BuildError(f"--out {out} is {'the data directory' if out == data else 'inside the data directory'} "
                          f"{data}; the briefings must go elsewhere (e.g. --out reports).")
     if _inside(data, out):
         raise BuildError(f"the data directory {data} is inside --out {out}; choose an output folder that "
                          f"does not contain the data.")
+    inputs = [Path(n) for n in notebooks]
+    if data.is_dir():
+        inputs += [p for p in data.iterdir() if p.is_symlink()]  # a data file linked from inside --out
+    for p in inputs:
+        try:
+            real = p.resolve()
+        except (OSError, RuntimeError):  # a link loop: the data check names it
+            continue
+        if _inside(real, out) or _inside(p.absolute(), out):
+            what = "notebook" if p.suffix == ".ipynb" else "data file"
+            shown = p if real == p.absolute() else f"{p} (a link to {real})"
+            raise BuildError(f"the {what} {shown} is inside --out {out}, where the build writes its outputs: it could be "
+                             f"overwritten. Keep the notebooks and the data outside the output folder "
+                             f"(e.g. --notebooks notebooks --out reports).")
+
+
+def _linked_folders(out: Path) -> list[Path]:
+    """The folders inside --out that the build writes into and that are symbolic links (--out itself
+    may be one: the user named it)."""
+    from nrmc.layout import LANGS, NOTEBOOK_SUBDIR, Layout
+
+    state = out / STATE_DIR
+    folders = [state, *(state / d for d in ("journal", "snapshots", *LANGS))]
+    for lang in LANGS:
+        lay = Layout(out, lang)
+        folders += [lay.dir, lay.dir / NOTEBOOK_SUBDIR]
+    return [f for f in dict.fromkeys(folders) if f != out and f.is_symlink()]
 
 
 def prepare_out(out: Path) -> None:
@@ -36,10 +66,14 @@ def prepare_out(out: Path) -> None:
                 problem = f"{parent} is a file, not a folder"
             break
     if problem is None:
+        linked = _linked_folders(out)
+        if linked:
+            raise BuildError(f"{linked[0]} is a symbolic link: the build writes only into real folders inside --out "
+                             f"{out}, never through a link (it could overwrite files elsewhere). Remove the link.")
         try:
             (out / STATE_DIR).mkdir(parents=True, exist_ok=True)
             probe = out / STATE_DIR / f".nrmc-tmp.{os.getpid()}.probe"
-            probe.write_bytes(b"")
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))
             probe.unlink()
             return
         except OSError as err:

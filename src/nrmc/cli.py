@@ -2,6 +2,7 @@
 `nrmc datapackage`, `nrmc export-data` (also `python -m nrmc`)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import click
 
 EXIT_USAGE = 2
+MIN_TIMEOUT, MAX_TIMEOUT = 1.0, 86_400.0
 
 
 def _ci() -> bool:
@@ -52,13 +54,46 @@ def _as_of(ctx, param, value):
         raise click.BadParameter(str(err)) from None
 
 
+def _path(ctx, param, value):
+    """A folder option or argument: never empty (an empty --out or DEST would mean the working folder)."""
+    if value is not None and not str(value).strip():
+        name = param.human_readable_name if param.param_type_name == "argument" else f"--{param.name.replace('_dir', '')}"
+        raise click.BadParameter(f"{name} is empty: name a folder (an empty name would mean the working folder)")
+    return value
+
+
+def _timeout(ctx, param, value):
+    """--timeout: a finite number of seconds from 1 to a day (inf, nan and 1e308 are refused)."""
+    import math
+
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise click.BadParameter(f"{value!r} is not a number of seconds") from None
+    if not math.isfinite(seconds) or not MIN_TIMEOUT <= seconds <= MAX_TIMEOUT:
+        raise click.BadParameter(f"{value!r} is not a timeout nrmc can keep: give seconds from {MIN_TIMEOUT:g} to "
+                                 f"{MAX_TIMEOUT:g} (a day)")
+    return seconds
+
+
+def _data_folder(command: str, data: Path) -> None:
+    """The data folder exists and is a folder, or the command stops here (exit 1) saying so."""
+    if not data.is_dir():
+        what = "is a file, not a folder" if data.exists() else "does not exist"
+        _echo_err(f"nrmc {command}: the data folder {data} {what}. Give --data DIR (a folder made by `nrmc init`) "
+                  f"or set NRMC_DATA.")
+        sys.exit(1)
+
+
 def _echo_err(text: str) -> None:
     click.echo(text, err=True)
 
 
 @main.command()
 @click.argument("scopes", nargs=-1, metavar="[SCOPE]...")
-@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False), callback=_path,
               help="Folder for the briefings (zh at its top, en in en/), the executed notebooks and index.html.")
 @click.option("--format", "formats", default="html,pdf", show_default=True, callback=_formats,
               help="Comma-separated: html, pdf.")
@@ -66,14 +101,14 @@ def _echo_err(text: str) -> None:
               help="Language(s) of the briefings.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Notebooks run side by side (default: number of cores; capped to what the machine can carry).")
-@click.option("--timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+@click.option("--timeout", default=None, callback=_timeout, metavar="SECONDS",
               help="Longest a single notebook cell may run before its briefing fails  [default: 300].")
 @click.option("--as-of", "as_of", default=None, callback=_as_of, metavar="DATE",
               help="Only what was known by this date: a year (2023), a month (2023-06) or a day (2023-12-31).")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, callback=_path,
               help="Data folder (default: $NRMC_DATA, else the dataset that comes with nrmc).")
-@click.option("--notebooks", "notebooks_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--notebooks", "notebooks_dir", type=click.Path(file_okay=False), default=None, callback=_path,
               help="Folder holding province.ipynb and national.ipynb (default: DATA/notebooks when it has "
                    "them, else the notebooks that come with nrmc).")
 def build(scopes, out_dir, formats, langs, jobs, timeout, as_of, force, data_dir, notebooks_dir):
@@ -88,9 +123,29 @@ def build(scopes, out_dir, formats, langs, jobs, timeout, as_of, force, data_dir
     from nrmc import build as b
     from nrmc.regions import UnknownProvinceError
 
+    # SIGTERM behaves like Ctrl-C: kernels and the browser are shut down, temp files removed, the
+    # summary of what was finished printed; the exit status says which signal it was (130, 143).
+    def _interrupt(signum, frame):
+        b.note_signal(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _build_command(b, UnknownProvinceError, t0, scopes, out_dir, formats, langs, jobs, timeout, as_of, force,
+                       data_dir, notebooks_dir)
+    except KeyboardInterrupt as err:
+        _interrupted(err, lambda: None)
+
+
+def _build_command(b, UnknownProvinceError, t0, scopes, out_dir, formats, langs, jobs, timeout, as_of, force,
+                   data_dir, notebooks_dir) -> None:
+    import time
+
     # Resolve names first: an unknown one stops everything before anything is built.
     try:
         data = Path(data_dir).expanduser().resolve() if data_dir else b.default_data_dir()
+        _data_folder("build", data)
         selected = b.resolve_scopes(scopes or None, data)
     except UnknownProvinceError as err:
         _echo_err(f"nrmc build: {err}")
@@ -98,12 +153,6 @@ def build(scopes, out_dir, formats, langs, jobs, timeout, as_of, force, data_dir
     except OSError as err:
         _echo_err(f"nrmc build: cannot read the province table: {err}")
         sys.exit(EXIT_USAGE)
-
-    # SIGTERM behaves like Ctrl-C: kernels and the browser are shut down, temp files removed.
-    def _term(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _term)
 
     bar = None
     interactive = _interactive()
@@ -132,33 +181,59 @@ def build(scopes, out_dir, formats, langs, jobs, timeout, as_of, force, data_dir
         if bar is not None:
             bar.close()
 
+    summary = None
     try:
         summary = b.build(selected, out_dir, formats=formats, langs=langs, jobs=jobs, force=force,
                           data_dir=data, notebooks_dir=notebooks_dir, as_of=as_of,
                           timeout=timeout or b.DEFAULT_TIMEOUT, on_result=on_result, on_message=on_message)
+        # The build is done: a signal from now on (while the summary prints, while Python exits)
+        # changes nothing, and is ignored rather than kill the process before its status is set.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
     except b.BuildError as err:
         close_bar()
         _echo_err(f"nrmc build: {err}")
         sys.exit(1)
-    except KeyboardInterrupt:
-        close_bar()
-        _echo_err("nrmc build: interrupted; finished briefings were kept, nothing half-written was left.")
-        sys.exit(130)
+    except KeyboardInterrupt as err:
+        if summary is not None and not hasattr(err, "summary"):  # in the instant after the build returned
+            err.summary, err.signum = summary, b._signal["num"]
+        _interrupted(err, close_bar)
     close_bar()
     summary.seconds = max(summary.seconds, time.monotonic() - t0)
     click.echo(summary.text())
     sys.exit(0 if summary.ok else 1)
 
 
+def _interrupted(err: KeyboardInterrupt, close_bar) -> None:
+    """After SIGINT or SIGTERM at any moment of a build: the summary of what was finished (when the
+    build got that far), a line saying so, exit 128 + the signal (130, 143). Never a traceback: a
+    second signal while this prints is ignored."""
+    from nrmc import build as b
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    signum = getattr(err, "signum", None) or b._signal["num"] or int(signal.SIGINT)
+    with contextlib.suppress(Exception):
+        close_bar()
+    summary = getattr(err, "summary", None)
+    with contextlib.suppress(Exception):
+        if summary is not None:
+            click.echo(summary.text())
+        _echo_err(f"nrmc build: interrupted by {b._signal_name(signum)}; finished briefings were kept, nothing "
+                  "half-written was left.")
+    sys.stdout.flush()
+    sys.exit(128 + int(signum))
+
+
 @main.command()
 @click.argument("scopes", nargs=-1, metavar="[SCOPE]...")
-@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", default="reports", show_default=True, type=click.Path(file_okay=False), callback=_path,
               help="Folder served and kept built (the same layout as `nrmc build`).")
 @click.option("--lang", "langs", default="zh,en", show_default=True, callback=_langs, metavar="zh|en|zh,en",
               help="Language(s) kept built.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, callback=_path,
               help="Data folder to watch (default: $NRMC_DATA, else the dataset that comes with nrmc).")
-@click.option("--notebooks", "notebooks_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--notebooks", "notebooks_dir", type=click.Path(file_okay=False), default=None, callback=_path,
               help="Folder holding province.ipynb and national.ipynb (as for `nrmc build`).")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True,
               help="Port on localhost (the next free one is taken when it is busy; 0: any free port).")
@@ -185,6 +260,7 @@ def preview(scopes, out_dir, langs, data_dir, notebooks_dir, port, pdf, jobs):
 
     try:
         data = Path(data_dir).expanduser().resolve() if data_dir else b.default_data_dir()
+        _data_folder("preview", data)
         result = pv.serve(scopes or None, Path(out_dir), data, notebooks_dir, langs=langs, port=port, pdf=pdf,
                           jobs=jobs, say=say)
     except UnknownProvinceError as err:
@@ -214,7 +290,7 @@ _DATA_HELP = "Data folder (default: $NRMC_DATA, else the dataset that comes with
 
 
 @main.command("list")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, help=_DATA_HELP)
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, callback=_path, help=_DATA_HELP)
 def list_(data_dir):
     """Print every scope: slug, Chinese and English name, code."""
     from wcwidth import wcswidth
@@ -233,7 +309,7 @@ def list_(data_dir):
 
 
 @main.command()
-@click.argument("dest", type=click.Path(file_okay=False))
+@click.argument("dest", type=click.Path(file_okay=False), callback=_path)
 @click.option("--force", is_flag=True, help="Overwrite files that already exist in DEST.")
 def init(dest, force):
     """Copy the dataset and the notebooks into DEST for editing.
@@ -241,11 +317,22 @@ def init(dest, force):
     DEST gets the CSV files and DEST/notebooks/ the briefing notebooks; then build from your copy
     with `nrmc build --data DEST` (or set NRMC_DATA=DEST).
     """
+    from nrmc.resources import InitError
     from nrmc.resources import init as copy_into
 
+    def _interrupt(signum, frame):
+        raise KeyboardInterrupt(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _interrupt)
     try:
         written = copy_into(Path(dest), force=force)
-    except (FileExistsError, FileNotFoundError) as err:
+    except KeyboardInterrupt as err:  # the temporary copies are removed; nothing half-copied is left
+        signum = err.args[0] if err.args and isinstance(err.args[0], int) else int(signal.SIGINT)
+        click.echo(f"nrmc init: interrupted; nothing was copied into {dest}." if not Path(dest).exists() else
+                   "nrmc init: interrupted; no file was left half-copied.", err=True)
+        sys.exit(128 + signum)
+    except (FileExistsError, FileNotFoundError, InitError) as err:
         click.echo(f"nrmc init: {err}", err=True)
         sys.exit(1)
     except OSError as err:
@@ -258,7 +345,7 @@ def init(dest, force):
 
 
 @main.command()
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, help=_DATA_HELP)
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None, callback=_path, help=_DATA_HELP)
 def validate(data_dir):
     """Check the dataset; exit 1 with file, row, column and reason when it is not valid."""
     from nrmc.data import validate_report

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nrmc import integrity
+from nrmc.integrity import FIRST_YEAR, suspect_chars, text_problem
 from nrmc.labels import is_missing  # an empty cell in any form it takes through pandas
 from nrmc.quotes import check_quotes
 from nrmc.regions import default_data_dir
@@ -89,7 +91,7 @@ def parse_partial_date(text: str) -> pd.Timestamp | None:
     if not m:
         return None
     year, month, day = int(m.group(1)), m.group(2), m.group(3)
-    if not 1900 <= year <= 2100:
+    if not FIRST_YEAR <= year <= 2100:
         return None
     if month is None:
         return pd.Timestamp(year, 12, 31)
@@ -446,6 +448,10 @@ def _read_table(path: Path, name: str, spec: dict[str, Col], problems: list[Prob
     text = _decode(path, name, problems)
     if text is None:
         return None
+    # A file saved with Windows line ends (\r\n) is read as written with \n: a line break inside a
+    # quoted note is then a line feed like any other, not a carriage return (a control character).
+    # A carriage return on its own stays a control character.
+    text = text.replace("\r\n", "\n")
     # strict: a broken quote is an error, not a cell that silently swallows the lines after it
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -491,6 +497,8 @@ def _read_table(path: Path, name: str, spec: dict[str, Col], problems: list[Prob
     df["_line"] = lines
     # most files hold no control character at all: then the per-cell search can be skipped
     df.attrs["control_chars"] = re.search(CONTROL_CHARS, text) is not None
+    # and most are ASCII or plain NFC text with no invisible character: then so is every cell
+    df.attrs["suspect_text"] = suspect_chars(text)
     return df
 
 
@@ -531,6 +539,10 @@ def _date_reasons(s: pd.Series, col: Col) -> pd.Series:
 
     def reason(text: str) -> str | None:
         if parse_partial_date(text) is None:
+            m = PARTIAL_DATE.match(text.strip())
+            if m and not FIRST_YEAR <= int(m.group(1)) <= 2100:
+                return (f"is not a year of this dataset: dates run from {FIRST_YEAR} (nothing in it is older) "
+                        "to 2100")
             return "not a valid date (use YYYY, YYYY-MM or YYYY-MM-DD, a real calendar date)"
         if not col.future and _period_start(text) > now:
             return f"lies after today ({now.date()}): a date must not be in the future"
@@ -544,7 +556,7 @@ def _period_years_ok(s: pd.Series) -> pd.Series:
 
     def ok(text: str) -> bool:
         years = [int(y) for y in re.findall(r"[0-9]{4}", text)]
-        return all(1900 <= y <= year for y in years) and years == sorted(years) and len(set(years)) == len(years)
+        return all(FIRST_YEAR <= y <= year for y in years) and years == sorted(years) and len(set(years)) == len(years)
     return _by_unique(s.astype(str), ok)
 
 
@@ -563,6 +575,21 @@ def _control_chars(df: pd.DataFrame, spec: dict[str, Col]) -> list[tuple[str, ob
             continue
         hit = df[c].astype(str).str.contains(CONTROL_CHARS, regex=True)
         found += [(c, i) for i in df.index[hit.fillna(False).astype(bool)]]
+    return found
+
+
+def _text_problems(df: pd.DataFrame, spec: dict[str, Col]) -> list[tuple[str, object, str]]:
+    """(column, index, reason) of every cell holding a bidi control, a zero-width or other invisible
+    character, or text not in NFC (nrmc.integrity.text_problem), in every column (a number or a
+    date with such a character is refused for that too). Skipped when the file has none at all."""
+    found = []
+    if not df.attrs.get("suspect_text", True):
+        return found
+    for c, col in spec.items():
+        if col.kind == "url":  # a link's own check names an invisible character and says to percent-encode it
+            continue
+        reasons = _by_unique(df[c].astype(str), text_problem)
+        found += [(c, i, reasons[i]) for i in df.index[reasons.notna()]]
     return found
 
 
@@ -645,6 +672,10 @@ def _check_schema(df: pd.DataFrame, name: str, spec: dict[str, Col], problems: l
     for col, idx in _control_chars(df, spec):
         seen.add((col, idx))
         problems.append(Problem(name, int(df.loc[idx, "_line"]), col, f"{_show(df.loc[idx, col])} {CONTROL_ERROR}"))
+    for col, idx, reason in _text_problems(df, spec):
+        if (col, idx) not in seen:
+            seen.add((col, idx))
+            problems.append(Problem(name, int(df.loc[idx, "_line"]), col, f"{_show(df.loc[idx, col])} {reason}"))
     try:
         schema.validate(work, lazy=True)
     except pae.SchemaErrors as err:
@@ -882,6 +913,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     _metric_value_domain(t, problems)
     check_quotes(t, problems)  # values agree with their quotes (nrmc.quotes)
     _stage_dates(t, problems)
+    integrity.check(t, problems)
 
 
 def _present(s: pd.Series) -> pd.Series:
@@ -900,6 +932,15 @@ def _metric_domains(defs: pd.DataFrame) -> pd.DataFrame:
     hi = d["max"].astype("float64").fillna(default_hi.astype("float64"))
     return pd.DataFrame({"kind": d["kind"], "base": d["unit"], "lo": lo, "hi": hi,
                          "stated_hi": d["max"].notna(), "line": d["_line"]})
+
+
+def _whole(value: float, scale: float) -> bool:
+    """Whether `value` × `scale` is a whole number, in exact decimal arithmetic."""
+    from decimal import Decimal
+
+    if float(value).is_integer():
+        return True
+    return (Decimal(repr(float(value))) * Decimal(int(scale))) % 1 == 0
 
 
 def _metric_value_domain(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
@@ -928,7 +969,11 @@ def _metric_value_domain(t: dict[str, pd.DataFrame], problems: list[Problem]) ->
     below = base < d["lo"] - tol
     above = base > d["hi"] + tol
     counted = d["kind"].isin(["count", "stock"])
-    fractional = counted & ((base - base.round()).abs() > np.maximum(1e-6, tol)) & ~below & ~above
+    # whole in exact decimal arithmetic: the value was written with at most 15 significant digits,
+    # which its float's shortest repr gives back exactly (3.81 万 = 38100 is whole; 1e-20 个 is not,
+    # although it is within any float tolerance of 0)
+    fractional = counted & ~below & ~above & pd.Series(
+        [not _whole(v, s) for v, s in zip(value, scale)], index=m.index, dtype=bool)
     flagged = _present(m["flag"])
     percent = (d["base"] == "%") & (base > 100 + 1e-9) & ~above & ~flagged
     bad = below | above | fractional | percent

@@ -16,6 +16,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+# No date of the dataset, and no --as-of, lies before the People's Republic (the programme began in
+# 2019; the oldest reference, GB/T 2260, dates from 1980): a year like 1900, 1948 or 0001 is a typo.
+FIRST_YEAR = 1949
 PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 BASES = ("stated", "publication", "about", "not_after", "not_before", "expected")

@@ -45,19 +45,37 @@ def normalize_as_of(value: Any) -> str | None:
     if not text or text.lower() in ("none", "null"):
         return None
     m = _PARTIAL_DATE.match(text)
+    shown = text if len(text) <= 40 else text[:40] + "…"
     if m:
         year = int(m.group(1))
         month = int(m.group(2) or 12)
+        period = None
         try:
             if m.group(3):
-                return _dt.date(year, month, int(m.group(3))).isoformat()
-            if 1 <= month <= 12 and year >= 1:
-                return _dt.date(year, month, calendar.monthrange(year, month)[1]).isoformat()
+                period = (_dt.date(year, month, int(m.group(3))),) * 2
+            elif 1 <= month <= 12 and year >= 1:
+                period = (_dt.date(year, int(m.group(2) or 1), 1), _dt.date(year, month, calendar.monthrange(year, month)[1]))
         except ValueError:
             pass
-    shown = text if len(text) <= 40 else text[:40] + "…"
+        if period is not None:
+            return _in_range(shown, *period)
     raise ParameterError(f"as_of {shown!r} is not a date: use a year (2023), a month (2023-06) "
                          f"or a day (2023-12-31)")
+
+
+def _in_range(shown: str, start: _dt.date, end: _dt.date) -> str:
+    """`end` as ISO text when the period [start, end] an as-of names has begun and lies from
+    FIRST_YEAR on (2026 is accepted during 2026, 2027 is not); else a ParameterError saying so."""
+    from nrmc.dates import FIRST_YEAR
+
+    today = _dt.date.today()
+    if start.year < FIRST_YEAR:
+        raise ParameterError(f"as_of {shown!r} lies before {FIRST_YEAR}, before any date the data may hold; give a "
+                             f"date from {FIRST_YEAR} to today ({today.isoformat()})")
+    if start > today:
+        raise ParameterError(f"as_of {shown!r} lies after today ({today.isoformat()}): what will be known then is "
+                             "not known yet; give a date up to today (or none, for everything)")
+    return end.isoformat()
 
 
 def notebook_for(scope, notebooks_dir: Path) -> Path:

@@ -47,8 +47,8 @@ from nrmc.build import _build_meta, _code, _data_hint, _Job, _scope_name, _write
 from nrmc.checks import BuildError, _inside, check_paths, prepare_out
 from nrmc.digests import PACKAGE_DIR, BuildDigests
 from nrmc.layout import LANGS, STATE_DIR, Layout
-from nrmc.parameters import notebook_for, parameters_for
-from nrmc.state import (LOCK_NAME, DataSnapshot, commit_briefing, is_up_to_date, prune_snapshots, read_state,
+from nrmc.parameters import NOTEBOOKS, notebook_for, parameters_for
+from nrmc.state import (LOCK_NAME, DataSnapshot, open_lock, commit_briefing, is_up_to_date, prune_snapshots, read_state,
                         record_failure, recover, snapshot_data)
 
 DEFAULT_PORT = 8765
@@ -92,7 +92,7 @@ def inject(page: str, server_id: str, notice: str = "") -> str:
     nonce = secrets.token_urlsafe(16)
     script = RELOAD_SCRIPT.replace("<script data-nrmc-preview>", f'<script data-nrmc-preview nonce="{nonce}">', 1) % (
         json.dumps(server_id), json.dumps(EVENTS_PATH))
-    page = page.replace("script-src 'none'", f"script-src 'nonce-{nonce}'; connect-src 'self'", 1)
+    page = _allow_reload_script(page, nonce)
     m = _BODY.search(page)
     if notice:
         page = page[:m.end()] + notice + page[m.end():] if m else notice + page
@@ -101,6 +101,33 @@ def inject(page: str, server_id: str, notice: str = "") -> str:
         at = ends[-1].start()
         return page[:at] + script + page[at:]
     return page + script
+
+
+_CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', re.I)
+
+
+def _allow_reload_script(page: str, nonce: str) -> str:
+    """The page's own policy (the first CSP meta, in its <head>, before any data) with the reload
+    script's nonce added to script-src ('none' replaced; a hash of the front page's own script
+    kept) and a connection back to the preview. A page without a policy is left as it is."""
+    m = _CSP_META.search(page)
+    if m is None:
+        return page
+    directives = [d.strip() for d in m.group(1).split(";") if d.strip()]
+    out, seen = [], False
+    for d in directives:
+        name, *values = d.split()
+        if name == "connect-src":
+            continue
+        if name == "script-src":
+            values = [v for v in values if v != "'none'"] + [f"'nonce-{nonce}'"]
+            seen = True
+        out.append(" ".join([name, *values]))
+        if name == "script-src":
+            out.append("connect-src 'self'")
+    if not seen:
+        out += [f"script-src 'nonce-{nonce}'", "connect-src 'self'"]
+    return page[:m.start(1)] + "; ".join(out) + page[m.end(1):]
 
 
 def placeholder(title: str, text: str) -> str:
@@ -161,7 +188,7 @@ class _FolderLock:
     async def acquire(self, say: Callable[[str], None]) -> None:
         if self.fd is not None:
             return
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = open_lock(self.path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -193,7 +220,9 @@ class Preview:
         self.data = Path(data).expanduser().resolve()
         self.nbdir = Path(notebooks).expanduser().resolve() if notebooks else default_notebooks_dir(self.data)
         self.out = Path(out).expanduser().resolve()
-        check_paths(self.data, self.out)
+        if not self.data.is_dir():
+            raise BuildError(f"the data folder {self.data} {'is a file' if self.data.exists() else 'does not exist'}")
+        check_paths(self.data, self.out, [self.nbdir / n for n in NOTEBOOKS.values()])
         self.langs = tuple(langs)
         self.selected = resolve_scopes(list(scopes) if scopes else None, self.data)
         self.index_scopes = resolve_scopes(None, self.data)
@@ -222,6 +251,7 @@ class Preview:
         self.pdf_queue: list[tuple[Run, str, str]] = []
         self.clients: set[_Client] = set()
         self.url: str | None = None
+        self.bound_port: int | None = None
         self._wake = asyncio.Event()
         self._pdf_wake = asyncio.Event()
         self._refresh_lock = asyncio.Lock()
@@ -268,7 +298,9 @@ class Preview:
             try:
                 page = path.read_text(encoding="utf-8")
             except FileNotFoundError:
-                if target is None and path.name != "index.html":
+                # a placeholder that reloads only for a page a build will write (a briefing of the
+                # preview, a front page); any other missing page (/notebooks/) is not found, at once
+                if target is None and path not in {Layout(self.out, lg).index for lg in LANGS}:
                     raise web.HTTPNotFound() from None
                 what = _scope_name(target.scope, target.lang) if target else "the front page"
                 page = placeholder(f"Building {what}…", "This page reloads when it is ready.")
@@ -279,6 +311,33 @@ class Preview:
         if not path.is_file():
             raise web.HTTPNotFound()
         return web.FileResponse(path, headers=headers)
+
+    def host_allowed(self, host: str | None) -> bool:
+        """Whether a request's Host header names this server as localhost: 127.0.0.1, localhost or
+        [::1], with no port or the port it listens on. Anything else (a DNS-rebinding page's own
+        name, pointed at 127.0.0.1) is refused: the preview serves only its own browser tabs."""
+        if not host:
+            return False
+        m = re.fullmatch(r"(\[::1\]|[A-Za-z0-9.\-]+)(?::([0-9]{1,5}))?", host.strip())
+        if m is None or m.group(1).lower().rstrip(".") not in ("127.0.0.1", "localhost", "[::1]"):
+            return False
+        return m.group(2) is None or int(m.group(2)) == self.bound_port
+
+    def app(self):
+        """The web application: the events stream and the output folder, for localhost only."""
+        from aiohttp import web
+
+        @web.middleware
+        async def local_only(request, handler):
+            if not self.host_allowed(request.headers.get("Host")):
+                raise web.HTTPMisdirectedRequest(text="nrmc preview answers only http://127.0.0.1 or http://localhost "
+                                                      "on its own port.")
+            return await handler(request)
+
+        app = web.Application(middlewares=[local_only])
+        app.router.add_get(EVENTS_PATH, self.events)
+        app.router.add_get("/{path:.*}", self.handle)
+        return app
 
     async def events(self, request):
         from aiohttp import web
@@ -602,9 +661,7 @@ class Preview:
 
         prepare_out(self.out)
         recover(self.out)
-        app = web.Application()
-        app.router.add_get(EVENTS_PATH, self.events)
-        app.router.add_get("/{path:.*}", self.handle)
+        app = self.app()
         runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await runner.setup()
         site = None
@@ -621,6 +678,7 @@ class Preview:
             raise BuildError(f"cannot listen on {self.host}:{self.port} (nor the next 19 ports): "
                              f"choose another with --port")
         host, port = site._server.sockets[0].getsockname()[:2]
+        self.bound_port = port
         first = next(iter(self.targets.values()), None)
         self.url = f"http://{host}:{port}" + (first.url if first and len(self.selected) == 1 else "/")
         n, pages, _ = plan_parallelism(self.jobs, len(self.targets), pdf=self.pdf)

@@ -8,6 +8,7 @@ uses that copy, and its `DIR/notebooks/` when it holds the briefing notebooks.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from importlib import resources
@@ -75,23 +76,65 @@ def notebooks_dir(data: Path | None = None) -> Path:
     return packaged_notebooks_dir()
 
 
+class InitError(ValueError):
+    """`nrmc init` cannot copy into DEST as asked; nothing was copied."""
+
+
 def init(dest: Path, *, force: bool = False) -> list[Path]:
     """Copy the dataset (into DEST) and the notebooks (into DEST/notebooks) for editing.
 
-    Refuses to overwrite an existing file unless `force`. Returns the files written."""
+    Refuses to overwrite an existing file unless `force`; refuses in any case (InitError, nothing
+    copied) an empty DEST, a DEST that is the dataset it copies from, a target that is a folder (or
+    a device …), and a `notebooks` folder that is a symbolic link. Never writes through a link: a
+    target that is a symbolic link is replaced by the file (the file it pointed to is untouched).
+    Every file is first copied to a temporary name beside its target and renamed into place only
+    when all are copied, so a failure leaves no partial copy. Returns the files written."""
+    from nrmc.layout import TMP_PREFIX
+
+    if not str(dest).strip():
+        raise InitError("DEST is empty: name the folder to copy the dataset into (e.g. nrmc init mydata)")
     dest = Path(dest).expanduser().resolve()
     src_data, src_nb = packaged_data_dir(), packaged_notebooks_dir()
+    for src in (src_data.resolve(), src_nb.resolve()):
+        if dest == src or src in dest.parents:
+            raise InitError(f"{dest} is {'inside ' if dest != src else ''}the dataset or notebooks nrmc copies from "
+                            f"({src}); nothing was copied. Choose another folder.")
     plan: list[tuple[Path, Path]] = []
     for p in sorted(src_data.iterdir()):
         if p.is_file() and not p.name.startswith("."):
             plan.append((p, dest / p.name))
     for p in sorted(src_nb.glob("*.ipynb")):
         plan.append((p, dest / "notebooks" / p.name))
-    clash = [d for _, d in plan if d.exists()]
+    for folder in (dest, dest / "notebooks"):
+        if folder != dest and folder.is_symlink():
+            raise InitError(f"{folder} is a symbolic link: nrmc init writes only into real folders, never through a "
+                            f"link; nothing was copied. Remove the link or choose another DEST.")
+        if folder.exists() and not folder.is_dir():
+            raise InitError(f"{folder} is a file, not a folder; nothing was copied.")
+    for _, d in plan:
+        if d.is_symlink():
+            continue  # replaced by the copy, never written through
+        if d.exists() and not d.is_file():
+            what = "a folder" if d.is_dir() else "not a regular file"
+            raise InitError(f"{d} is {what}, where nrmc init would put the file {d.name}; nothing was copied. "
+                            "Move it away or choose another DEST.")
+    clash = [d for _, d in plan if d.exists() or d.is_symlink()]
     if clash and not force:
         raise FileExistsError(f"{len(clash)} file(s) already exist in {dest} (e.g. {clash[0].name}); "
                               f"nothing was copied. Use --force to overwrite them.")
-    for s, d in plan:
-        d.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(s, d)
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for s, d in plan:
+            d.parent.mkdir(parents=True, exist_ok=True)
+            tmp = d.with_name(f"{TMP_PREFIX}{os.getpid()}.{d.name}")
+            temps.append((tmp, d))
+            with open(s, "rb") as fin, open(tmp, "xb") as fout:  # x: never opens an existing file or link
+                shutil.copyfileobj(fin, fout)
+        for tmp, d in temps:
+            os.replace(tmp, d)  # replaces a link itself, not the file it points to
+    finally:
+        for tmp, _ in temps:
+            with contextlib.suppress(OSError):
+                if tmp.exists():
+                    tmp.unlink()
     return [d for _, d in plan]

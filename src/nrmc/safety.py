@@ -18,7 +18,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-__all__ = ["safe_url", "url_problem", "ALLOWED_SCHEMES"]
+__all__ = ["safe_url", "url_problem", "host_problem", "ALLOWED_SCHEMES"]
 
 ALLOWED_SCHEMES = ("http", "https")
 # Characters that have no business in a URL as written in a CSV cell: a browser drops or rewrites
@@ -73,7 +73,71 @@ def url_problem(text: object) -> str | None:
             return f"has an invalid host {host!r}"
     elif not _HOST.fullmatch(host):
         return f"has an invalid host {host!r} (letters, digits, '-' and '.' only)"
+    else:
+        problem = host_problem(parts.netloc.rsplit(":", 1)[0] if port is not None else parts.netloc)
+        if problem:
+            return problem
     del port
+    return None
+
+
+# Letters of these scripts look like Latin ones (а/a, о/o, р/p, ѕ/s, ο/o, ν/v, Ꭺ/A …): a host may
+# not mix any of them with Latin letters, in a label or across labels (аpple.com, аррӏе.com).
+# Chinese, Japanese and Korean ideographs and syllables are one family, which may stand beside a
+# Latin top-level domain (清华大学.cn).
+_CJK = {"CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO"}
+
+
+def _script(ch: str) -> str | None:
+    """The script of a letter ('LATIN', 'CYRILLIC', 'CJK' …) from its Unicode name; None for a
+    digit, a hyphen or a mark."""
+    if not unicodedata.category(ch).startswith("L"):
+        return None
+    if ch.isascii():
+        return "LATIN"
+    word = unicodedata.name(ch, "UNKNOWN").split()[0]
+    return "CJK" if word in _CJK else word
+
+
+def host_problem(host: str) -> str | None:
+    """Why a host could pass for another one, or None: a host written in a compatibility form
+    (full-width letters), a punycode label that is not valid IDNA, letters of two scripts in one
+    label, Latin beside a script whose letters look Latin (a Cyrillic 'а' in 'аpple.com'), or a
+    Latin letter outside ASCII that is not an accented ASCII letter ('ɑ', 'ı'). The message gives
+    the host's ASCII (punycode) form, which shows what the link really points to."""
+    import idna
+
+    if host.isascii() and "xn--" not in host.lower():
+        return None
+    if unicodedata.normalize("NFKC", host) != host:
+        return (f"has a host {host!r} written in a compatibility or decomposed form (full-width letters, "
+                "ligatures, combining accents): write it as plain letters")
+    labels = []
+    for label in host.rstrip(".").split("."):
+        if label.lower().startswith("xn--"):
+            try:
+                label = idna.decode(label)
+            except (idna.IDNAError, UnicodeError, ValueError):
+                return f"has a host label {label!r} that is not valid punycode (IDNA)"
+        labels.append(label)
+    try:
+        ascii_form = idna.encode(".".join(labels).lower(), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError) as err:
+        return f"has a host {host!r} that is not a valid internationalised domain name ({err})"
+    seen: set[str] = set()
+    for label in labels:
+        scripts = {_script(ch) for ch in label} - {None}
+        if len(scripts) > 1:
+            return (f"has a host label {label!r} that mixes scripts ({', '.join(sorted(scripts)).lower()}): "
+                    f"a look-alike of another address; its real form is {ascii_form!r}")
+        for ch in label:
+            if _script(ch) == "LATIN" and not ch.isascii() and not unicodedata.normalize("NFKD", ch)[0].isascii():
+                return (f"has a host with {_char_name(ch)}, a Latin letter that can pass for an ASCII one; "
+                        f"its real form is {ascii_form!r}")
+        seen |= scripts
+    if "LATIN" in seen and seen - {"LATIN", "CJK"}:
+        return (f"has a host {host!r} that mixes Latin with {', '.join(sorted(seen - {'LATIN'})).lower()} letters, "
+                f"which can pass for Latin ones: a look-alike of another address; its real form is {ascii_form!r}")
     return None
 
 

@@ -381,12 +381,26 @@ def recover(root: Path) -> None:
                     p.unlink()
 
 
+def open_lock(path: Path) -> int:
+    """The lock file's descriptor, never through a symbolic link (O_NOFOLLOW: a link planted at
+    .state/.build.lock would otherwise have the build create or open a file elsewhere)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            from nrmc.checks import BuildError
+
+            raise BuildError(f"{path} is a symbolic link: the build never opens or writes a file through a link. "
+                             "Remove it.") from None
+        raise
+
+
 @contextlib.contextmanager
 def build_lock(out: Path, on_wait: Callable[[str], None] | None = None):
     """Exclusive lock on the output directory; a second build waits for the first."""
     out = Path(out)
     (out / STATE_DIR).mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / STATE_DIR / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_lock(out / STATE_DIR / LOCK_NAME)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
