@@ -294,17 +294,22 @@ def _interval(text: object, basis: object) -> tuple[date, date] | None:
     return lo, hi
 
 
-# A centre's lifecycle: each pair (a, b) says a cannot come after b. `plaque` (挂牌), `listed`,
-# `under_construction` and `built` follow the approval; trial operation, opening and formal
-# operation follow it and each other. `expected_open` is an expectation and `agreement` belongs to
-# planned projects only, so neither is ordered.
-STAGE_ORDER = (("approved", "plaque"), ("approved", "listed"), ("approved", "under_construction"),
-               ("approved", "built"), ("approved", "trial"), ("approved", "open"), ("approved", "operating"),
-               ("trial", "open"), ("trial", "operating"), ("open", "operating"))
-# Events that happen once in a centre's life; `agreement`, `under_construction` and `expected_open`
-# may be reported again at another date (successive agreements, reports, expectations).
-ONCE = ("approved", "plaque", "listed", "built", "trial", "open", "operating")
-APPROVED_ONLY = ("approved", "plaque", "listed", "under_construction", "built", "trial", "open", "operating")
+# A centre's lifecycle: each pair (a, b) says a cannot come after b. Trial operation, opening and
+# formal operation follow the approval and each other, and the 'built' list follows it. A plaque
+# (挂牌) or a construction start may come before the NRMC approval (a host renamed and operating
+# under its partner's name, a building begun before it became a centre: JX-07, SC-02), so neither is
+# ordered against it. `expected_open` is an expectation and `agreement` belongs to planned projects
+# only, so neither is ordered.
+STAGE_ORDER = (("approved", "listed"), ("approved", "built"), ("approved", "trial"), ("approved", "open"),
+               ("approved", "operating"), ("trial", "open"), ("trial", "operating"), ("open", "operating"))
+# Events that happen once in a centre's life. Two sources may date one event differently (a month
+# and a "by" date, a naming and a formal approval): their rows are kept while the dates can be the
+# same event (their intervals overlap); dates that cannot be one event are refused. A plaque may be
+# hung more than once (the hospital's new name, then the ministries' 授牌); `agreement`,
+# `under_construction` and `expected_open` may be reported again at another date.
+ONCE = ("approved", "listed", "built", "trial", "open", "operating")
+# Stages only an approved project has (a planned one may sign agreements and start building).
+APPROVED_ONLY = ("approved", "plaque", "listed", "built", "trial", "open", "operating")
 
 
 def _stages(t: dict, problems: list) -> None:
@@ -330,17 +335,21 @@ def _stages(t: dict, problems: list) -> None:
         exact: dict[tuple, int] = {}
         for r in rows:
             stage = r.get("stage")
-            key = (stage, r.get("date"))
+            key = (stage, r.get("date"), r.get("source_id"))  # two sources may give one event the same date
             if key in exact:
                 problems.append(_problem("stages.csv", r["_line"], "stage",
                                          f"{cid} {stage} {r.get('date')} is already on line {exact[key]}: one row per event"))
                 continue
             exact[key] = r["_line"]
             if stage in ONCE and stage in first:
-                problems.append(_problem("stages.csv", r["_line"], "stage",
-                                         f"{cid} already has a {stage!r} stage (line {first[stage]['_line']}): it "
-                                         "happens once in a centre's life; keep the best-sourced date and give the "
-                                         "other source in note"))
+                f = first[stage]
+                i0, i1 = _interval(f.get("date"), f.get("date_basis")), _interval(r.get("date"), r.get("date_basis"))
+                if i0 and i1 and (i0[0] > i1[1] or i1[0] > i0[1]):
+                    problems.append(_problem("stages.csv", r["_line"], "date",
+                                             f"{cid}'s {stage!r} is dated {r.get('date')} ({r.get('date_basis')}) here and "
+                                             f"{f.get('date')} ({f.get('date_basis')}) on line {f['_line']}: it happens "
+                                             "once in a centre's life and these dates cannot be one event; keep the "
+                                             "best-sourced row and give the other source and its date in note"))
                 continue
             first.setdefault(stage, r)
         for a, b in STAGE_ORDER:
