@@ -19,7 +19,10 @@ import pytest
 import nrmc
 from nrmc.context import Briefing
 from nrmc.findings import Num, Row
-from nrmc.sections import exports as E, performance as P
+import importlib
+
+E = importlib.import_module("nrmc.sections.exports")  # the modules, not the package's section functions
+P = importlib.import_module("nrmc.sections.performance")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from english import english_problems  # noqa: E402

@@ -323,7 +323,7 @@ class Briefing:
         compositions agree once another province has later figures)."""
         if self.ds.as_of_date is not None:
             return self.ds.as_of_date.date()
-        return self.ds.reference_date.date()
+        return self.ds.latest_date.date()  # a subset's latest_date is the whole dataset's
 
     # ---- the report's header -------------------------------------------------------------------
     @property
