@@ -325,6 +325,13 @@ class Briefing:
             return self.ds.as_of_date.date()
         return self.ds.latest_date.date()  # a subset's latest_date is the whole dataset's
 
+    @functools.cached_property
+    def ref_text(self) -> str:
+        """`ref_date` as its source gives it (the as-of date, else the latest row's date: '2026-01')."""
+        if self.ds.as_of_date is not None and self.as_of:
+            return str(self.as_of)
+        return self.ds.latest_date_text
+
     # ---- the report's header -------------------------------------------------------------------
     @property
     def title(self) -> str:

@@ -740,6 +740,18 @@ class Dataset:
     # so that ages are counted to the same day as from the whole: a later figure in another
     # province moves every briefing's reference date.
     reference_date: pd.Timestamp | None = None
+    reference_text: str = ""  # the reference date as its row prints it (see latest_date_text)
+
+    @property
+    def latest_date_text(self) -> str:
+        """The latest date as its row prints it ('2026-01', not the 2026-01-31 it is counted to), so
+        that a briefing never prints it more precisely than its source."""
+        ts = self.latest_date
+        if self.reference_text:
+            return self.reference_text
+        texts = [*self.metrics.loc[self.metrics["as_of_dt"] == ts, "as_of"],
+                 *self.centers.loc[self.centers["first_reported_dt"] == ts, "first_reported"]]
+        return max(texts, key=len) if texts else ts.date().isoformat()
 
     def copy(self) -> "Dataset":
         return replace(self, **{f.name: getattr(self, f.name).copy() for f in fields(self)
@@ -782,6 +794,7 @@ class Dataset:
         out.center_batches = out.center_batches[out.center_batches["center_id"].isin(out.centers["center_id"])]
         out.as_of_date = ts
         out.reference_date = None
+        out.reference_text = ""
         return out
 
     def source_label(self, source_id: str) -> str:

@@ -345,6 +345,7 @@ def scope_data_digests(ds, codes: Iterable[str | None]) -> dict[str | None, str]
                 h.update(f.name.encode() + b"\0" + table(value) + b"\0")
         h.update(str(sub.as_of_date).encode())
         h.update(str(sub.reference_date).encode())
+        h.update(sub.reference_text.encode())
         out[code] = h.hexdigest()
     return out
 

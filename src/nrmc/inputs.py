@@ -66,6 +66,7 @@ def scope_dataset(ds: Dataset, code: str | None) -> Dataset:
         hospitals=ds.hospitals.loc[ds.hospitals["name_zh"].isin(hospitals_named)],
         provincial_centers=ds.provincial_centers.loc[ds.provincial_centers["province_code"] == code],
         reference_date=ds.latest_date,  # ages are counted to the whole dataset's latest date
+        reference_text=ds.latest_date_text,
     )
 
 
@@ -82,6 +83,7 @@ def dataset_digest(ds: Dataset) -> str:
         h.update(f.name.encode() + b"\0" + buf.getvalue().encode() + b"\0")
     h.update(str(ds.as_of_date).encode())
     h.update(str(ds.reference_date).encode())
+    h.update(ds.reference_text.encode())
     return h.hexdigest()
 
 

@@ -424,7 +424,7 @@ def timeline(b, recs: list[dict], province: bool, lead: Finding):
 
 
 def _end_text(b) -> str:
-    return b.ref_date.isoformat()
+    return b.ref_text
 
 
 def _end(b) -> pd.Timestamp:

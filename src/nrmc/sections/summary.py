@@ -181,7 +181,7 @@ def centres_table(b) -> Markup | None:
             "refs": b.refs(*life.sources(), r["source_ids"]),
         })
     return render("centres_table.html.j2", rows=rows, r=b, caption=b.L("table.centres_caption", name=b.name, n=len(rows)),
-                  ref_date=i18n.date(b.ref_date.isoformat(), b.lang),
+                  ref_date=i18n.date(b.ref_text, b.lang),
                   show_age=any(x["age"] != "—" for x in rows), any_inferred=any(x["inferred"] for x in rows))
 
 
