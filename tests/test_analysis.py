@@ -85,7 +85,7 @@ def test_output_origins_and_matrix(ds):
     o = coverage.output_origins(ds, "安徽省").set_index("origin_code")["centers"].to_dict()
     assert o == {"310000": 4, "110000": 2, "330000": 1}
     m = coverage.origin_host_matrix(ds)
-    assert m.values.sum() == 84
+    assert m.values.sum() == len(ds.counted_centers) == 98
     assert m.loc["北京", "河南"] == (ds.counted_centers.query("province_code == '410000' and output_province_code == '110000'").shape[0])
     beijing_out = coverage.as_origin(ds, "北京")
     assert len(beijing_out) == int(m.loc["北京"].sum())
@@ -93,15 +93,15 @@ def test_output_origins_and_matrix(ds):
 
 def test_completeness_against_official_total(ds):
     c = coverage.completeness(ds)
-    assert (c.named, c.official_total, c.official_date) == (84, 125, "2023-11-08")
-    assert c.share == pytest.approx(67.2)
+    assert (c.named, c.official_total, c.official_date) == (98, 125, "2023-11-08")
+    assert c.share == pytest.approx(round(98 / 125 * 100, 1))  # 78.4
     early = coverage.completeness(ds.as_of("2023-01-31"))
     assert (early.named, early.official_total) == (73, 50)
 
 
 def test_specialty_counts_and_shares(ds):
     s = specialty.specialty_counts(ds).set_index("code")
-    assert s["count"].sum() == 84
+    assert s["count"].sum() == 98
     assert s["share"].sum() == pytest.approx(100)
     assert (s["stated"] + s["inferred"] == s["count"]).all()
     ah = specialty.specialty_counts(ds, "皖").set_index("code")

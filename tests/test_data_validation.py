@@ -317,7 +317,8 @@ def test_number_forms_python_accepts_but_the_readme_forbids(tmp_path):
     assert cells(probs) == [("metrics.csv", 12 + i, "value") for i in range(len(NOT_NUMBERS))]
     for p in probs:
         text = NOT_NUMBERS[p.line - 12]
-        assert p.reason.startswith(f"{text!r} is not a number"), p
+        # an Arabic-Indic digit is refused first as right-to-left text (it reorders the numbers beside it)
+        assert p.reason.startswith(f"{text!r} is not a number") or (text == "٣" and "right-to-left" in p.reason), p
 
 
 NUMERIC_CELLS = [("provinces.csv", "area_km2"), ("provinces.csv", "pop_2022"), ("milestones.csv", "batch"),
