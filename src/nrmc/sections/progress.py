@@ -349,7 +349,9 @@ def section(b) -> Section:
     province = b.national or b.role == "exporter"
     data = frame(b, recs, province)
     chart_html = table_html = None
-    if recs and any(r["cls"] not in ("listed", "approved", "none") for r in recs):
+    # a table where a centre has moved beyond a list or an approval, or a source gives a stage in
+    # its own words (河北: 2022年成为国家级区域医疗中心), which the sentences' vocabulary does not print
+    if recs and any(r["cls"] not in ("listed", "approved", "none") or any(e.label_zh for e in r["events"]) for r in recs):
         table_html = stage_table(b, recs, province)
         # a timeline only where centres differ and at least two have moved beyond approval
         moved = [r for r in recs if r["cls"] not in ("listed", "approved", "none")]
@@ -400,7 +402,10 @@ def stage_table(b, recs: list[dict], province: bool):
         by: dict[tuple, list[dict]] = {}
         for r in rest:
             cur = r["current"]
-            key = (stage_word(b, cur), cur.date, cur.basis) if cur is not None else ("", "", "")
+            if any(e.label_zh for e in r["events"]):  # a source's own words are printed, on the centre's own line
+                key = ("", r["c"]["center_id"])
+            else:
+                key = (stage_word(b, cur), cur.date, cur.basis) if cur is not None else ("", "", "")
             by.setdefault(key, []).append(r)
         groups = [g for g in by.values() if len(g) > GROUP_MIN - 1]
         shown = moved + [r for g in by.values() if len(g) < GROUP_MIN for r in g]
