@@ -50,46 +50,54 @@ def test_guizhou_counts_only_stated_specialties_of_named_centres():
     assert len(planned_codes()) == 13
     assert naive("520000") == {"pediatrics", "trauma", "tcm", "oncology", "neurology", "cardiovascular", "respiratory",
                                "orthopedics"}, "the 8 of '8/13' (the data changed: update this test)"
-    assert honest("520000") == {"pediatrics", "trauma"}
+    # P300 (中国中医药报) states Guangdong TCM Guizhou's (GZ-04) specialty: TCM now counts
+    assert honest("520000") == {"pediatrics", "trauma", "tcm"}
     for lang in ("zh", "en"):
         b = briefing("guizhou", lang)
         f = find(specialty.findings(b), "present")
-        assert f.params["present"].value == 2 and f.params["planned"].value == 13
-        assert f.params["present_names"] == [specialty.spec_name(b, c) for c in ("pediatrics", "trauma")]
-        # a stated focus and an inferred specialty are shown apart, never in the headline number
-        assert f.params["inferred_names"] == [specialty.spec_name(b, "tcm")]
+        assert f.params["present"].value == 3 and f.params["planned"].value == 13
+        assert f.params["present_names"] == [specialty.spec_name(b, c) for c in ("pediatrics", "trauma", "tcm")]
+        # a stated focus is shown apart, never in the headline number
+        assert f.params["inferred_names"] == []
         assert f.params["focus_names"] == [specialty.spec_name(b, c) for c in
                                            ("oncology", "neurology", "cardiovascular", "respiratory", "orthopedics")]
         s = visible_text(str(specialty.section(b).sentences[0]))
         if lang == "zh":
-            assert "覆盖规划的13个重点专科（含中医）中的2个：儿科和创伤" in s and "均不计入" in s
+            assert "覆盖规划的13个重点专科（含中医）中的3个：儿科、创伤和中医" in s and "均不计入" in s
         else:
-            assert "Guizhou has 2 of the 13 planned specialties: paediatrics and trauma" in s and "Not counted:" in s
+            assert ("Guizhou has 3 of the 13 planned specialties: paediatrics, trauma and traditional Chinese medicine"
+                    in s and "Not counted:" in s)
         assert "8" not in s.split("。")[0].split(". ")[0]
 
 
 def test_anhui_keeps_a_sources_unnamed_count_and_a_focus_apart():
-    assert honest("340000") == {"pediatrics", "trauma", "tcm"}
+    # P333 states Beijing Anzhen Anhui's (AH-05) specialty: cardiovascular now counts
+    assert honest("340000") == {"cardiovascular", "pediatrics", "trauma", "tcm"}
     b = briefing("anhui", "zh")
     f = find(specialty.findings(b), "present")
-    assert f.params["present"].value == 3
-    assert f.params["inferred_names"] == ["神经", "心血管"]
+    assert f.params["present"].value == 4
+    assert f.params["inferred_names"] == ["神经"]
     assert f.params["focus_names"] == ["骨科"]
     assert [u["spec"] for u in f.params["unnamed"]] == ["肿瘤", "精神"]
     frame = specialty.checklist_frame(b, b._cache["specialty_checklist"])
-    assert frame.loc[frame["counted"], "code"].tolist() == ["pediatrics", "trauma", "tcm"]
+    assert frame.loc[frame["counted"], "code"].tolist() == ["cardiovascular", "pediatrics", "trauma", "tcm"]
     kinds = dict(zip(frame["code"], frame["kind"]))
     assert kinds["neurology"] == "inferred" and kinds["orthopedics"] == "focus" and kinds["oncology"] == "unnamed"
     assert frame.set_index("code").loc["neurology", "unnamed_count"] == 1  # S01 counts one; shown, not added
 
 
-def test_henan_has_no_stated_specialty_and_says_so():
-    assert honest("410000") == set()
-    b = briefing("henan", "en")
+def test_a_province_with_no_stated_specialty_says_so():
+    # Henan's specialties are stated by P004 and P043 now (8 of 13); Heilongjiang's 3 centres
+    # still have only specialties inferred from their lead hospitals
+    assert len(honest("410000")) == 8
+    assert honest("230000") == set()
+    inferred = {c["specialty"] for c in centres_of("230000")} & set(planned_codes())
+    assert len(inferred) == 3
+    b = briefing("heilongjiang", "en")
     f = find(specialty.findings(b), "present")
-    assert f.params["present"] is None and f.params["inferred"].value == 7
+    assert f.params["present"] is None and f.params["inferred"].value == len(inferred)
     s = visible_text(str(specialty.section(b).sentences[0]))
-    assert "none of the 13 planned specialties is confirmed there" in s and "cover 7 of them" in s
+    assert "none of the 13 planned specialties is confirmed there" in s and "cover 3 of them" in s
 
 
 @pytest.mark.parametrize("slug", slugs())
@@ -113,17 +121,22 @@ def test_every_host_headline_is_the_honest_count(slug):
 
 
 def test_national_counts_three_and_names_the_gaps():
-    assert honest(None) == {"pediatrics", "trauma", "tcm"}
+    # the sources of P004, P043 and P300+ state 8 planned specialties of named centres
+    assert honest(None) == {"oncology", "neurology", "cardiovascular", "pediatrics", "respiratory", "trauma",
+                            "mental_health", "tcm"}
     plan = set(planned_codes())
     anywhere = {c["specialty"] for c in centres_of(None)}
     assert plan - anywhere == {"orthopedics", "infectious", "ophthalmology"}
+    inferred = (anywhere & plan) - honest(None)
+    focus = {code: sum(code in c["focus_specialties"].split(";") for c in centres_of(None)) for code in plan - anywhere}
+    assert focus == {"orthopedics": 3, "infectious": 1, "ophthalmology": 0}
     b = briefing("national", "en")
     fs = specialty.findings(b)
     present = find(fs, "national_present").params
-    assert present["present"].value == 3 and present["inferred"].value == 7
+    assert present["present"].value == 8 and present["inferred"].value == len(inferred) == 2
     gaps = find(fs, "national_gaps")
-    assert gaps.watch and gaps.params["empty"] == ["infectious diseases", "ophthalmology"]
-    assert [(x["spec"], x["n"].value) for x in gaps.params["focus"]] == [("orthopaedics", 2)]
+    assert gaps.watch and gaps.params["empty"] == ["ophthalmology"]
+    assert [(x["spec"], x["n"].value) for x in gaps.params["focus"]] == [("orthopaedics", 3), ("infectious diseases", 1)]
     mix = find(fs, "national_mix").params
     assert mix["named"].value == len(centres_of(None))
     assert mix["stated"].value == sum(c["specialty_basis"] == "stated" for c in centres_of(None))

@@ -1,19 +1,23 @@
 """A centre's lifecycle: one vocabulary and one set of dates for every briefing and table.
 
-Stages come from stages.csv, one dated and sourced event per row. A centre's *current stage* is
+Stages come from stages.csv, one dated and sourced row per report. Two sources may date one event
+differently (a month, and "by" a later day): rows of one stage whose dates can be one event (their
+intervals overlap, as `nrmc validate` reads them: rule stage-once) are one event, dated by its most
+precise row, the others kept in `Event.also`. A centre's *current stage* is
 the furthest stage it has reached in the sources (an expectation such as 预计开诊 is shown, but
 never counted as reached), with the date and basis of that event. Trial operation (试运行/过渡期
 运营, incl. an outpatients-only opening) is never called 开诊.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pandas as pd
 
 from nrmc import dates
 from nrmc.data import Dataset
+from nrmc.integrity import _interval  # the validator's reading of a dated row as an interval (rule stage-once)
 
 # code → (中文, English); the order is the order a centre goes through them.
 STAGE_LABELS: dict[str, tuple[str, str]] = {
@@ -55,6 +59,7 @@ class Event:
     quote: str
     label_zh: str = ""  # the source's own words, where the vocabulary would say more or less
     label_en: str = ""
+    also: tuple["Event", ...] = ()  # other sources' rows of this event, less precise (never printed as events)
 
     def text(self, lang: str = "zh", short: bool = False) -> str:
         """'开诊 2023年6月26日' / 'opened 26 Jun 2023'; a bound or an expectation in words."""
@@ -89,9 +94,53 @@ class Lifecycle:
         return list(dict.fromkeys(e.source_id for e in self.events))
 
 
+def _width(e: Event) -> tuple:
+    """How precisely a row dates its event: the days its interval spans (a stated day 1, a month
+    about 30, a 'by' date thousands), a stated date before a bound of the same width."""
+    iv = _interval(e.date, e.basis)
+    return ((iv[1] - iv[0]).days if iv else 10**6, e.basis != "stated")
+
+
+def one_per_event(events: list[Event]) -> list[Event]:
+    """One event per happening: a row whose dates can be the same event as a more precise row of
+    the same stage (their intervals overlap: JX-01 approved 2021-10 and 'by' 2022-05-20; Guizhou's
+    'by 2023-07' beside a stated month) joins that row's `also`; rows whose dates cannot be one
+    event (a second plaque years later, two dated groundbreakings) stay events of their own. An
+    expectation has no interval and is never merged."""
+    kept: list[Event] = []
+    order = sorted(range(len(events)), key=lambda i: (_width(events[i]), i))
+    for i in order:
+        e = events[i]
+        iv = _interval(e.date, e.basis)
+        k = None
+        if iv is not None:
+            k = next((j for j, x in enumerate(kept) if x.stage == e.stage and (xi := _interval(x.date, x.basis))
+                      and xi[0] <= iv[1] and iv[0] <= xi[1]), None)
+        if k is None:
+            kept.append(e)
+        else:
+            kept[k] = replace(kept[k], also=kept[k].also + (e,))
+    return kept
+
+
+def latest_expectation(events: list[Event], source_dates: dict[str, str]) -> Event | None:
+    """The expectation of the most recent source (HB-01: P303's 'April 2026', about 2026-01, over
+    P302's 'March 2026' of 2024); one source's several expectations: the earliest."""
+    exp = [e for e in events if e.stage == "expected_open"]
+    if not exp:
+        return None
+    def published(e: Event) -> tuple:  # an undated source counts as the oldest
+        d = source_dates.get(e.source_id) or ""
+        return dates.sort_key(d) if dates.parse(d) else (0, 0, 0)
+
+    newest = max(published(e) for e in exp)
+    return next(e for e in exp if published(e) == newest)
+
+
 def lifecycles(ds: Dataset) -> dict[str, Lifecycle]:
     """Every centre's lifecycle (centres without a stage row get an empty one)."""
     out: dict[str, Lifecycle] = {}
+    source_dates = {r["source_id"]: r["date"] for r in ds.sources.to_dict("records")}
     st = ds.stages
     by = {cid: g for cid, g in st.groupby("center_id")} if len(st) else {}
     for cid in ds.centers["center_id"]:
@@ -101,13 +150,14 @@ def lifecycles(ds: Dataset) -> dict[str, Lifecycle]:
             for r in g.to_dict("records"):
                 events.append(Event(r["stage"], r["date"], r["date_basis"], r["source_id"], r["quote"],
                                     r.get("label_zh") or "", r.get("label_en") or ""))
+        events = one_per_event(events)
         events.sort(key=lambda e: (dates.sort_key(e.date), PROGRESS.get(e.stage, 9)))
         reached = [e for e in events if e.stage in PROGRESS and e.stage != "agreement"] or \
             [e for e in events if e.stage == "agreement"]
         current = max(reached, key=lambda e: (PROGRESS[e.stage], dates.sort_key(e.date))) if reached else None
         ops = [e for e in events if e.stage in OPERATING]
         first_op = min(ops, key=lambda e: dates.sort_key(e.date)) if ops else None
-        expected = next((e for e in events if e.stage == "expected_open"), None)
+        expected = latest_expectation(events, source_dates)
         out[cid] = Lifecycle(cid, tuple(events), current, first_op, expected)
     return out
 

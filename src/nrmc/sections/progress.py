@@ -34,7 +34,8 @@ CLASS_OF = {"operating": "operating", "open": "open", "trial": "trial", "built":
             "agreement": "agreement"}
 CLASSES = ("operating", "open", "trial", "built", "building", "approved", "listed", "agreement", "none")
 OPEN = ("operating", "open")
-DETAIL_MAX = 12  # the table lists centres one by one up to this many; more only-listed centres make one line
+DETAIL_MAX = 12  # the table lists centres one by one up to this many; beyond, ...
+GROUP_MIN = 4    # ... this many centres not moved beyond a list or an approval that share stage word and date make one line
 
 
 # ---------------------------------------------------------------------------------------------
@@ -50,6 +51,22 @@ def stage_word(b, e: Event) -> str:
     if e.stage == "expected_open":
         return b.L("progress.stage.expected_open")
     return b.L(f"progress.stage.{e.stage}")
+
+
+WORDS_MAX = 2  # a sentence names a class of centres in the sources' words up to this many; the table gives each
+
+
+def class_words(b, cls: str, events: list[Event]) -> list[str]:
+    """How a sentence names the stage a class of centres stands at: the sources' words (one or
+    two of them: 过渡期运营或试运行); more distinct words (national: 试运营, 过渡院区建成投用 …) are
+    the class's own word (试运行或过渡期运营), the table giving each centre's. In English a
+    source's label begins lower-case within a sentence ('Trial operation, some …' → 'trial …')."""
+    words = list(dict.fromkeys(stage_word(b, e) for e in events))
+    if len(words) > WORDS_MAX and cls == "trial":
+        return [b.L("progress.stage.trial_class")]
+    if not b.zh:
+        words = [w[:1].lower() + w[1:] if w[1:2].islower() else w for w in words]
+    return words
 
 
 def srow(b, e: Event, c: dict) -> Row:
@@ -107,9 +124,11 @@ def standing(b, centres: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _dates_of(b, recs: list[dict]) -> dict:
-    """The dates of the current stages of `recs`: the stated ones as a range (first, last), the
-    others (by, about) one by one with how many centres share each."""
+def _dates_of(b, recs: list[dict], total: int | None = None) -> dict:
+    """The dates of the current stages of `recs` (of a class of `total` centres, all of them by
+    default): the stated ones as a range (first, last), the others (by, about) one by one with how
+    many centres share each."""
+    total = len(recs) if total is None else total
     stated = [r for r in recs if r["current"].basis == "stated"]
     other = [r for r in recs if r["current"].basis != "stated"]
     out: dict = {"first": None, "last": None, "bounds": []}
@@ -123,9 +142,21 @@ def _dates_of(b, recs: list[dict]) -> dict:
         groups.setdefault((r["current"].date, r["current"].basis), []).append(r)
     for (d, basis), rs in sorted(groups.items(), key=lambda kv: dates.sort_key(kv[0][0])):
         out["bounds"].append({"when": When(d, basis, tuple(stage_row(r["current"], r["c"]) for r in rs)),
-                              "n": count([stage_row(r["current"], r["c"]) for r in rs]), "all": len(rs) == len(recs)})
+                              "n": count([stage_row(r["current"], r["c"]) for r in rs]), "all": len(rs) == total})
     out["stated"] = count([stage_row(r["current"], r["c"]) for r in stated]) if stated else None
-    out["all_stated"] = not other
+    out["all_stated"] = not other and len(recs) == total
+    return out
+
+
+def _approvals(recs: list[dict]) -> list[dict]:
+    """The centres of `recs` with an approval row, each standing at that approval: the 'only
+    approved' class also holds centres whose furthest row is a plaque (宣武医院内蒙古医院 挂牌
+    2024-04-22), and a plaque's date is not an approval date."""
+    out = []
+    for r in recs:
+        a = next((e for e in r["events"] if e.stage == "approved"), None)
+        if a is not None:
+            out.append({**r, "current": a})
     return out
 
 
@@ -146,12 +177,19 @@ def _parts(b, recs: list[dict], province: bool = False) -> list[dict]:
     parts = []
     for cls in CLASSES:
         rs = [r for r in recs if r["cls"] == cls]
-        if not rs or cls == "none":
+        if not rs:
             continue
-        words = list(dict.fromkeys(stage_word(b, r["current"]) for r in rs))
+        if cls == "none":  # no stage row at all: counted, with no words or dates
+            parts.append({"cls": cls, "n": count(common.named_rows(b, pd.DataFrame([r["c"] for r in rs]))), "words": [],
+                          "one": centre_name(b, rs[0]["c"], province) if len(rs) == 1 else "",
+                          "dates": {"first": None, "last": None, "bounds": [], "stated": None, "all_stated": False},
+                          "list_when": None})
+            continue
+        words = class_words(b, cls, [r["current"] for r in rs])
         parts.append({"cls": cls, "n": count([stage_row(r["current"], r["c"]) for r in rs]), "words": words,
                       "one": centre_name(b, rs[0]["c"], province) if len(rs) == 1 else "",
-                      "dates": _dates_of(b, rs), "list_when": _list_when(b, rs) if cls == "listed" else None})
+                      "dates": _dates_of(b, _approvals(rs), len(rs)) if cls == "approved" else _dates_of(b, rs),
+                      "list_when": _list_when(b, rs) if cls == "listed" else None})
     return parts
 
 
@@ -311,7 +349,9 @@ def section(b) -> Section:
     province = b.national or b.role == "exporter"
     data = frame(b, recs, province)
     chart_html = table_html = None
-    if recs and any(r["cls"] not in ("listed", "approved", "none") for r in recs):
+    # a table where a centre has moved beyond a list or an approval, or a source gives a stage in
+    # its own words (河北: 2022年成为国家级区域医疗中心), which the sentences' vocabulary does not print
+    if recs and any(r["cls"] not in ("listed", "approved", "none") or any(e.label_zh for e in r["events"]) for r in recs):
         table_html = stage_table(b, recs, province)
         # a timeline only where centres differ and at least two have moved beyond approval
         moved = [r for r in recs if r["cls"] not in ("listed", "approved", "none")]
@@ -352,7 +392,23 @@ def stage_table(b, recs: list[dict], province: bool):
     ids = []
     moved = [r for r in recs if r["cls"] not in ("listed", "approved", "none")]
     rest = [r for r in recs if r not in moved]
-    shown = recs if len(recs) <= DETAIL_MAX else moved
+    groups: list[list[dict]] = []
+    if len(recs) <= DETAIL_MAX:
+        shown = recs
+    else:
+        # the centres that have not moved beyond a list or an approval: one line for each stage
+        # word and date several share (47 centres only on the 'built' list of 12 January 2023),
+        # the others one by one, so that a line's words and date are every centre's on it
+        by: dict[tuple, list[dict]] = {}
+        for r in rest:
+            cur = r["current"]
+            if any(e.label_zh for e in r["events"]):  # a source's own words are printed, on the centre's own line
+                key = ("", r["c"]["center_id"])
+            else:
+                key = (stage_word(b, cur), cur.date, cur.basis) if cur is not None else ("", "", "")
+            by.setdefault(key, []).append(r)
+        groups = [g for g in by.values() if len(g) > GROUP_MIN - 1]
+        shown = moved + [r for g in by.values() if len(g) < GROUP_MIN for r in g]
     # furthest first, then by date
     shown = sorted(shown, key=lambda r: (CLASSES.index(r["cls"]), dates.sort_key(r["current"].date) if r["current"] else (0,),
                                          r["c"]["center_id"]))
@@ -363,13 +419,12 @@ def stage_table(b, recs: list[dict], province: bool):
                                b.d(When(cur.date, cur.basis), record=False) if cur else "",
                                b.L("progress.table.sep").join(_event_text(b, e) for e in earlier)], "mark": False})
         ids += [e.source_id for e in r["events"]]
-    if len(shown) < len(recs):
-        rs = [r for r in rest if r["current"] is not None]
-        words = list(dict.fromkeys(stage_word(b, r["current"]) for r in rs))
-        when = list(dict.fromkeys(b.d(When(r["current"].date, r["current"].basis), record=False) for r in rs))
-        rows.append({"cells": [b.L("progress.table.others", n=len(rest)), b.L("progress.table.sep").join(words),
-                               b.L("progress.table.sep").join(when), ""], "mark": False})
-        ids += [e.source_id for r in rs for e in r["events"]]
+    for g in sorted(groups, key=len):
+        cur = g[0]["current"]
+        label = "progress.table.others" if len(groups) == 1 else "progress.table.group"
+        rows.append({"cells": [b.L(label, n=len(g)), stage_word(b, cur) if cur else b.L("progress.table.no_stage"),
+                               b.d(When(cur.date, cur.basis), record=False) if cur else "", ""], "mark": False})
+        ids += [e.source_id for r in g for e in r["events"]]
     head = [b.L("progress.table.col_centre"), b.L("progress.table.col_stage"), b.L("progress.table.col_date"),
             b.L("progress.table.col_other")]
     note = b.L("progress.table.note") + " " + common.sources_line(b, ids)
