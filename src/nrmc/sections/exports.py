@@ -8,7 +8,7 @@ lead finding; for a host province whose hospitals also lead centres elsewhere (G
 Zhejiang) it is context. Nationally: which provinces' hospitals lead the most centres elsewhere
 (an origin × host summary).
 
-Counts are of the centres the sources name (batch-5 projects are mostly not named, so more are
+Counts are of the centres the sources name (the fifth batch's projects are mostly not named, so more are
 possible); a lead hospital's figures are never added up across centres (their dates differ).
 """
 from __future__ import annotations
