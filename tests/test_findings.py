@@ -33,8 +33,9 @@ def test_every_finding_rests_on_its_evidence(scope, lang):
 
 
 def _allowed(b, f) -> set[str]:
-    """The numbers a finding may print: its numbers as printed, the parts of its dates, and the
-    whole numbers among its parameters (counts computed from its rows)."""
+    """The numbers a finding may print: its numbers as printed, the parts of its dates and of its
+    rows' periods as published ('2023/2024', 'first_6_months'), and the whole numbers among its
+    parameters (counts computed from its rows)."""
     out = set()
     for n in f.numbers():
         out.update(x.replace(",", "") for x in NUMBER.findall(b.fig(n)))
@@ -43,6 +44,7 @@ def _allowed(b, f) -> set[str]:
         out.update(str(int(x)) for x in re.findall(r"\d+", w.text))
     for r in f.evidence():
         out.update(str(int(x)) for x in re.findall(r"\d+", r.date or ""))
+        out.update(str(int(x)) for x in re.findall(r"\d+", r.period or ""))
 
     def walk(v):
         if isinstance(v, bool):

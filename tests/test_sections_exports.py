@@ -80,7 +80,8 @@ def test_findings_are_sound_and_readable(brief, scope, lang):
 @pytest.mark.parametrize("scope", ("shanghai", "beijing", "guangdong", "hubei"))
 def test_counts_match_centers_csv(brief, scope):
     """How many centres a province's hospitals lead elsewhere, and in which provinces, counted from
-    data/centers.csv directly (Shanghai: 14 in 6 provinces, per the issue)."""
+    data/centers.csv directly (Shanghai: 16 in 7 provinces since the southern sources P300+ name
+    Fudan Zhongshan Xiamen and others; 14 in 6 when the issue was written)."""
     want = led_elsewhere(CODES[scope])
     b = brief(scope, "zh")
     cnt = next(f for f in E.findings(b) if f.name == "count")
@@ -91,8 +92,8 @@ def test_counts_match_centers_csv(brief, scope):
     assert cnt.params["provinces"] == len(by_host)
     assert f"是{len(want)}个外省国家区域医疗中心的输出医院" in text_of(b)
     if scope == "shanghai":
-        assert len(want) == 14 and len(by_host) == 6
-        assert "Shanghai hospitals lead 14 national regional medical centres in 6 other provinces" in text_of(brief(scope, "en"))
+        assert len(want) == 16 and len(by_host) == 7
+        assert "Shanghai hospitals lead 16 national regional medical centres in 7 other provinces" in text_of(brief(scope, "en"))
 
 
 def test_exporters_lead_with_support_hosts_keep_it_as_context(brief):
@@ -146,10 +147,19 @@ def test_national_origins_beijing_first(brief):
 
 
 def test_chart_only_when_bars_differ(brief):
-    """Shanghai: 4, 4, 2, 2, 1, 1 by host province — a chart; Zhejiang's four centres are one per
-    province — no chart; Tibet leads none — no chart."""
+    """Shanghai: 5, 4, 2, 2, 1, 1, 1 by host province — a chart, Fujian the most; Guangdong: 2, 2, 2,
+    1, 1, 1, 1 — a chart whose title says the tie; Zhejiang's four centres are one per province —
+    no chart; Tibet leads none — no chart. (Counted from centers.csv; before the southern sources
+    Shanghai's was 4, 4, 2, 2, 1, 1 with Anhui and Fujian tied.)"""
     sh = E.section(brief("shanghai", "zh")).chart_html
-    assert sh is not None and "安徽和福建并列最多（4个）" in str(sh)
+    assert sh is not None and "福建最多（5个）" in str(sh) and "并列" not in str(sh)
+    g = Counter(r["province_code"] for r in led_elsewhere("440000"))
+    most = max(g.values())
+    tied = [k for k, v in g.items() if v == most]
+    assert len(tied) > 1
+    gd = str(E.section(brief("guangdong", "zh")).chart_html)
+    names = brief("guangdong", "zh").ds.provinces.set_index("code")["name_zh_short"]
+    assert f"并列最多（{most}个）" in gd and all(names[k] in gd.split("并列最多")[0] for k in tied)
     z = led_elsewhere("330000")
     assert len(set(Counter(r["province_code"] for r in z).values())) == 1
     assert E.section(brief("zhejiang", "zh")).chart_html is None
@@ -172,10 +182,14 @@ def test_the_exporters_subset_carries_the_figures_of_the_centres_it_leads(brief)
         assert a == b, scope
 
 
-def test_a_new_exported_figure_reaches_the_lead_province(tmp_path):
-    """湘雅江西 (led by a Hunan hospital) with 227 resident experts: Hunan's briefing says it."""
-    data = with_rows(tmp_path, [row("JX-07", "resident_experts", 227, "人", "2026-01", "湘雅医院派出227名常驻专家", source="S02")])
+def test_a_new_exported_figure_reaches_the_lead_province(tmp_path, brief):
+    """湘雅二医院桂林医院 (GX-01, led by a Hunan hospital) with 31 resident experts (a test row): Hunan's
+    briefing says it. (湘雅江西's 227 resident experts, once this test's row, are now in the data,
+    P308: said with its date shared by its other figures.)"""
+    assert "31 resident experts" not in text_of(brief("hunan", "en"))
+    assert "227 resident experts" in text_of(brief("hunan", "en"))
+    data = with_rows(tmp_path, [row("GX-01", "resident_experts", 31, "人", "2026-02", "湘雅二医院派出31名常驻专家", source="S02")])
     b = Briefing("hunan", lang="en", data_dir=str(data))
     res = next(f for f in E.findings(b) if f.name == "results")
     assert res.check() == []
-    assert "227 resident experts (cumulative, January 2026)" in text_of(b)
+    assert "31 resident experts (cumulative, February 2026)" in text_of(b)

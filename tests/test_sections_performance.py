@@ -257,9 +257,10 @@ def test_headline_claims_of_the_sources_come_first(brief):
 
 
 def test_peers_only_on_the_same_measure(tmp_path, brief):
-    """A peer province's figure is of the same metric, breakdown, period and unit; a later Guizhou
-    figure of new technologies on another period is not Anhui's peer. The note about wording and
-    dates is said once in the section."""
+    """A peer province's figure is of the same metric, breakdown, period and unit; a later figure of
+    new technologies on another period (a snapshot) of the peer province is not Anhui's peer. The
+    note about wording and dates is said once in the section. (The peer is the first other province
+    by code with a total of the measure: Henan since P008 gives its 325, before that Guizhou.)"""
     for scope in ("anhui", "guizhou"):
         b = brief(scope, "zh")
         rows = metric_rows(b)
@@ -275,11 +276,16 @@ def test_peers_only_on_the_same_measure(tmp_path, brief):
         text = str(P.section(b).text)
         assert text.count("措辞") == 1, text
     assert str(P.section(brief("anhui", "en")).text).count("worded differently") == 1
-    data = with_rows(tmp_path, [row("520000", "new_technologies", 999, "项", "2025-12", "新技术新项目999项", period="snapshot",
+    m = brief("anhui", "zh").ds.metrics
+    same = m[(m["metric"] == "new_technologies") & (m["breakdown"] == "") & (m["period"] == "cumulative")
+             & (m["flag"] == "") & m["subject_id"].str.fullmatch(r"\d{6}") & (m["subject_id"] != "340000")]
+    code = min(same["subject_id"])
+    want = same[same["subject_id"] == code].sort_values(["as_of_dt", "_line"])["value"].iloc[-1]
+    data = with_rows(tmp_path, [row(code, "new_technologies", 999, "项", "2025-12", "新技术新项目999项", period="snapshot",
                                     source="S05")])
     b = Briefing("anhui", lang="zh", data_dir=str(data))
     tech = next(f for f in P.findings(b) if f.key == "totals:technology")
-    assert tech.params["peer"]["n"].value == 588
+    assert tech.params["peer"]["n"].value == want != 999
 
 
 def test_not_given_only_when_no_source_gives_it(brief):
@@ -296,7 +302,10 @@ def test_not_given_only_when_no_source_gives_it(brief):
             if f.name == "patients":
                 said = "来源未给出" in rendered(b, f)
                 assert said == flows.empty, scope
-    assert "来源未给出河南10个具名国家区域医疗中心的成效数据" in str(P.section(brief("henan", "zh")).text)
+    # Hubei (3 named centres, no result row) says it; Henan, since P008 gives its centres' totals, does not
+    hubei = [c for c in brief("hubei", "zh").ds.counted_centers["province_code"] if c == "420000"]
+    assert f"来源未给出湖北{len(hubei)}个具名国家区域医疗中心的成效数据" in str(P.section(brief("hubei", "zh")).text)
+    assert "具名国家区域医疗中心的成效数据" not in str(P.section(brief("henan", "zh")).text)
 
 
 def test_national_context_is_never_the_provinces_figure(brief):
@@ -314,26 +323,39 @@ def test_national_context_is_never_the_provinces_figure(brief):
                         assert word in rendered(b, f), f.key
 
 
+def provinces_with_centre_results(b) -> list[str]:
+    """The provinces (by code) of the named centres that have a result row in metrics.csv: counted
+    from the data, not from the section (安徽 and 贵州 before the sources P008–P035 and P300+)."""
+    m = b.ds.metrics
+    theme = m["metric"].map(b.ds.metric_definitions.set_index("code")["theme"])
+    m = m[theme.isin(P.RESULT_THEMES) & ~m["metric"].isin(P.NOT_RESULTS)]
+    c = b.ds.counted_centers.set_index("center_id")["province_code"]
+    codes = sorted({c[s] for s in m["subject_id"] if s in c.index})
+    return [b.pname(x) for x in codes]
+
+
 def test_national_results_and_who_has_results(brief):
     b = brief("national", "zh")
     fs = {f.name: f for f in P.findings(b)}
     prog = rendered(b, fs["programme"])
     assert "460" in prog and "6,200" in prog and "2024年2月28日" in prog
     assert "约30%" in rendered(b, fs["outflow"]) and "7.9%" in rendered(b, fs["outflow"])
-    assert fs["with_results"].params["names"] == ["安徽", "贵州"]
+    assert fs["with_results"].params["names"] == provinces_with_centre_results(b)
 
 
 def test_any_province_with_centre_figures_gets_results(tmp_path):
     """Jiangxi (湘雅江西: 227 resident experts, 99 transferred, 41 of them province firsts, January
     2026; and a second centre with the same 227 resident experts) gets centre results, a tie said
-    as a tie, no chart (its only shared measure has equal bars), and becomes one of the provinces
-    with results nationally."""
+    as a tie, no chart (its only shared measure has equal bars). A Hubei centre with a first figure
+    (a test row; Hubei has none in the data) makes Hubei one of the provinces with results
+    nationally (Jiangxi already is one since the sources P300+)."""
     data = with_rows(tmp_path, [
         row("JX-07", "resident_experts", 227, "人", "2026-01", "湘雅医院派出227名常驻专家", source="S02"),
         row("JX-01", "resident_experts", 227, "人", "2026-01", "派出227名常驻专家", source="S02"),
         row("JX-07", "transferred_technologies", 99, "项", "2026-01", "平移99项新技术新项目", source="S02"),
         row("JX-07", "tech_province_firsts", 41, "项", "2026-01", "41项填补江西省空白", source="S02",
             breakdown="of=transferred_technologies"),
+        row("HB-01", "resident_experts", 12, "人", "2026-01", "派出12名常驻专家", source="S02"),
     ])
     for lang in LANGS:
         b = Briefing("jiangxi", lang=lang, data_dir=str(data))
@@ -357,7 +379,10 @@ def test_any_province_with_centre_figures_gets_results(tmp_path):
         assert tie.params["tie"] and ("并列最多" if lang == "zh" else "share the highest figure") in rendered(b, tie)
     n = Briefing("national", lang="zh", data_dir=str(data))
     wr = next(f for f in P.findings(n) if f.name == "with_results")
-    assert "江西" in wr.params["names"] and wr.params["provinces"].value == 3
+    real = provinces_with_centre_results(Briefing("national", lang="zh"))
+    assert "江西" in real and "湖北" not in real
+    assert wr.params["names"] == provinces_with_centre_results(n) and "湖北" in wr.params["names"]
+    assert wr.params["provinces"].value == len(real) + 1
 
 
 def test_a_province_and_its_subset_agree(brief):

@@ -8,7 +8,7 @@ lead finding; for a host province whose hospitals also lead centres elsewhere (G
 Zhejiang) it is context. Nationally: which provinces' hospitals lead the most centres elsewhere
 (an origin × host summary).
 
-Counts are of the centres the sources name (batch-5 projects are mostly not named, so more are
+Counts are of the centres the sources name (the fifth batch's projects are mostly not named, so more are
 possible); a lead hospital's figures are never added up across centres (their dates differ).
 """
 from __future__ import annotations
@@ -94,11 +94,11 @@ def _province(b) -> list[Finding]:
         name = b.specialty(code)
         if not b.zh and len(name) > 1 and not name[1].isupper():  # 'Traditional Chinese medicine' → 'traditional Chinese medicine'
             name = name[0].lower() + name[1:]
-        sp.append({"specialty": name, "n": count(rows(g)),
+        sp.append({"specialty": name, "n": count(rows(g)), "first": rows(g)[0],
                    "inferred": int((g["specialty_basis"] != "stated").sum()), "code": code})
     sp.sort(key=lambda x: (-x["n"].value, x["code"] == "comprehensive", x["code"]))
     inferred = int((ex["specialty_basis"] != "stated").sum())
-    out.append(Finding("specialties", THEME, "specialties", {"name": b.name, "parts": sp[:5], "more": max(0, len(sp) - 5),
+    out.append(Finding("specialties", THEME, "specialties", {"name": b.name, "parts": sp[:5], "more": P.rest(x["first"] for x in sp[5:]),
                                                              "inferred": inferred, "n": count(named),
                                                              "kinds": len(sp)}, s["specialties"]))
     # lead hospitals
@@ -134,7 +134,8 @@ def _results(b, ex: pd.DataFrame, salience: float, named: list) -> Finding | Non
         g = g.sort_values(["_f", "_o", "_p"]).head(PER_CENTRE)
         row = b.centres_by_id[cid]
         items = P.attach_parts([P.item(b, r, hist) for r in g.to_dict("records")])
-        centres.append({"centre": P.centre_label(b, cid), "hospital": b.hospital(row["output_hospital_zh"], short=True),
+        centres.append({"row": common.metric_row_of(g.iloc[0]), "centre": P.centre_label(b, cid),
+                        "hospital": b.hospital(row["output_hospital_zh"], short=True),
                         "province": b.pname(row["province_code"]), "items": items, **P.share_when(items),
                         "_k": (-sum(1 for x in items if not x["flag"]), order.get(cid, 99))})
     centres.sort(key=lambda c: c["_k"])
@@ -142,8 +143,12 @@ def _results(b, ex: pd.DataFrame, salience: float, named: list) -> Finding | Non
     for c in centres:
         c.pop("_k")
     with_rows = [common.metric_row_of(per[per["subject_id"] == cid].iloc[0]) for cid in per["subject_id"].unique()]
-    p = {"name": b.name, "centres": shown, "with": count(with_rows), "more": len(centres) - len(shown),
-         "without": len(ex) - len(centres)}
+    said = set(per["subject_id"])
+    by_id = dict(zip(ex["center_id"], named))
+    p = {"name": b.name, "centres": shown, "with": count(with_rows), "more": P.rest(c["row"] for c in centres[len(shown):]),
+         "without": P.rest(by_id[c] for c in ex["center_id"] if c not in said)}
+    for c in centres:
+        c.pop("row")
     return Finding("results", THEME, "results", p, salience)
 
 

@@ -230,6 +230,13 @@ def share_when(items: list[dict]) -> dict:
 
 # ---------------------------------------------------------------------------------------------
 # evidence helpers
+def rest(rows) -> Num | None:
+    """How many more there are than a sentence lists ('and 2 more'): a count of the rows it leaves
+    out, as evidence; None when it leaves none out."""
+    rows = list(rows)
+    return count(rows) if rows else None
+
+
 def centre_label(b, cid: str) -> str:
     return b.centre(b.centres_by_id[cid], short=True)
 
@@ -336,7 +343,7 @@ def _totals(b, fig: pd.DataFrame) -> list[Finding]:
         p = {"name": b.name, "group": g, "items": items, **common_when, "full": first,
              "centres": centres_covered(b, b.code, lead["source_id"]),
              "peer": pr, "lead": items[0],
-             "first": first, "more": max(0, len(x) - len(shown))}
+             "first": first, "more": rest(common.metric_row_of(r) for r in x.iloc[len(shown):].to_dict("records"))}
         said_peer = said_peer or pr is not None
         trend = any(i["earlier"] for i in items)
         out.append(Finding(f"totals:{g}", THEME, "totals", p, GROUP_SALIENCE[g] + (4 if trend else 0)))
@@ -372,7 +379,7 @@ def _centres(b, fig: pd.DataFrame) -> list[Finding]:
         same_date = len({(x["when"].text, x["when"].basis) for x in items}) == 1
         ev_rows = [x["n"].rows[0] for x in items]
         tie = len(items) > 1 and g["value_base"].iloc[0] == g["value_base"].iloc[1]
-        p = {"name": b.name, "top": top, "others": others[:3], "more": max(0, len(others) - 3),
+        p = {"name": b.name, "top": top, "others": others[:3], "more": rest(x["n"].rows[0] for x in others[3:]),
              "of": count(ev_rows), "same_date": same_date, "tie": tie, "noun": top["noun"], "before": top["before"],
              "period": top["period"]}
         out.append(Finding(f"centre:{g['metric'].iloc[0]}:{g['breakdown'].iloc[0]}:{g['period'].iloc[0]}", THEME,
@@ -394,7 +401,7 @@ def _centres(b, fig: pd.DataFrame) -> list[Finding]:
             rows = kept[:TOTALS_PER_FINDING]
             items = attach_parts([item(b, r, hist) for r in rows])
             p = {"name": b.name, "centre": centre_label(b, cid), "items": items, **share_when(items),
-                 "more": max(0, len(kept) - len(rows))}
+                 "more": rest(common.metric_row_of(r) for r in kept[len(rows):])}
             out.append(Finding(f"centre_own:{cid}", THEME, "centre_own", p, 52 - k))
     return out
 
@@ -462,7 +469,7 @@ def _flagged(b, fig: pd.DataFrame) -> list[Finding]:
             items.append(it)
         rows = [i["n"].rows[0] for i in items]
         out.append(Finding(f"flagged:{kind}", THEME, "flagged", {"name": b.name, "items": items[:4], "kind": kind,
-                                                                 "more": max(0, len(items) - 4), "n": count(rows)}, sal))
+                                                                 "more": rest(rows[4:]), "n": count(rows)}, sal))
     return out
 
 
@@ -524,7 +531,7 @@ def _national(b) -> list[Finding]:
     items = _programme_items(b)
     if items:
         shown = items[:4]
-        p = {"items": shown, **share_when(shown), "more": max(0, len(items) - len(shown))}
+        p = {"items": shown, **share_when(shown), "more": rest(x["n"].rows[0] for x in items[len(shown):])}
         out.append(Finding("programme", THEME, "programme", p, 85))
     ctx = _national_context(b)
     if ctx["decline"] is not None or ctx["baseline"] is not None:
