@@ -45,6 +45,8 @@ def _allowed(b, f) -> set[str]:
     for r in f.evidence():
         out.update(str(int(x)) for x in re.findall(r"\d+", r.date or ""))
         out.update(str(int(x)) for x in re.findall(r"\d+", r.period or ""))
+        if r.kind == "stage":  # a stage in the source's own words ('Phase 2 expected in use by the end of 2025')
+            out.update(str(int(x)) for x in re.findall(r"\d+", r.what(b.lang)))
 
     def walk(v):
         if isinstance(v, bool):
