@@ -28,7 +28,10 @@ reports: setup
 
 test: setup-test-system $(STAMP)
 	@if ls tests/test_browser*.py >/dev/null 2>&1 && [ -x scripts/browser_deps.sh ]; then scripts/browser_deps.sh; fi
-	$(VENV)/bin/pytest $(ARGS)
+	@# the tests that need no kernel or browser on every core, then the end-to-end builds one at a
+	@# time (each build already uses the cores); exit 5 = "nothing selected" (ARGS naming one file)
+	$(VENV)/bin/pytest -m "not e2e" -n auto $(ARGS) || [ $$? -eq 5 ]
+	$(VENV)/bin/pytest -m e2e $(ARGS) || [ $$? -eq 5 ]
 
 # Everything that needs no Jupyter kernel and no browser.
 test-fast: setup-system $(STAMP)

@@ -29,12 +29,15 @@ def test_a_province_sees_only_its_own(ds):
     assert ch.summary.scope == "520000" and ch.summary.since == "2024-06-30"
     assert list(ch.centres["center_id"]) == ["GZ-03", "GZ-04", "GZ-05", "GZ-06"]  # first reported 2024-10 (S05)
     # S05 is dated about 2024-10 (September to November): certainly after June 2024 …
-    assert len(ch.figures) > 0 and set(ch.figures["source_id"]) == {"S05"} and ch.figures["certain"].all()
+    # (and P323, dated 29 January 2026, on the Bijie centre)
+    assert len(ch.figures) > 0 and set(ch.figures["source_id"]) == {"S05", "P323"} and ch.figures["certain"].all()
     assert ch.summary.possibly == 0
     # … but only possibly after mid-September: listed, never dropped nor claimed as new
     late = changes_since(ds, "2024-09-15", "贵州")
-    assert len(late.figures) == len(ch.figures) and not late.figures["certain"].any()
-    assert late.summary.possibly == len(late.figures)
+    assert len(late.figures) == len(ch.figures)
+    s05 = late.figures[late.figures["source_id"] == "S05"]
+    assert len(s05) > 0 and not s05["certain"].any() and late.figures.loc[late.figures["source_id"] == "P323", "certain"].all()
+    assert late.summary.possibly == len(s05)
     nat = changes_since(ds, "2024-06")
     assert nat.summary.centres_added >= ch.summary.centres_added and "GZ-03" in set(nat.centres["center_id"])
 

@@ -192,12 +192,20 @@ def _short_names():
     return out
 
 
+def _source_names() -> tuple[str, ...]:
+    ds = bt.dataset()
+    names = {n for col in ("publisher_en", "title_en") if col in ds.sources for n in ds.sources[col]}
+    return tuple(n for n in names if isinstance(n, str) and n.strip())
+
+
 def _first_uses(text: str, shorts) -> list[str]:
     """(short name, message) for each short name whose first use in `text` is not spelled out
     ('Full (Short…'), or follows its lead hospital's short name spelled out (a centre's)."""
     all_shorts = [s for s, _, _ in shorts]
     fulls = sorted({f for _, fs, _ in shorts for f in fs}, key=len, reverse=True)
     full_spans = [(m.start(), m.end()) for f in fulls for m in re.finditer(re.escape(f), text)]
+    # a source's publisher or title is a name of its own ('Nanfang' in 'Nanfang Daily')
+    full_spans += [(m.start(), m.end()) for f in _source_names() for m in re.finditer(re.escape(f), text)]
     introduced: dict[str, int] = {}
     problems = []
     for short, fs, parent in sorted(shorts, key=lambda x: (x[2] is not None, -len(x[0]))):  # hospitals first

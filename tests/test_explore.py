@@ -80,12 +80,13 @@ def ds():
 @pytest.fixture(scope="module")
 def mini(tmp_path_factory):
     """The minimal fixture, with batches (one agreed by two sources, one disputed), an opening
-    dated only approximately, an `operating` event earlier than a centre's `open` one, and a
-    stated focus on another specialty."""
+    dated only approximately, a centre whose opening is known as its formal operation (`operating`,
+    no `open` row), and a stated focus on another specialty."""
     d = tmp_path_factory.mktemp("mini") / "data"
     shutil.copytree(MINIMAL, d)
-    with open(d / "center_batches.csv", "a", encoding="utf-8", newline="") as f:
+    with open(d / "center_batches.csv", "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
+        w.writerow(["center_id", "batch", "source_id", "quote", "flag", "note"])
         w.writerow(["AH-01", "1", "S01", "第一批", "", ""])
         w.writerow(["AH-01", "1", "S03", "首批", "", ""])
         w.writerow(["AH-02", "2", "S02", "第二批", "conflict", "S03 says 3"])
@@ -99,6 +100,8 @@ def mini(tmp_path_factory):
         w = csv.DictWriter(f, fieldnames=list(centres[0]), lineterminator="\n")
         w.writeheader()
         w.writerows(centres)
+    stages = (d / "stages.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (d / "stages.csv").write_text("".join(x for x in stages if not x.startswith("AH-01,open,")), encoding="utf-8")
     with open(d / "stages.csv", "a", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["AH-02", "open", "2023-03", "about", "S01", "约2023年3月开诊", "", "", ""])

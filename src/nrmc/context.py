@@ -57,6 +57,19 @@ class ShortName(str):
         return escape(self._briefing.spell_out(self))  # Markup: Markup.format escapes a plain str again
 
 
+class Suffixed(str):
+    """A short name with words after it ('Wuhan Tongji Xiangyang (Hubei)'): as a str, both joined;
+    printed as HTML, the name still spells itself out at its first use."""
+
+    def __new__(cls, name: str, suffix: str):
+        obj = super().__new__(cls, f"{name}{suffix}")
+        obj._name, obj._suffix = name, suffix
+        return obj
+
+    def __html__(self) -> Markup:
+        return escape(self._name) + escape(self._suffix)
+
+
 class Briefing:
     """A briefing's context. Build it with a scope, `lang` ('zh' or 'en'), `as_of` (only what was
     known by then) and `data_dir` (default: $NRMC_DATA or the bundled data)."""

@@ -155,7 +155,8 @@ def fmt_value(value, unit: str, qualifier: str = "", lang: str = "zh") -> str:
 
 
 _SINGULAR_EN = {"items": "item", "people": "person", "visits": "visit", "cases": "case", "beds": "bed", "times": "time",
-                "institutions": "institution", "sessions": "session", "admissions": "admission"}
+                "institutions": "institution", "sessions": "session", "admissions": "admission",
+                "points": "point", "operations": "operation", "courses": "course"}
 
 
 def fmt_count_en(n: float) -> str:
@@ -177,7 +178,7 @@ def ordinal(v: float) -> str:
 _UNITS_EN = {
     "项": "items", "个": "", "人": "people", "人次": "visits", "例": "cases", "张": "beds", "次": "times",
     "%": "%", "条": "items", "家": "institutions", "名": "", "位": "", "场": "sessions", "期": "sessions",
-    "批": "",
+    "批": "", "分": "points", "台": "operations", "台次": "operations", "门": "courses", "所": "institutions",
 }
 
 

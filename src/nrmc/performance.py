@@ -14,7 +14,7 @@ from nrmc.coverage import province_code
 from nrmc.data import Dataset
 from nrmc.labels import FLAGS, fmt_breakdown, fmt_period, fmt_value, pick
 
-__all__ = ["IncomparableFiguresError", "source_numbers", "subject_names", "figures", "figure_table", "latest",
+__all__ = ["IncomparableFiguresError", "source_numbers", "subject_names", "figures", "figures_of", "figure_table", "latest",
            "comparable", "safe_total", "unknowns", "flagged", "peers", "trends"]
 
 

@@ -37,6 +37,10 @@ def glossary(b) -> Block:
     """The glossary block (English briefings; empty for Chinese ones)."""
     if b.zh:
         return Block(Markup(""), "annex", "glossary", b.lang)
+    # the annex's tables come after the glossary: their lead hospitals are listed already
+    for lead in b.ds.counted_centers["output_hospital_zh"].dropna().unique():
+        if lead:
+            b.hospital(lead, short=True, spell=False)
     html = render("glossary.html.j2", L=b.L, terms=terms(b.lang), names=short_names(b), standalone=False)
     return Block(html, "annex", "glossary", b.lang)
 
