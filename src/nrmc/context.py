@@ -125,8 +125,8 @@ class Briefing:
         """A sentence: macro `macro` of the language's templates/<lang>/<theme>.j2."""
         return i18n.sentence(self.lang, theme, macro, r=self, **params)
 
-    def listing(self, items) -> Markup:
-        return i18n.mlisting(list(items), self.lang)
+    def listing(self, items, style: str = "standard") -> Markup:
+        return i18n.mlisting(list(items), self.lang, style)
 
     def plural(self, n: float) -> str:
         return i18n.plural(n, self.lang)

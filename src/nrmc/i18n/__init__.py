@@ -92,13 +92,14 @@ def listing(items, lang: str, style: str = "standard") -> str:
     return format_list(items, style=style, locale=LOCALES[lang])
 
 
-def mlisting(items, lang: str) -> Markup:
-    """A list of Markup (or text, escaped) joined as the language joins lists."""
+def mlisting(items, lang: str, style: str = "standard") -> Markup:
+    """A list of Markup (or text, escaped) joined as the language joins lists; `style` "or" for
+    alternatives ('none in Tianjin or Tibet')."""
     items = [i if isinstance(i, Markup) else Markup(escape(i)) for i in items if str(i)]
     if not items:
         return Markup("")
     marks = [f"\ue000{k}\ue001" for k in range(len(items))]  # private-use sentinels, never in data
-    joined = escape(format_list(marks, locale=LOCALES[lang]))
+    joined = escape(format_list(marks, style=style, locale=LOCALES[lang]))
     for k, item in enumerate(items):
         joined = Markup(str(joined).replace(f"\ue000{k}\ue001", str(item)))
     return Markup(joined)

@@ -177,12 +177,25 @@ def centres_table(b) -> Markup | None:
             "specialty": b.specialty(r["specialty"]), "inferred": r["specialty_basis"] == "inferred",
             "lead": b.hospital(r["output_hospital_zh"], short=True, spell=False), "lead_province": b.pname(r["output_province_code"]),
             "stage": stage_text(b, cur) if cur else "—",
-            "age": i18n.duration(age, b.lang) if age is not None else "—",
+            "age": age_text(b, life, cur, age),
             "refs": b.refs(*life.sources(), r["source_ids"]),
         })
     return render("centres_table.html.j2", rows=rows, r=b, caption=b.L("table.centres_caption", name=b.name, n=len(rows)),
                   ref_date=i18n.date(b.ref_text, b.lang),
                   show_age=any(x["age"] != "—" for x in rows), any_inferred=any(x["inferred"] for x in rows))
+
+
+def age_text(b, life, cur, age) -> str:
+    """Time in operation, counted from the first trial or opening; that date is printed beside it
+    when the stage column shows another one (a duration is read against the date next to it)."""
+    if age is None:
+        return "—"
+    text = i18n.duration(age, b.lang)
+    first = life.first_operation
+    if cur is not None and first is not None and (first.date, first.stage) != (cur.date, cur.stage):
+        b.record(first.date, first.basis)
+        return b.L("table.age_since", age=text, date=i18n.date_short(first.date, b.lang))
+    return text
 
 
 def stage_text(b, e) -> str:
