@@ -46,7 +46,10 @@ def _allowed(b, f) -> set[str]:
         out.update(str(int(x)) for x in re.findall(r"\d+", r.date or ""))
         out.update(str(int(x)) for x in re.findall(r"\d+", r.period or ""))
         if r.kind == "stage":  # a stage in the source's own words ('Phase 2 expected in use by the end of 2025')
-            out.update(str(int(x)) for x in re.findall(r"\d+", r.what(b.lang)))
+            st = b.ds.stages
+            own = st[(st["center_id"] == r.subject) & (st["date"] == r.date)]
+            for label in own["label_en" if b.lang == "en" else "label_zh"]:
+                out.update(str(int(x)) for x in re.findall(r"\d+", label or ""))
 
     def walk(v):
         if isinstance(v, bool):

@@ -444,7 +444,11 @@ def _x(e: Event) -> pd.Timestamp:
 
 
 def timeline(b, recs: list[dict], province: bool, lead: Finding):
-    """The centres' phases over time; centres whose rows would be drawn alike share a row."""
+    """The centres' phases over time; centres whose rows would be drawn alike share a row.
+    Nationally only the centres that have begun treating patients (trial operation or later): the
+    others' approvals alone would draw some fifty rows, more than a printed page holds."""
+    if b.national:
+        recs = [r for r in recs if r["cls"] not in ("listed", "approved", "none")] or recs
     rows: dict = {}
     for r in recs:
         evs = tuple((_x(e).strftime("%Y-%m-%d"), e.stage, e.basis) for e in r["events"] if e.stage != "agreement")
