@@ -258,7 +258,7 @@ LABELS = {
     "zh": {"scope": "范围", "as_of": "数据时间", "built": "生成日期", "contents": "目录", "population": "人口",
            "kicker": "国家区域医疗中心简报", "page": "第 {n} 页，共 {t} 页", "home": "全部简报",
            "other_lang": "English", "pop_text": "{y}年末常住人口"},
-    "en": {"scope": "Scope", "as_of": "Data", "built": "Built", "contents": "Contents", "population": "Population",
+    "en": {"scope": "Scope", "as_of": "Data", "built": "Compiled", "contents": "Contents", "population": "Population",
            "kicker": "National Regional Medical Centres briefing", "page": "Page {n} of {t}", "home": "All briefings",
            "other_lang": "中文", "pop_text": "year-end {y}"},
 }

@@ -222,7 +222,13 @@ def _national(b) -> list[Finding]:
 def section(b) -> Section:
     fs = findings(b)
     title = b.L("section.coverage")
-    sentences = say_all(b, fs)
+    shown = fs
+    if b.role in ("known", "unknown"):  # a short note: what page 1 said is not said again on page 2
+        from nrmc.sections.summary import key_messages
+
+        on_page_one = {f.key for f in key_messages(b)}
+        shown = [f for f in fs if f.key not in on_page_one]
+    sentences = say_all(b, shown)
     chart_html = None
     data = b.status[["code", "name_zh_short", "name_en", "region", "named", "stated", "count", "count_basis", "per_10m",
                      "per_10m_named", "role"]].copy()
