@@ -192,7 +192,9 @@ def _parts(b, recs: list[dict], province: bool = False) -> list[dict]:
         parts.append({"cls": cls, "n": count([stage_row(r["current"], r["c"]) for r in rs]), "words": words,
                       "one": centre_name(b, rs[0]["c"], province) if len(rs) == 1 else "",
                       "dates": _dates_of(b, _approvals(rs), len(rs)) if cls == "approved" else _dates_of(b, rs),
-                      "list_when": _list_when(b, rs) if cls == "listed" else None})
+                      "list_when": _list_when(b, rs) if cls == "listed" else None,
+                      # a plaque is drawn with the approvals: say so when a centre got no further
+                      "plaque": cls == "approved" and any(r["current"].stage == "plaque" for r in rs)})
     return parts
 
 

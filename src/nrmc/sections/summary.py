@@ -62,11 +62,17 @@ def key_messages(b) -> list[Finding]:
     per: dict[str, int] = {}
     pool = ranked(b)
     limit = 3 if b.role == "unknown" else MAX_MESSAGES
+    ranked_subjects: set[str] = set()  # one centre's second rank does not push out the province's results
     for f in pool:
         if len(picked) >= limit:
             break
         if per.get(f.theme, 0) >= PER_THEME:
             continue
+        if f.key.startswith("rank:"):
+            subject = f.key.split(":")[1]
+            if subject in ranked_subjects:
+                continue
+            ranked_subjects.add(subject)
         if f.salience < 30 and len(picked) >= MIN_MESSAGES:
             continue
         picked.append(f)
@@ -107,8 +113,14 @@ def own_subjects(b) -> set[str] | None:
 
 def message_items(b, messages: list[Finding]) -> list[dict]:
     out = []
+    said: set[str] = set()  # a qualifier is said once ("the rank is as its source states it")
     for i, f in enumerate(messages, 1):
-        out.append({"n": i, "claim": claim(b, f, ev=True), "context": context(b, f, ev=True),
+        ctx = context(b, f, ev=True)
+        plain = " ".join(str(ctx).split()) if ctx else ""
+        if plain and plain in said:
+            ctx = ""
+        said.add(plain)
+        out.append({"n": i, "claim": claim(b, f, ev=True), "context": ctx,
                     "watch": watch(b, f), "refs": b.refs(*f.source_ids()), "key": f.key})
     return out
 
