@@ -67,7 +67,7 @@ def test_executed_notebooks_carry_papermills_metadata(built):
     pm = nb["metadata"]["papermill"]
     assert pm["start_time"] and pm["end_time"] and pm["duration"] > 0
     assert pm["exception"] in (None, False)
-    assert pm["parameters"]["province"] == "anhui" and pm["input_path"].endswith("province.ipynb")
+    assert pm["parameters"]["scope"] == "anhui" and pm["input_path"].endswith("province.ipynb")
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert all(c["metadata"]["papermill"]["status"] == "completed" for c in code)
     assert all(c["metadata"]["papermill"]["duration"] is not None for c in code)

@@ -305,7 +305,14 @@ def for_rerun(nb, params: dict, data_dir: Path, data_digest: str, made_by: dict 
     from papermill.parameterize import parameterize_notebook
 
     params = {**params, "data_dir": str(data_dir)}
+    ran = next((c for c in nb.cells if "injected-parameters" in c.get("metadata", {}).get("tags", [])), None)
     out = parameterize_notebook(nb, params, report_mode=False, kernel_name="python3", language="python")
+    if ran is not None:  # the new injected cell keeps how the one it replaces ran (papermill's record)
+        new = next(c for c in out.cells if "injected-parameters" in c.get("metadata", {}).get("tags", []))
+        for key in ("papermill", "execution"):
+            if key in ran.metadata:
+                new.metadata[key] = ran.metadata[key]
+        new.execution_count = ran.get("execution_count")
     out.metadata.setdefault("papermill", {})["parameters"] = params
     out.metadata["nrmc"] = {**(out.metadata.get("nrmc") or {}), "scope": params.get("scope"), "lang": params.get("lang"),
                             "as_of": params.get("as_of"), "data_dir": str(data_dir), "data_digest": data_digest,

@@ -9,6 +9,8 @@ links to.
 """
 from __future__ import annotations
 
+import pandas as pd
+
 from markupsafe import Markup
 
 from nrmc import i18n
@@ -38,7 +40,8 @@ def glossary(b) -> Block:
     if b.zh:
         return Block(Markup(""), "annex", "glossary", b.lang)
     # the annex's tables come after the glossary: their lead hospitals are listed already
-    for lead in b.ds.counted_centers["output_hospital_zh"].dropna().unique():
+    shown = b.ds.counted_centers if b.national else pd.concat([b.centres, b.exported])
+    for lead in shown["output_hospital_zh"].dropna().unique():
         if lead:
             b.hospital(lead, short=True, spell=False)
     html = render("glossary.html.j2", L=b.L, terms=terms(b.lang), names=short_names(b), standalone=False)

@@ -398,8 +398,17 @@ def stage_table(b, recs: list[dict], province: bool):
     moved = [r for r in recs if r["cls"] not in ("listed", "approved", "none")]
     rest = [r for r in recs if r not in moved]
     groups: list[list[dict]] = []
+    classes: list[list[dict]] = []
     if len(recs) <= DETAIL_MAX:
         shown = recs
+    elif b.national:
+        # nationally the centres that have begun treating patients one by one; the others one line
+        # per class with the provinces they are in (some fifty lines would fill four pages)
+        shown = moved
+        by_cls: dict[str, list[dict]] = {}
+        for r in rest:
+            by_cls.setdefault(r["cls"], []).append(r)
+        classes = [by_cls[c] for c in CLASSES if c in by_cls]
     else:
         # the centres that have not moved beyond a list or an approval: one line for each stage
         # word and date several share (47 centres only on the 'built' list of 12 January 2023),
@@ -430,9 +439,20 @@ def stage_table(b, recs: list[dict], province: bool):
         rows.append({"cells": [b.L(label, n=len(g)), stage_word(b, cur) if cur else b.L("progress.table.no_stage"),
                                b.d(When(cur.date, cur.basis), record=False) if cur else "", ""], "mark": False})
         ids += [e.source_id for r in g for e in r["events"]]
+    for g in classes:
+        per: dict[str, int] = {}
+        for r in g:
+            per[r["c"]["province_code"]] = per.get(r["c"]["province_code"], 0) + 1
+        where = b.L("list_sep").join(b.L("progress.table.prov_n", province=b.pname(code), n=n)
+                                     for code, n in sorted(per.items(), key=lambda x: (-x[1], x[0])))
+        rows.append({"cells": [b.L("progress.table.group", n=len(g)), b.L(f"progress.table.class_{g[0]['cls']}"), "", where],
+                     "mark": False})
+        ids += [e.source_id for r in g for e in r["events"]]
     head = [b.L("progress.table.col_centre"), b.L("progress.table.col_stage"), b.L("progress.table.col_date"),
             b.L("progress.table.col_other")]
     note = b.L("progress.table.note") + " " + common.sources_line(b, ids)
+    if classes:
+        note = b.L("progress.table.national_rest") + " " + note
     return render("data_table.html.j2", caption=b.L("progress.table.caption", name=b.name), head=head, rows=rows,
                   note=note, cls="progress-stages", nowrap=[2])
 
