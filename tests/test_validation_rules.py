@@ -374,3 +374,12 @@ def test_a_crlf_file_with_a_line_break_inside_a_quoted_note_is_accepted(tmp_path
 def test_schema_rule_ids_are_well_formed():
     text = SCHEMA.read_text(encoding="utf-8")
     assert not re.findall(r"\[rule:(?! [a-z0-9-]+\])", text)
+
+
+@pytest.mark.parametrize("name", ["glossary", "national", "en", "notebooks"])
+def test_a_slug_is_never_a_page_or_folder_the_build_writes(tmp_path, name):
+    """A red team found `glossary` accepted: Anhui's English briefing became en/glossary.html and
+    the glossary page replaced it."""
+    probs = problems_of(tmp_path, ("provinces.csv", 13, "slug", name))
+    assert any(p.file == "provinces.csv" and p.line == 13 and p.column == "slug"
+               and "a name the build writes into the output folder" in p.reason for p in probs), probs

@@ -1189,16 +1189,11 @@ def _draw_tile_map(p: dict):
     cell = inner / (c1 - c0 + 1)
     tile_w = cell - TILE_GAP
     text_w = tile_w - 2 * TILE_PAD
-    # one size for every label: 8 pt if all fit on one line, else 7.5 pt and wrap what must wrap, a
-    # hyphen at the syllable break ("Heilong-|jiang": a reader took "Hei long jiang" for three words)
+    # one size for every label: 8 pt if all fit on one line, else 7.5 pt and wrap what must wrap
+    # (at syllables, without a hyphen: the tiles are too narrow for 'Shang-', and a chart's text is
+    # read as words, where 'Hei- long- jiang' reads as broken)
     size = FONT if all(_maxw(t["label"], FONT) <= text_w for t in tiles) else MIN_FONT
-    def tile_label(text: str) -> str:
-        hyphenated = wrap(text, text_w, size, pinyin_hyphen=True)
-        plain = wrap(text, text_w, size, pinyin_hyphen=False)
-        # 'Sh-|ang-|hai': where the hyphen does not fit, the syllables go without it ('Shang|hai')
-        return plain if hyphenated.count("\n") > plain.count("\n") else hyphenated
-
-    labels = {t["code"]: tile_label(t["label"]) for t in tiles}
+    labels = {t["code"]: wrap(t["label"], text_w, size, pinyin_hyphen=False) for t in tiles}
     vsize = size
     values = {t["code"]: wrap(t["value_text"], text_w, vsize) if t["value_text"] else "" for t in tiles}
     gap_v = 1.0

@@ -26,10 +26,11 @@ NOTEBOOK_SUBDIR = "notebooks"
 # and renamed; only files with this prefix are ever cleaned up.
 TMP_PREFIX = ".nrmc-tmp."
 # Names the build itself writes into the output folder (front page `index.html`, the national
-# briefing `national.*`, the folders of a language and of the executed notebooks, the state):
+# briefing `national.*`, the English glossary page `en/glossary.html`, the folders of a language
+# and of the executed notebooks, the state):
 # a province's slug is never one of them (nrmc validate refuses it), or its briefing would replace
 # another output or be replaced by it.
-OUTPUT_NAMES = frozenset({"index", "national", *LANGS, NOTEBOOK_SUBDIR, STATE_DIR.lstrip(".")})
+OUTPUT_NAMES = frozenset({"index", "national", "glossary", *LANGS, NOTEBOOK_SUBDIR, STATE_DIR.lstrip(".")})
 
 
 @dataclass(frozen=True)

@@ -404,10 +404,13 @@ def stage_table(b, recs: list[dict], province: bool):
     elif b.national:
         # nationally the centres that have begun treating patients one by one; the others one line
         # per class with the provinces they are in (some fifty lines would fill four pages)
-        shown = moved
+        # a centre whose source words its stage (a plaque, a groundbreaking) keeps its own line
+        own_words = [r for r in rest if any(e.label_zh for e in r["events"])]
+        shown = moved + own_words
         by_cls: dict[str, list[dict]] = {}
         for r in rest:
-            by_cls.setdefault(r["cls"], []).append(r)
+            if r not in own_words:
+                by_cls.setdefault(r["cls"], []).append(r)
         classes = [by_cls[c] for c in CLASSES if c in by_cls]
     else:
         # the centres that have not moved beyond a list or an approval: one line for each stage
