@@ -18,7 +18,6 @@ alike merged into one row; only where the centres differ.
 from __future__ import annotations
 
 import pandas as pd
-from markupsafe import Markup
 
 from nrmc import charts, dates
 from nrmc.findings import Finding, Num, Row, When, count, stage_row
@@ -26,7 +25,7 @@ from nrmc.context import ShortName, Suffixed
 from nrmc.lifecycle import Event
 from nrmc.sections import common
 from nrmc.sections.base import Section, render
-from nrmc.sections.text import sentence, watch
+from nrmc.sections.text import say_all_with_watch
 
 THEME = "progress"
 # where a centre stands (its furthest stage), furthest first
@@ -343,13 +342,7 @@ def _not_known(b) -> Finding:
 # the section
 def section(b) -> Section:
     fs = findings(b)
-    sentences = []
-    for f in fs:
-        s = sentence(b, f)
-        w = watch(b, f)
-        if w:  # the briefing's own reading, after the sources of the finding
-            s = s + Markup(" " if not b.zh else "") + Markup('<span class="watch">{}{}</span>').format(w, b.L("stop"))
-        sentences.append(s)
+    sentences = say_all_with_watch(b, fs)
     recs = b._cache.get("progress_standing") or []
     province = b.national or b.role == "exporter"
     data = frame(b, recs, province)

@@ -23,14 +23,13 @@ national overview and an exporter with enough centres get a bar chart of the mix
 from __future__ import annotations
 
 import pandas as pd
-from markupsafe import Markup
 
 from nrmc import charts, coverage
 from nrmc.context import ShortName, Suffixed
 from nrmc.findings import Finding, Num, Row, When, count, figure
 from nrmc.sections import common
 from nrmc.sections.base import Section, render
-from nrmc.sections.text import sentence, watch
+from nrmc.sections.text import say_all_with_watch
 
 THEME = "specialty"
 PLAN_SOURCE = "R14"
@@ -350,13 +349,7 @@ def _not_known(b) -> Finding:
 # the section
 def section(b) -> Section:
     fs = findings(b)
-    sentences = []
-    for f in fs:
-        s = sentence(b, f)
-        w = watch(b, f)
-        if w:  # the briefing's own reading, after the sources of the finding
-            s = s + Markup(" " if not b.zh else "") + Markup('<span class="watch">{}{}</span>').format(w, b.L("stop"))
-        sentences.append(s)
+    sentences = say_all_with_watch(b, fs)
     chart_html = table_html = None
     data = pd.DataFrame()
     items = b._cache.get("specialty_checklist")

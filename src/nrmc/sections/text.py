@@ -34,3 +34,16 @@ def sentence(b, f: Finding, ev: bool = False) -> Markup:
 
 def say_all(b, findings: list[Finding]) -> list[Markup]:
     return [sentence(b, f) for f in findings]
+
+
+def say_all_with_watch(b, findings: list[Finding]) -> list[Markup]:
+    """As `say_all`, each sentence followed by what to watch where the finding has it (the
+    briefing's own reading, after the sources of the finding)."""
+    out = []
+    for f in findings:
+        s = sentence(b, f)
+        w = watch(b, f)
+        if w:
+            s = s + Markup(" " if not b.zh else "") + Markup('<span class="watch">{}{}</span>').format(w, b.L("stop"))
+        out.append(s)
+    return out
