@@ -85,16 +85,8 @@ AMERICAN: list[tuple[str, str]] = [
     (r"\blicense\b", "licence (noun)"), (r"\bjudgment\b", "judgement"), (r"\bmeters?\b", "metre"),
 ]
 
-# Scopes whose English fails because of sections other people are writing (not this test's
-# sections: glossary, the short names of nrmc.context). Listed with the reason; strict=False.
-EXPORTS_TABLE = ("exports.table_html (page 2 of a province whose hospitals lead centres elsewhere) prints short names "
-                 "with spell=True, so a table cell takes the spelled-out form and the first sentence that names the "
-                 "hospital gets only the short one: the table should pass spell=False to b.centre/b.hospital")
-KNOWN: dict[str, str] = {
-    "beijing": EXPORTS_TABLE, "shanghai": EXPORTS_TABLE, "sichuan": EXPORTS_TABLE,
-    "anhui": ("performance.toml's 'national TCM specialties of excellence' uses TCM in running text before anything "
-              "spells it out: write 'traditional Chinese medicine' or r.abbr('TCM') in the sentence"),
-}
+# Scopes whose English fails because of sections still being written, with the reason (strict=False).
+KNOWN: dict[str, str] = {}
 
 
 def _scopes():
@@ -201,7 +193,6 @@ def _source_names() -> tuple[str, ...]:
 def _first_uses(text: str, shorts) -> list[str]:
     """(short name, message) for each short name whose first use in `text` is not spelled out
     ('Full (Short…'), or follows its lead hospital's short name spelled out (a centre's)."""
-    all_shorts = [s for s, _, _ in shorts]
     fulls = sorted({f for _, fs, _ in shorts for f in fs}, key=len, reverse=True)
     full_spans = [(m.start(), m.end()) for f in fulls for m in re.finditer(re.escape(f), text)]
     # a source's publisher or title is a name of its own ('Nanfang' in 'Nanfang Daily')
@@ -209,7 +200,9 @@ def _first_uses(text: str, shorts) -> list[str]:
     introduced: dict[str, int] = {}
     problems = []
     for short, fs, parent in sorted(shorts, key=lambda x: (x[2] is not None, -len(x[0]))):  # hospitals first
-        longer = [t for t in all_shorts if len(t) > len(short) and short in t and not t.startswith(short)]
+        # inside a longer short name ('Xiangya' in 'Second Xiangya', 'West China' in 'West China Second
+        # Tianfu'), unless that one is a centre named after this very hospital ('Fudan Children's Anhui')
+        longer = [t for t, _, p in shorts if len(t) > len(short) and short in t and not (t.startswith(short) and p == short)]
         for m in re.finditer(r"(?<![\w'])" + re.escape(short) + r"(?![\w'])", text):
             i = m.start()
             if any(a <= i and m.end() <= b for a, b in full_spans):

@@ -264,8 +264,8 @@ def table_html(b, limit: int | None = None):
     rows = []
     for r in shown.to_dict("records"):
         life = b.life[r["center_id"]]
-        rows.append({"province": b.pname(r["province_code"]), "name": b.centre(r, short=True),
-                     "lead": b.hospital(r["output_hospital_zh"], short=True), "specialty": b.specialty(r["specialty"]),
+        rows.append({"province": b.pname(r["province_code"]), "name": b.centre(r, short=True, spell=False),
+                     "lead": b.hospital(r["output_hospital_zh"], short=True, spell=False), "specialty": b.specialty(r["specialty"]),
                      "inferred": r["specialty_basis"] == "inferred",
                      "stage": stage_text(b, life.current) if life.current else "—",
                      "refs": b.refs(r["source_ids"], *life.sources())})
