@@ -66,6 +66,9 @@ REFUSED: list[tuple[str, str]] = [
     (r"\bto (?:on or after|by) \d|\bfrom (?:by|on or after) \d|(?:^|: )by [\w ]+\d{4} to \b", "a qualified date in a range"),
     # numbers glued to Chinese units or measure words
     (r"\d(?:万|亿|个|人次|例|项|家|名)", "a Chinese unit after a number"),
+    # a sentence that opens with a numeral ("… a different date. 1 more total is in the data"):
+    # an editor spells it out or recasts the sentence ("The data hold one more total")
+    (r"(?<=[.!?] )(?!(?:19|20)\d\d\b)\d[\d,]* [a-z]", "a sentence opens with a numeral (a year may)"),
 ]
 
 # American spellings (British English: centre, programme, analyse). Proper names keep their own
@@ -266,7 +269,7 @@ def test_chinese_briefings_have_no_glossary():
     "Anhui has 1 centres.", "Tibet has ≥1 centres.", "Training: 1,200 visits of training.",
     "Academic exchanges 588 times.", "Output hospital: Fudan Children's", "host hospitals in Anhui",
     "There were 3.5万 visits.", "figures from 8 November 2023 to on or after 30 November 2025",
-    "Data: by 12 Jan 2023 to Oct 2023",
+    "Data: by 12 Jan 2023 to Oct 2023", "They were approved in 2023. 1 more total is in the data.",
 ])
 def test_refused_list_catches_the_phrasings_of_issue_20(bad):
     assert any(re.search(p, bad) for p, _ in REFUSED), bad
@@ -279,6 +282,7 @@ def test_refused_list_catches_the_phrasings_of_issue_20(bad):
     "Tibet has at least one centre.", "1,200 training attendances.", "588 academic exchanges.",
     "The lead hospital is in Shanghai.", "35,000 visits", "the centres named by the sources",
     "figures from 8 November 2023 to 30 November 2025 or later", "opened by 12 Jan 2023",
+    "They were approved in 2023. The data hold one more total.", "It opened in 2023. 2024 saw no change.",
 ])
 def test_refused_list_lets_english_through(good):
     hits = [p for p, _ in REFUSED if re.search(p, good)]
