@@ -214,3 +214,57 @@ def test_accessibility_edits_match_nbconvert_s():
         elem.attrs["tabindex"] = "0"
     assert str(BeautifulSoup(export.accessibility_edits(page), "html.parser")) == str(soup)
     assert export.accessibility_edits("<p>no notebook</p>") == "<p>no notebook</p>"
+
+
+def test_no_pdf_prints_on_the_old_browser_while_the_print_fonts_are_converted(monkeypatch):
+    """A fresh machine converts the print fonts while the first briefings wait to print: every
+    pdf() call, not only the first, waits for the browser that has them (24 of 64 PDFs of a fresh
+    build were Type 3: the second caller found the task already taken and printed at once)."""
+    import asyncio
+
+    class Page:
+        def __init__(self, browser):
+            self.browser = browser
+
+        def is_closed(self):
+            return False
+
+        async def set_content(self, html, wait_until=None):
+            pass
+
+        async def evaluate(self, script):
+            return True
+
+        async def pdf(self, **kw):
+            return b"printed by browser %d" % self.browser
+
+    printer = export.PdfPrinter(pages=2)
+    printer._lock, printer._pages = asyncio.Lock(), asyncio.Queue()
+    printer._exe, printer.browser = "chromium", 0
+
+    async def launch(exe):
+        printer.browser += 1
+
+    async def new_page():
+        return Page(printer.browser)
+
+    monkeypatch.setattr(printer, "_launch", launch)
+    monkeypatch.setattr(printer, "_new_page", new_page)
+    monkeypatch.setattr(printer, "_warn_missing", lambda html: None)
+
+    class Fonts:
+        def chromium_env(self):
+            return {}
+
+    async def run():
+        for _ in range(2):
+            printer._pages.put_nowait(Page(0))  # the browser started before the fonts were ready
+        gate = asyncio.get_running_loop().create_future()
+        printer._fonts_task = gate
+        jobs = [asyncio.ensure_future(printer.pdf("<p>x</p>")) for _ in range(4)]
+        await asyncio.sleep(0.01)
+        gate.set_result(Fonts())
+        return await asyncio.gather(*jobs)
+
+    out = asyncio.run(run())
+    assert out == [b"printed by browser 1"] * 4

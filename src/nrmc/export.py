@@ -727,18 +727,24 @@ class PdfPrinter:
     async def _await_print_fonts(self) -> None:
         """Once the background conversion is done, restart the browser with the new fonts.
 
-        Every `pdf()` call passes here before it takes a page, so no page is in use meanwhile."""
+        Every `pdf()` call passes here before it takes a page, so no page is in use meanwhile. The
+        task stays set until the browser runs with the new fonts: a second `pdf()` that arrives
+        while the first waits for the conversion waits too (on the lock), instead of printing on
+        the old browser in the system font (the first briefings of a fresh machine's build were
+        Type 3 that way)."""
         async with self._lock:
-            task, self._fonts_task = self._fonts_task, None
+            task = self._fonts_task
             if task is None:
                 return
             try:
                 print_fonts = await task
             except Exception as err:  # noqa: BLE001
                 log.warning("PDFs will use the system CJK font (Type 3): converting it failed: %s", err)
-                return
+                print_fonts = None
             if print_fonts is None:
+                self._fonts_task = None
                 return
+            self._fonts_task = None
             self.print_fonts = print_fonts
             idle = [self._pages.get_nowait() for _ in range(self._pages.qsize())]
             for obj in (self._context, self._browser):
