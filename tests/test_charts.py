@@ -32,16 +32,16 @@ def fresh_cache(tmp_path, monkeypatch):
 def drawn(monkeypatch):
     """Count renders and keep the figures that were drawn."""
     figs = []
-    real = charts._draw
+    real = charts.cache._draw
 
     def spy(kind, params):
         out = real(kind, params)
         figs.append(out[0])
         return out
 
-    monkeypatch.setattr(charts, "_draw", spy)
+    monkeypatch.setattr(charts.cache, "_draw", spy)  # where the cache looks it up
     # counts of this test only (charts drawn by earlier tests in the same worker are not its business)
-    monkeypatch.setattr(charts, "STATS", {"hits_memory": 0, "hits_disk": 0, "renders": 0})
+    monkeypatch.setattr(charts.cache, "STATS", {"hits_memory": 0, "hits_disk": 0, "renders": 0})
     return figs
 
 
@@ -155,7 +155,7 @@ def test_text_fits_and_is_never_truncated_or_interpreted(kind, lang, drawn):
     with matplotlib_rc():
         _, rec = charts._save(fig)
         assert charts.text_overflow(fig, rec, rec.drawn) == []
-    assert charts.STATS.get("refits", 0) == 0, "the layout fits at the first try"
+    assert charts.cache.STATS.get("refits", 0) == 0, "the layout fits at the first try"
     assert "…" not in ch.svg and not any("…" in t for t in ch.texts)
     sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)px"', ch.svg)]
     assert sizes and min(sizes) >= charts.MIN_FONT

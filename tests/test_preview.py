@@ -58,8 +58,8 @@ def test_changes_are_classified_by_where_they_happen(tmp_path):
     p = pv.Preview(["anhui"], tmp_path / "reports", data, ROOT / "notebooks", langs=("zh",))
     assert p.classify([str(data / "metrics.csv")]) == "refresh"
     assert p.classify([str(ROOT / "notebooks" / "province.ipynb")]) == "refresh"
-    assert p.classify([str(pv.PACKAGE_DIR / "charts.py"), str(data / "metrics.csv")]) == "restart"
-    assert p.classify([str(pv.PACKAGE_DIR / "__pycache__" / "charts.cpython-311.pyc")]) is None
+    assert p.classify([str(pv.PACKAGE_DIR / "charts" / "tilemap.py"), str(data / "metrics.csv")]) == "restart"
+    assert p.classify([str(pv.PACKAGE_DIR / "charts" / "__pycache__" / "tilemap.cpython-311.pyc")]) is None
     assert p.classify([str(data / ".nrmc-tmp.1.2.metrics.csv")]) is None
     assert p.classify([str(tmp_path / "elsewhere.txt")]) is None
     assert list(p.by_url) == ["/anhui.html"]
