@@ -280,11 +280,18 @@ FIT_PAGES_JS = r"""() => {
     }
     return pages;
   };
+  // a chart grows no further than the width at which its smallest text prints at MAX_PT (larger
+  // than the running text, it would look like a poster)
+  const MAX_PT = 12;
+  const maxW = (svg) => {
+    const b = svg.viewBox && svg.viewBox.baseVal, f = smallestText(svg);
+    return b && b.width && isFinite(f) ? b.width * MAX_PT / f * PT : MAXW;
+  };
   const grow = (pg) => {  // the page's charts grow (each up to the text column's width) into its free room
     const svgs = svgsOf(pg);
     if (!svgs.length || pg.classList.contains('overflowed')) return;
     const h = new Map(svgs.map((s) => [s, s.getBoundingClientRect().height]));
-    const room = (s) => Math.max(0, Math.min(MAXW, pg.clientWidth) / ratio(s) - h.get(s));
+    const room = (s) => Math.max(0, Math.min(MAXW, pg.clientWidth, maxW(s)) / ratio(s) - h.get(s));
     const total = svgs.reduce((a, s) => a + room(s), 0);
     let free = PAGE - contentH(pg);
     if (free <= 2 || total <= 0) return;
@@ -308,14 +315,16 @@ FIT_PAGES_JS = r"""() => {
     let pages = flow(part, saved, mode, PAGE);
     pages.forEach(grow);
     if (pages.length > 1 && lastFill(pages) < LAST_FILL) {
-      let best = {cap: PAGE, fill: lastFill(pages)};
-      for (let cap = PAGE * 0.96; cap >= PAGE * 0.64; cap -= PAGE * 0.04) {
+      // the pages before the last cut shorter, as evenly as it takes: of the cuts that keep the
+      // page count, the one whose emptiest page is fullest
+      const minFill = (t) => Math.min(...t.map((pg) => contentH(pg) / PAGE));
+      let best = {cap: PAGE, fill: minFill(pages)};
+      for (let cap = PAGE * 0.97; cap >= PAGE * 0.6; cap -= PAGE * 0.03) {
         const t = flow(part, saved, mode, cap);
         if (t.length !== n) break;
         t.forEach(grow);
-        const f = lastFill(t);
+        const f = minFill(t);
         if (f > best.fill) best = {cap, fill: f};
-        if (f >= LAST_FILL) break;
       }
       pages = flow(part, saved, mode, best.cap);
       pages.forEach(grow);
