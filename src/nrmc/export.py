@@ -64,9 +64,12 @@ RECYCLE_PAGE_AFTER = 12  # documents printed on one browser page before it is re
 #   grows into the room the text leaves, or shrinks (to 60 %) when the text needs more; if even that
 #   is not enough, the page is set in denser type (class `dense`) and the chart may shrink to 35 %
 #   (never below 45 mm);
-# - analysis sections (`section.page.analysis`) are packed onto pages in reading order, several on
-#   one page when they fit (charts may shrink to 60 %, type may get denser for that), each page then filled by growing
-#   its last chart;
+# - summary pages that their content cannot fill are set larger (zoom, up to 1.6×);
+# - the analysis (`section.page.analysis`) flows over pages (div.print-page, one sheet each) in
+#   reading order: sections follow one another on a page, tables and lists are cut between rows,
+#   charts shrink (to 60 %) at a page foot or float to the next page's top, the densest setting is
+#   used only when it saves a page, a short last page is balanced with the ones before it, and each
+#   page's charts grow into its free room (see the comment in the script);
 # - a page whose content does not fit even so keeps its natural height (class `overflowed`): it
 #   takes more than one sheet, but nothing is ever clipped.
 # Returns, per printed page, its kind and how full it is (for the build's checks and tests).
@@ -163,10 +166,12 @@ FIT_PAGES_JS = r"""() => {
   // between rows (a table's header repeats, its caption stays with its first rows; rows a cell spans
   // stay together), any other block (paragraph, chart, box) goes over whole, taking the headings
   // before it along. A chart that does not fit at a page foot shrinks (to 60 %, its text never under
-  // MIN_PT) if that makes it fit. Of three settings (charts as drawn; charts at their smallest; and
-  // denser type too) the first that gives the fewest pages is kept; a last page under LAST_FILL full
-  // is then filled by cutting the pages before it shorter (content moves on, never back), and
-  // each page's charts grow into the room left on it.
+  // MIN_PT) if that makes it fit; one that would leave its page under FLOAT_BELOW full floats to the
+  // top of the next page instead, and the rest of its section fills this one. Of three settings
+  // (charts as drawn; charts at their smallest; and denser type too) the first that gives the fewest
+  // pages is kept; a last page under LAST_FILL full is then filled by cutting the pages before it
+  // shorter (content moves on, never back; the cut whose emptiest page is fullest), and each page's
+  // charts grow into the room left on it.
   const LAST_FILL = 0.62, FLOAT_BELOW = 0.6;
   const KEEP_NEXT = /^(H2|H3|H4)$/;
   const low = (svg, nat) => Math.min(nat, Math.max(minH(svg), nat * 0.6));
@@ -208,13 +213,10 @@ FIT_PAGES_JS = r"""() => {
       if (items.length < keep + 1) return null;
       let k = items.length;
       const spanned = (k) => items.slice(0, k).some((r, i) => r.cells && Math.max(1, ...[...r.cells].map((c) => c.rowSpan || 1)) + i > k);
-      while (k > keep) {
-        k--;
-        while (k > keep && spanned(k)) k--;
-        items.slice(k).forEach((it) => it.remove());
+      while (k > keep) {  // rows off the end, one at a time (those a cell spans together) until it fits
+        items[--k].remove();
+        while (k > keep && spanned(k)) items[--k].remove();
         if (fits()) break;
-        items.slice(k).forEach((it) => box.appendChild(it));
-        if (k <= keep) return null;
       }
       if (k >= items.length || !fits()) { items.slice(k).forEach((it) => box.appendChild(it)); return null; }
       const rest = el.cloneNode(false);
