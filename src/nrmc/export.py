@@ -172,7 +172,7 @@ FIT_PAGES_JS = r"""() => {
   // pages is kept; a last page under LAST_FILL full is then filled by cutting the pages before it
   // shorter (content moves on, never back; the cut whose emptiest page is fullest), and each page's
   // charts grow into the room left on it.
-  const LAST_FILL = 0.62, FLOAT_BELOW = 0.6;
+  const LAST_FILL = 0.62, FLOAT_BELOW = 0.6, ZOOM_BELOW = 0.7, ZOOM_MAX = 1.3;
   const KEEP_NEXT = /^(H2|H3|H4)$/;
   const low = (svg, nat) => Math.min(nat, Math.max(minH(svg), nat * 0.6));
   const flow = (part, saved, mode, cap) => {
@@ -331,6 +331,19 @@ FIT_PAGES_JS = r"""() => {
       pages = flow(part, saved, mode, best.cap);
       pages.forEach(grow);
     }
+    // a page that stays under ZOOM_BELOW full (a short analysis, balanced over two pages, whose
+    // charts are as large as they may be) is set larger, as the summary pages are
+    for (const pg of pages) {
+      if (pg.classList.contains('overflowed') || contentH(pg) >= ZOOM_BELOW * PAGE) continue;
+      const kids = [...pg.children];
+      let best = 1;
+      for (let g = 1.05; g <= ZOOM_MAX + 1e-6; g += 0.05) {
+        kids.forEach((k) => { k.style.zoom = g; });
+        if (contentH(pg) > PAGE - 2 * mm) break;
+        best = g;
+      }
+      kids.forEach((k) => { k.style.zoom = best > 1 ? String(best) : ''; });
+    }
     for (const pg of pages) {
       const h = contentH(pg);
       if (pg.classList.contains('overflowed') || h > PAGE + 1) { pg.classList.add('overflowed'); pg.style.height = 'auto'; }
@@ -367,7 +380,9 @@ FIT_PAGES_JS = r"""() => {
           bottom = els[i].getBoundingClientRect().bottom;
         }
       }
-      out.push({el, top: r.top, bottom, cols: cols.includes(el), keep: KEEP.test(el.tagName)});
+      const first = cols.includes(el) ? el.querySelector('.gl-entry, dt, li, p') : null;  // a column block's first entry
+      out.push({el, top: r.top, bottom, cols: cols.includes(el), head: first ? first.getBoundingClientRect().bottom : r.bottom,
+                keep: KEEP.test(el.tagName) || el.classList.contains('glossary-intro')});
     }
     return out;
   };
@@ -379,7 +394,7 @@ FIT_PAGES_JS = r"""() => {
     list.forEach((b, i) => {
       if (PAGE - (b.top - start) < 12 * mm) near.add(b.el);
       const forced = i > 0 && getComputedStyle(b.el).breakBefore === 'page';
-      if (!forced && b.cols) {
+      if (!forced && b.cols && b.head - start <= PAGE + 0.5) {
         while (b.bottom - start > PAGE + 0.5) { start = Math.max(start + PAGE, b.top); pages++; }
       } else if (forced || b.bottom - start > PAGE + 0.5) {
         let s0 = b.top, j = i - 1;
@@ -418,10 +433,14 @@ FIT_PAGES_JS = r"""() => {
     // a section of the annex whose heading falls at the top of a page (or in the last lines of the
     // one before) starts on a page of its own: a heading Chromium breaks before by itself is
     // tagged on both pages and its outline entry reads twice ('AnnexAnnex')
+    // The same for any heading the printer would move to the next page with what follows it.
     const fin = paginate(part);
     for (const sec of [...part.querySelectorAll(':scope > section.page.annex')].slice(1)) {
       const h = sec.querySelector('h2, h3');
       if (h && (fin.starts.has(h) || fin.near.has(h))) sec.style.breakBefore = 'page';
+    }
+    for (const h of part.querySelectorAll('h2, h3, h4')) {
+      if (fin.starts.has(h) && h.closest('section').style.breakBefore !== 'page') h.style.breakBefore = 'page';
     }
     report.push({kind: 'annex', pages: after.pages, fill: after.fill, before: {pages: before.pages, fill: before.fill}, action});
   }
