@@ -44,10 +44,11 @@ def first_analysis_page(pdf: Path, html: str) -> int:
 
 NOTE_SCOPES = ("tibet",)  # the sources name no centre there: a one-page note, no page two (issue 18, point 4)
 
-# Known, not yet fixed (session 24): with the sections issue 19 asked for (results, specialty mix,
-# progress, support) the printer's packing (nrmc.export FIT_PAGES_JS) leaves pages part-empty and
-# runs past the old budget. Kept as expected failures so that they show in every run until fixed.
-PACKING = pytest.mark.xfail(reason="page packing of the new sections: budget and blank pages (open)", strict=False)
+# Known, not yet fixed: the English national overview takes 10 pages before its annex for a budget
+# of 8, with every page full: its progress section's table of each centre's stages runs over three
+# pages in English (two and a half in Chinese). That is a question of content (which table the
+# analysis shows, the annex has the centres in full), not of the printer's packing.
+OVER_BUDGET = {("national", "en")}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -58,13 +59,16 @@ def test_summary_is_exactly_two_pages(site, slug, lang):
     assert first_analysis_page(pdf, html) == (2 if slug in NOTE_SCOPES else 3)
 
 
-@PACKING
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("slug", E2E_SCOPES)
-def test_the_page_budget_holds(site, slug, lang):
+def test_the_page_budget_holds(site, slug, lang, request):
+    if (slug, lang) in OVER_BUDGET:
+        request.applymarker(pytest.mark.xfail(reason="the English national progress table (content, open)", strict=False))
     pdf, _ = files(site, slug, lang)
     kind = "national" if slug == "national" else "province"
-    assert annex_page(pdf, lang) - 1 <= BUDGET[kind], pdfcheck.outline(pdf)
+    # summary + analysis: the pages before the annex, which the English glossary opens
+    glossary = [p for _, t, p in pdfcheck.outline(pdf) if t.strip() == "Glossary"]
+    assert (glossary[0] if glossary else annex_page(pdf, lang)) - 1 <= BUDGET[kind], pdfcheck.outline(pdf)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -74,7 +78,6 @@ def test_no_heading_caption_or_chart_title_alone_at_a_page_foot(site, slug, lang
     assert pdfcheck.orphans(pdf, pdfcheck.html_headings(html)) == []
 
 
-@PACKING
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("slug", E2E_SCOPES)
 def test_no_page_before_the_annex_is_more_than_40_percent_blank(site, slug, lang):
@@ -103,7 +106,6 @@ def test_english_edition_is_english_in_html_and_pdf(site, slug):
     assert pdf_text_problems(pdftext(pdf, mode="-raw"), html) == []
 
 
-@PACKING
 @pytest.mark.parametrize("slug", E2E_SCOPES)
 def test_english_page_count_within_20_percent_of_chinese(site, slug):
     zh = pdfcheck.info(files(site, slug, "zh")[0])["pages"]

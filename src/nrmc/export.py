@@ -64,9 +64,12 @@ RECYCLE_PAGE_AFTER = 12  # documents printed on one browser page before it is re
 #   grows into the room the text leaves, or shrinks (to 60 %) when the text needs more; if even that
 #   is not enough, the page is set in denser type (class `dense`) and the chart may shrink to 35 %
 #   (never below 45 mm);
-# - analysis sections (`section.page.analysis`) are packed onto pages in reading order, several on
-#   one page when they fit (charts may shrink to 60 %, type may get denser for that), each page then filled by growing
-#   its last chart;
+# - summary pages that their content cannot fill are set larger (zoom, up to 1.6×);
+# - the analysis (`section.page.analysis`) flows over pages (div.print-page, one sheet each) in
+#   reading order: sections follow one another on a page, tables and lists are cut between rows,
+#   charts shrink (to 60 %) at a page foot or float to the next page's top, the densest setting is
+#   used only when it saves a page, a short last page is balanced with the ones before it, and each
+#   page's charts grow into its free room (see the comment in the script);
 # - a page whose content does not fit even so keeps its natural height (class `overflowed`): it
 #   takes more than one sheet, but nothing is ever clipped.
 # Returns, per printed page, its kind and how full it is (for the build's checks and tests).
@@ -128,6 +131,7 @@ FIT_PAGES_JS = r"""() => {
     return Math.max(0, Math.min(1, 1 - free / target));
   };
   const report = [];
+  const GROW_BELOW = 0.8, GROW_MAX = 1.6;
   const reset = (el) => svgsOf(el).forEach((v) => { v.style.height = ''; v.style.width = ''; v.style.maxWidth = ''; });
   for (const sec of document.querySelectorAll('section.page.summary')) {
     const target = sec.classList.contains('summary-1') ? PAGE - HEADER : PAGE;
@@ -140,40 +144,212 @@ FIT_PAGES_JS = r"""() => {
       fill = fit(sec, target, minShrink);
       if (!sec.classList.contains('overflowed')) break;
     }
+    // a summary page that its chart cannot fill (a short list, or no chart) is set larger, up to
+    // GROW_MAX, as large as fits: key messages in larger type rather than a half-empty page
+    if (!sec.classList.contains('overflowed') && !sec.classList.contains('dense') && fill < GROW_BELOW) {
+      const kids = [...sec.children].filter((k) => k.tagName !== 'STYLE');
+      let best = 1;
+      for (let g = 1.05; g <= GROW_MAX + 1e-6; g += 0.05) {
+        kids.forEach((k) => { k.style.zoom = g; });
+        if (contentH(sec) > target - 2 * mm) break;
+        best = g;
+      }
+      kids.forEach((k) => { k.style.zoom = best > 1 ? String(best) : ''; });
+      fill = Math.max(0, Math.min(1, contentH(sec) / target));
+      if (best > 1) sec.dataset.grow = best.toFixed(2);
+    }
     report.push({kind: 'summary', fill, overflowed: sec.classList.contains('overflowed'), dense: sec.classList.contains('dense'),
                  chartPt: chartPt(sec)});
   }
-  const shrinkFits = (page) => {
-    reset(page);
-    const room = svgsOf(page).reduce((a, v) => a + Math.max(0, natural(v) - Math.max(minH(v), natural(v) * 0.6)), 0);
-    return contentH(page) - room <= PAGE;
-  };
-  const parts = new Set([...document.querySelectorAll('section.page.analysis')].map((s) => s.parentElement));
-  for (const part of parts) {
+  // The analysis flows over its pages in reading order (div.print-page, each one sheet): a section
+  // starts right under the one before it; a table or list that does not fit at a page foot is cut
+  // between rows (a table's header repeats, its caption stays with its first rows; rows a cell spans
+  // stay together), any other block (paragraph, chart, box) goes over whole, taking the headings
+  // before it along. A chart that does not fit at a page foot shrinks (to 60 %, its text never under
+  // MIN_PT) if that makes it fit; one that would leave its page under FLOAT_BELOW full floats to the
+  // top of the next page instead, and the rest of its section fills this one. Of three settings
+  // (charts as drawn; charts at their smallest; and denser type too) the first that gives the fewest
+  // pages is kept; a last page under LAST_FILL full is then filled by cutting the pages before it
+  // shorter (content moves on, never back; the cut whose emptiest page is fullest), and each page's
+  // charts grow into the room left on it.
+  const LAST_FILL = 0.62, FLOAT_BELOW = 0.6, ZOOM_BELOW = 0.7, ZOOM_MAX = 1.3;
+  const KEEP_NEXT = /^(H2|H3|H4)$/;
+  const low = (svg, nat) => Math.min(nat, Math.max(minH(svg), nat * 0.6));
+  const flow = (part, saved, mode, cap) => {
+    part.innerHTML = saved;  // each try starts from the document as it came
+    part.classList.toggle('dense', mode.dense);
     const secs = [...part.querySelectorAll(':scope > section.page.analysis')];
+    const nat = new Map();
+    for (const svg of svgsOf(part)) { const h = natural(svg); nat.set(svg, h); if (mode.shrink) setH(svg, low(svg, h)); }
     const pages = [];
-    let page = null;
+    let page = null, shell = null, real = 0, todo = [];
+    const floats = [];
+    // a page's first block may take the whole sheet; the others stop at `cap`
+    const fits = () => contentH(page) <= (real === 0 ? PAGE : cap) + 0.5;
+    const nextPage = (keepShell) => {
+      const fresh = document.createElement('div');
+      fresh.className = 'print-page';
+      page.after(fresh);
+      pages.push(fresh);
+      page = fresh;
+      real = 0;
+      if (keepShell) page.appendChild(shell);
+      else {
+        const s2 = shell.cloneNode(false);  // the section goes on: its box again, without its id
+        s2.removeAttribute('id');
+        s2.classList.add('continued');
+        page.appendChild(s2);
+        shell = s2;
+      }
+      while (floats.length) place(floats.shift());
+    };
+    const split = (el) => {  // the rows of `el` that do not fit here, in a copy of it (or null)
+      const table = el.matches('table') ? el : el.matches('.table-wrap') ? el.querySelector(':scope > table') : null;
+      let box, items;
+      if (table && table.tBodies.length === 1) { box = table.tBodies[0]; items = [...box.rows]; }
+      else if (el.matches('ul, ol')) { box = el; items = [...el.children].filter((c) => c.tagName === 'LI'); }
+      else return null;
+      const keep = table ? 2 : 1;  // a caption and header never stand with less than two rows
+      if (items.length < keep + 1) return null;
+      let k = items.length;
+      const spanned = (k) => items.slice(0, k).some((r, i) => r.cells && Math.max(1, ...[...r.cells].map((c) => c.rowSpan || 1)) + i > k);
+      while (k > keep) {  // rows off the end, one at a time (those a cell spans together) until it fits
+        items[--k].remove();
+        while (k > keep && spanned(k)) items[--k].remove();
+        if (fits()) break;
+      }
+      if (k >= items.length || !fits()) { items.slice(k).forEach((it) => box.appendChild(it)); return null; }
+      const rest = el.cloneNode(false);
+      rest.removeAttribute('id');
+      let into = rest;
+      if (table) {
+        const t = table === el ? rest : rest.appendChild(table.cloneNode(false));
+        t.removeAttribute('id');
+        if (table.tHead) t.appendChild(table.tHead.cloneNode(true));
+        into = t.appendChild(document.createElement('tbody'));
+      } else if (el.tagName === 'OL') {
+        rest.setAttribute('start', String((parseInt(el.getAttribute('start') || '1', 10) || 1) + k));
+      }
+      items.slice(k).forEach((it) => into.appendChild(it));
+      return rest;
+    };
+    const place = (el) => {
+      shell.appendChild(el);
+      if (fits()) { if (!KEEP_NEXT.test(el.tagName)) real++; return; }
+      const svg = el.matches('figure.chart') ? el.querySelector('svg') : null;
+      const h0 = svg ? svg.getBoundingClientRect().height : 0;
+      if (svg) {
+        const lo = low(svg, nat.get(svg) || h0);
+        if (lo < h0 - 1) { setH(svg, lo); if (fits()) { real++; return; } setH(svg, h0); }
+      }
+      const rest = split(el);
+      if (rest) { real++; nextPage(false); place(rest); return; }
+      if (real === 0) {  // nothing but headings before it on this page: it takes more than a sheet
+        if (svg) setH(svg, low(svg, nat.get(svg) || h0));
+        page.classList.add('overflowed');
+        real++;
+        return;
+      }
+      // a chart that would leave this page far from full floats to the top of the next one, and
+      // what follows it in its section fills this page first
+      if (svg && todo.length && contentH(page) - (el.getBoundingClientRect().height) < FLOAT_BELOW * PAGE) {
+        el.remove();
+        floats.push(el);
+        return;
+      }
+      const carry = [];
+      for (let c = el.previousElementSibling; c && KEEP_NEXT.test(c.tagName); c = c.previousElementSibling) carry.unshift(c);
+      el.remove();
+      carry.forEach((c) => c.remove());
+      nextPage(shell.children.length === 0);
+      carry.forEach((c) => shell.appendChild(c));
+      place(el);
+    };
     for (const s of secs) {
-      if (!page) { page = document.createElement('div'); page.className = 'print-page'; s.before(page); pages.push(page); }
-      page.appendChild(s);
-      if (page.children.length > 1 && !shrinkFits(page)) {
-        const wasDense = page.classList.contains('dense');
-        page.classList.add('dense');  // denser type, if that is what it takes to share the page
-        if (!wasDense && shrinkFits(page)) continue;
-        if (!wasDense) page.classList.remove('dense');
-        const fresh = document.createElement('div');
-        fresh.className = 'print-page';
-        page.after(fresh);
-        fresh.appendChild(s);
-        reset(page);
-        page = fresh;
+      const kids = [...s.children];
+      kids.forEach((k) => k.remove());
+      if (!page) {
+        page = document.createElement('div');
+        page.className = 'print-page';
+        s.before(page);
         pages.push(page);
       }
+      page.appendChild(s);
+      shell = s;
+      todo = kids.slice();
+      while (todo.length) place(todo.shift());
+      while (floats.length) place(floats.shift());
+    }
+    return pages;
+  };
+  // a chart grows no further than the width at which its smallest text prints at MAX_PT (larger
+  // than the running text, it would look like a poster)
+  const MAX_PT = 12;
+  const maxW = (svg) => {
+    const b = svg.viewBox && svg.viewBox.baseVal, f = smallestText(svg);
+    return b && b.width && isFinite(f) ? b.width * MAX_PT / f * PT : MAXW;
+  };
+  const grow = (pg) => {  // the page's charts grow (each up to the text column's width) into its free room
+    const svgs = svgsOf(pg);
+    if (!svgs.length || pg.classList.contains('overflowed')) return;
+    const h = new Map(svgs.map((s) => [s, s.getBoundingClientRect().height]));
+    const room = (s) => Math.max(0, Math.min(MAXW, pg.clientWidth, maxW(s)) / ratio(s) - h.get(s));
+    const total = svgs.reduce((a, s) => a + room(s), 0);
+    let free = PAGE - contentH(pg);
+    if (free <= 2 || total <= 0) return;
+    let f = Math.min(1, (free - 1) / total);
+    for (let i = 0; i < 6 && f > 0.001; i++) {
+      svgs.forEach((s) => setH(s, h.get(s) + room(s) * f));
+      if (contentH(pg) <= PAGE) return;
+      f *= 0.8;
+    }
+    svgs.forEach((s) => setH(s, h.get(s)));
+  };
+  const lastFill = (pages) => contentH(pages[pages.length - 1]) / PAGE;
+  const parts = new Set([...document.querySelectorAll('section.page.analysis')].map((s) => s.parentElement));
+  for (const part of parts) {
+    const saved = part.innerHTML;
+    const modes = [{shrink: false, dense: false}, {shrink: true, dense: false}, {shrink: true, dense: true}];
+    // the least dense setting of those that give the fewest pages
+    const counts = modes.map((m) => flow(part, saved, m, PAGE).length);
+    const i = counts.indexOf(Math.min(...counts));
+    const mode = modes[i], n = counts[i];
+    let pages = flow(part, saved, mode, PAGE);
+    pages.forEach(grow);
+    if (pages.length > 1 && lastFill(pages) < LAST_FILL) {
+      // the pages before the last cut shorter, as evenly as it takes: of the cuts that keep the
+      // page count, the one whose emptiest page is fullest
+      const minFill = (t) => Math.min(...t.map((pg) => contentH(pg) / PAGE));
+      let best = {cap: PAGE, fill: minFill(pages)};
+      for (let cap = PAGE * 0.97; cap >= PAGE * 0.6; cap -= PAGE * 0.03) {
+        const t = flow(part, saved, mode, cap);
+        if (t.length !== n) break;
+        t.forEach(grow);
+        const f = minFill(t);
+        if (f > best.fill) best = {cap, fill: f};
+      }
+      pages = flow(part, saved, mode, best.cap);
+      pages.forEach(grow);
+    }
+    // a page that stays under ZOOM_BELOW full (a short analysis, balanced over two pages, whose
+    // charts are as large as they may be) is set larger, as the summary pages are
+    for (const pg of pages) {
+      if (pg.classList.contains('overflowed') || contentH(pg) >= ZOOM_BELOW * PAGE) continue;
+      const kids = [...pg.children];
+      let best = 1;
+      for (let g = 1.05; g <= ZOOM_MAX + 1e-6; g += 0.05) {
+        kids.forEach((k) => { k.style.zoom = g; });
+        if (contentH(pg) > PAGE - 2 * mm) break;
+        best = g;
+      }
+      kids.forEach((k) => { k.style.zoom = best > 1 ? String(best) : ''; });
     }
     for (const pg of pages) {
-      reset(pg);
-      report.push({kind: 'analysis', fill: fit(pg, PAGE, 0.6), overflowed: pg.classList.contains('overflowed'), dense: pg.classList.contains('dense'),
-                   chartPt: chartPt(pg)});
+      const h = contentH(pg);
+      if (pg.classList.contains('overflowed') || h > PAGE + 1) { pg.classList.add('overflowed'); pg.style.height = 'auto'; }
+      else pg.style.height = PAGE + 'px';
+      report.push({kind: 'analysis', fill: Math.max(0, Math.min(1, h / PAGE)), overflowed: pg.classList.contains('overflowed'),
+                   dense: mode.dense, shrunk: mode.shrink, chartPt: chartPt(pg)});
     }
   }
   // The annex flows over as many pages as it takes; its last page is never less than a fifth
@@ -182,7 +358,7 @@ FIT_PAGES_JS = r"""() => {
   // page would hold less than LAST_MIN, the annex is first set tighter to pull that page back, and
   // if that is not enough its last sections start on a page of their own, which fills the last page.
   const LAST_MIN = 0.25;  // aimed at a quarter, so that the printed page is surely over a fifth
-  const ATOMS = 'tr, li, .gl-entry, .gl-names, p, h2, h3, h4, caption, figure, .box, .table-note, table.small, table.centres';
+  const ATOMS = 'tr, li, .gl-entry, p, h2, h3, h4, caption, figure, .box, .table-note, table.small, table.centres';
   const KEEP = /^(H2|H3|H4|CAPTION)$/;  // kept with what follows them
   // a block set in columns (the glossary) breaks anywhere: across pages it takes the height it
   // takes on screen (the first page's columns are filled, the rest balanced on the next)
@@ -204,7 +380,9 @@ FIT_PAGES_JS = r"""() => {
           bottom = els[i].getBoundingClientRect().bottom;
         }
       }
-      out.push({el, top: r.top, bottom, cols: cols.includes(el), keep: KEEP.test(el.tagName)});
+      const first = cols.includes(el) ? el.querySelector('.gl-entry, dt, li, p') : null;  // a column block's first entry
+      out.push({el, top: r.top, bottom, cols: cols.includes(el), head: first ? first.getBoundingClientRect().bottom : r.bottom,
+                keep: KEEP.test(el.tagName) || el.classList.contains('glossary-intro')});
     }
     return out;
   };
@@ -212,9 +390,11 @@ FIT_PAGES_JS = r"""() => {
     const list = blocks(root);
     const top0 = root.getBoundingClientRect().top;
     let start = top0, pages = 1, bottom = top0;
+    const starts = new Set(), near = new Set();
     list.forEach((b, i) => {
+      if (PAGE - (b.top - start) < 12 * mm) near.add(b.el);
       const forced = i > 0 && getComputedStyle(b.el).breakBefore === 'page';
-      if (!forced && b.cols) {
+      if (!forced && b.cols && b.head - start <= PAGE + 0.5) {
         while (b.bottom - start > PAGE + 0.5) { start = Math.max(start + PAGE, b.top); pages++; }
       } else if (forced || b.bottom - start > PAGE + 0.5) {
         let s0 = b.top, j = i - 1;
@@ -223,10 +403,11 @@ FIT_PAGES_JS = r"""() => {
         const repeat = head && !head.contains(b.el) && head.getBoundingClientRect().top < s0 ? head.getBoundingClientRect().height : 0;
         start = s0 - repeat;
         pages++;
+        starts.add(j + 1 < i ? list[j + 1].el : b.el);
       }
       bottom = Math.max(bottom, b.bottom);
     });
-    return {pages, fill: Math.max(0, Math.min(1, (bottom - start) / PAGE))};
+    return {pages, fill: Math.max(0, Math.min(1, (bottom - start) / PAGE)), starts, near};
   };
   for (const part of document.querySelectorAll('.nrmc-part.nrmc-annex')) {
     const before = paginate(part);
@@ -249,7 +430,19 @@ FIT_PAGES_JS = r"""() => {
       }
       if (action === 'none') part.classList.remove('tight');
     }
-    report.push({kind: 'annex', pages: after.pages, fill: after.fill, before, action});
+    // a section of the annex whose heading falls at the top of a page (or in the last lines of the
+    // one before) starts on a page of its own: a heading Chromium breaks before by itself is
+    // tagged on both pages and its outline entry reads twice ('AnnexAnnex')
+    // The same for any heading the printer would move to the next page with what follows it.
+    const fin = paginate(part);
+    for (const sec of [...part.querySelectorAll(':scope > section.page.annex')].slice(1)) {
+      const h = sec.querySelector('h2, h3');
+      if (h && (fin.starts.has(h) || fin.near.has(h))) sec.style.breakBefore = 'page';
+    }
+    for (const h of part.querySelectorAll('h2, h3, h4')) {
+      if (fin.starts.has(h) && h.closest('section').style.breakBefore !== 'page') h.style.breakBefore = 'page';
+    }
+    report.push({kind: 'annex', pages: after.pages, fill: after.fill, before: {pages: before.pages, fill: before.fill}, action});
   }
   return report;
 }"""
