@@ -26,8 +26,8 @@ def test_province_status_keeps_named_stated_and_programme_facts_apart(ds):
     assert ah["per_10m"] == pytest.approx(9 / 6123 * 1000) and ah["per_10m_named"] == pytest.approx(7 / 6123 * 1000)
     hn = t.loc["430000"]  # a batch-5 first with no centre named by the sources read
     assert hn["role"] == "known" and hn["first_batch"] == 5 and pd.isna(hn["count"]) and pd.isna(hn["rank"])
-    hb = t.loc["420000"]  # batch-5 first whose three centres are now named (HB-01…HB-03)
-    assert hb["role"] == "host" and hb["first_batch"] == 5 and hb["count"] == 3 and hb["count_basis"] == "named"
+    hb = t.loc["420000"]  # batch-5 first: P305 states 3, all named (HB-01…HB-03)
+    assert hb["role"] == "host" and hb["first_batch"] == 5 and hb["count"] == 3 and hb["count_basis"] == "stated"
     assert t.loc["310000", "role"] == "exporter" and t.loc["310000", "exported"] == 16  # + 龙华医院甘肃医院, + one in the south
     assert t.loc["540000", "role"] == "unknown"
     assert int(t["known"].sum()) == 27 and int((t["named"] > 0).sum()) == 25
@@ -93,7 +93,7 @@ def test_output_origins_and_matrix(ds):
 
 def test_completeness_against_official_total(ds):
     c = coverage.completeness(ds)
-    assert (c.named, c.official_total, c.official_date) == (98, 125, "2023-11-08")
+    assert (c.named, c.official_total, c.official_date) == (98, 125, "2024-05-07")  # NHC reconfirmed 125 (P039)
     assert c.share == pytest.approx(round(98 / 125 * 100, 1))  # 78.4
     early = coverage.completeness(ds.as_of("2023-01-31"))
     assert (early.named, early.official_total) == (73, 50)
@@ -123,9 +123,9 @@ def test_figures_of_a_province_include_its_centres(ds):
 
 def test_latest_and_comparable_take_the_newest_figure(ds):
     f = performance.figures(ds, "安徽")
-    tech = performance.comparable(f, "leading_technologies")  # 复旦儿科安徽: 19 (S03, Jan 2025), 20 (S01, ≥ Nov 2025)
+    tech = performance.comparable(f, "leading_technologies")  # 复旦儿科安徽: 19 (S03, Jan 2025), 20 (S01, 安徽日报 29 Dec 2025)
     fudan = tech.set_index("name_zh").loc["复旦大学附属儿科医院安徽医院"]
-    assert fudan["value"] == 20 and fudan["as_of"] == "2025-11-30" and fudan["n_figures"] == 2
+    assert fudan["value"] == 20 and fudan["as_of"] == "2025-12-29" and fudan["n_figures"] == 2
     # figures transferred from the output hospital are another measure, never the newest of the hospital's own
     own = performance.comparable(f, "new_technologies").set_index("name_zh").loc["复旦大学附属儿科医院安徽医院"]
     assert own["value"] == 412 and own["n_figures"] == 1
@@ -137,7 +137,7 @@ def test_figures_of_different_dates_are_never_summed(ds):
     tech = f[(f["metric"] == "new_technologies") & (f["kind"] == "centre")]
     with pytest.raises(IncomparableFiguresError, match="different dates"):
         performance.safe_total(tech)
-    same = tech[tech["as_of"] == "2025-11-30"].drop_duplicates("subject_id")
+    same = tech[tech["as_of"] == "2025-12-29"].drop_duplicates("subject_id")
     assert performance.safe_total(same) == same["value_base"].sum()
 
 

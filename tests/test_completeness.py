@@ -17,7 +17,7 @@ def with_batches(ds, rows):
 def test_completeness_overall_and_per_batch(ds):
     t = completeness_by_batch(ds).set_index("group", append=True)
     all_ = completeness_by_batch(ds).query("group == 'all'").iloc[0]
-    assert all_["named"] == len(ds.counted_centers) and all_["official"] == 125 and all_["official_source"] == "R11"
+    assert all_["named"] == len(ds.counted_centers) and all_["official"] == 125 and all_["official_source"] == "P039"  # the NHC reconfirmed 125 on 2024-05-07
     batches = completeness_by_batch(ds).query("group == 'batch'").set_index("batch")
     assert batches.loc[1, "official"] == 10 and batches.loc[3, "official"] == 24 and batches.loc[5, "official"] == 49
     # batch 2 is sized by a source (16: Xinhua 2021-07-24, P040); batch 4 has named centres but no source

@@ -87,17 +87,18 @@ def test_anhui_keeps_a_sources_unnamed_count_and_a_focus_apart():
 
 
 def test_a_province_with_no_stated_specialty_says_so():
-    # Henan's specialties are stated by P004 and P043 now (8 of 13); Heilongjiang's 3 centres
-    # still have only specialties inferred from their lead hospitals
-    assert len(honest("410000")) == 8
-    assert honest("230000") == set()
-    inferred = {c["specialty"] for c in centres_of("230000")} & set(planned_codes())
-    assert len(inferred) == 3
-    b = briefing("heilongjiang", "en")
+    # Henan's specialties are stated by P004, P043 and the project's own name (复旦大学附属妇产科医院河南医院)
+    # now (9 of 13); Liaoning's one centre (its name flagged doubtful) still has only a specialty inferred
+    # from its lead hospital (Heilongjiang's children's and TCM projects are stated by name and by P001 now)
+    assert len(honest("410000")) == 9
+    assert honest("210000") == set()
+    inferred = {c["specialty"] for c in centres_of("210000")} & set(planned_codes())
+    assert len(inferred) == 1
+    b = briefing("liaoning", "en")
     f = find(specialty.findings(b), "present")
     assert f.params["present"] is None and f.params["inferred"].value == len(inferred)
     s = visible_text(str(specialty.section(b).sentences[0]))
-    assert "none of the 13 planned specialties is confirmed there" in s and "cover 3 of them" in s
+    assert "none of the 13 planned specialties is confirmed there" in s and "1 of them (oncology)" in s
 
 
 @pytest.mark.parametrize("slug", slugs())
@@ -121,9 +122,10 @@ def test_every_host_headline_is_the_honest_count(slug):
 
 
 def test_national_counts_three_and_names_the_gaps():
-    # the sources of P004, P043 and P300+ state 8 planned specialties of named centres
+    # the sources of P004, P043 and P300+, and the projects' own names (…妇产科医院河南医院, 北京大学口腔医院三亚分院),
+    # state 10 planned specialties of named centres
     assert honest(None) == {"oncology", "neurology", "cardiovascular", "pediatrics", "respiratory", "trauma",
-                            "mental_health", "tcm"}
+                            "obstetrics_gynecology", "stomatology", "mental_health", "tcm"}
     plan = set(planned_codes())
     anywhere = {c["specialty"] for c in centres_of(None)}
     assert plan - anywhere == {"orthopedics", "infectious", "ophthalmology"}
@@ -133,7 +135,7 @@ def test_national_counts_three_and_names_the_gaps():
     b = briefing("national", "en")
     fs = specialty.findings(b)
     present = find(fs, "national_present").params
-    assert present["present"].value == 8 and present["inferred"].value == len(inferred) == 2
+    assert present["present"].value == 10 and len(inferred) == 0 and not (present["inferred"] and present["inferred"].value)
     gaps = find(fs, "national_gaps")
     assert gaps.watch and gaps.params["empty"] == ["ophthalmology"]
     assert [(x["spec"], x["n"].value) for x in gaps.params["focus"]] == [("orthopaedics", 3), ("infectious diseases", 1)]

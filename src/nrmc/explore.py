@@ -560,10 +560,10 @@ def opened_before(date: object, ds: Dataset | None = None, *, lang: Literal["zh"
     ('open' or 'operating'), `source_id`, `quote`; by the last day each opening can have been
     (an opening 'no later than 2023-12' comes after one on 2023-05-01).
 
-    >>> opened_before("2018-01-01").empty       # the first opening on record: 8 January 2018 (Xiamen)
+    >>> opened_before("2020-12-25").empty       # the first opening on record: 25 December 2020 (Fujian)
     True
-    >>> opened_before("2019").centre_id.tolist()
-    ['FJ-02']
+    >>> opened_before("2021").centre_id.tolist()
+    ['FJ-03']
     """
     from nrmc import dates
     from nrmc.parameters import normalize_as_of
