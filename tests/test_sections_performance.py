@@ -302,9 +302,11 @@ def test_not_given_only_when_no_source_gives_it(brief):
             if f.name == "patients":
                 said = "来源未给出" in rendered(b, f)
                 assert said == flows.empty, scope
-    # Hubei (3 centres, stated by P305 and all named; no result row) says it; Henan, since P008 gives its centres' totals, does not
-    hubei = [c for c in brief("hubei", "zh").ds.counted_centers["province_code"] if c == "420000"]
-    assert f"来源未给出湖北{len(hubei)}个国家区域医疗中心的成效数据" in str(P.section(brief("hubei", "zh")).text)
+    # Jilin (4 centres stated by P020, 2 of them named; no result row) says it, with the stated total; Henan, since
+    # P008 gives its centres' totals, does not. (Hubei was the example until P302's six co-built departments of HB-01
+    # gave it a result row; it must now not say it.)
+    assert "来源未给出吉林4个国家区域医疗中心的成效数据" in str(P.section(brief("jilin", "zh")).text)
+    assert "国家区域医疗中心的成效数据。" not in str(P.section(brief("hubei", "zh")).text)
     assert "具名国家区域医疗中心的成效数据" not in str(P.section(brief("henan", "zh")).text)
 
 
