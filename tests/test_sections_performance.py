@@ -357,7 +357,7 @@ def test_any_province_with_centre_figures_gets_results(tmp_path):
         row("JX-07", "transferred_technologies", 99, "项", "2026-01", "平移99项新技术新项目", source="S02"),
         row("JX-07", "tech_province_firsts", 41, "项", "2026-01", "41项填补江西省空白", source="S02",
             breakdown="of=transferred_technologies"),
-        row("HB-01", "resident_experts", 12, "人", "2026-01", "派出12名常驻专家", source="S02"),
+        row("JL-02", "resident_experts", 12, "人", "2026-01", "派出12名常驻专家", source="S02"),
     ])
     for lang in LANGS:
         b = Briefing("jiangxi", lang=lang, data_dir=str(data))
@@ -383,7 +383,7 @@ def test_any_province_with_centre_figures_gets_results(tmp_path):
     wr = next(f for f in P.findings(n) if f.name == "with_results")
     real = provinces_with_centre_results(Briefing("national", lang="zh"))
     assert "江西" in real and "吉林" not in real  # Hubei has a result since HB-01 (P302); Jilin has none
-    assert wr.params["names"] == provinces_with_centre_results(n) and "湖北" in wr.params["names"]
+    assert wr.params["names"] == provinces_with_centre_results(n) and "吉林" in wr.params["names"]
     assert wr.params["provinces"].value == len(real) + 1
 
 
