@@ -262,7 +262,8 @@ def caveats_box(b) -> Markup:
         items.append(b.say("summary", "caveat_completeness_national", p=p))
     inferred = int((b.centres["specialty_basis"] == "inferred").sum()) if len(b.centres) else 0
     if inferred:
-        items.append(b.say("summary", "caveat_inferred", p={"n": inferred, "of": len(b.centres)}))
+        focus = [b.centre(c, short=True) for c in b.centres.to_dict("records") if str(c.get("focus_specialties") or "")]
+        items.append(b.say("summary", "caveat_inferred", p={"n": inferred, "of": len(b.centres), "focus": focus}))
     flagged = int((b.figures["flag"] != "").sum())
     if flagged:
         items.append(b.say("summary", "caveat_flagged", p={"n": flagged}))
