@@ -26,8 +26,10 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
+from datetime import date
+
 from nrmc import charts, i18n, inputs, performance as perf
-from nrmc.findings import Finding, Num, count, figure, when
+from nrmc.findings import Finding, Num, count, figure, rankable, when
 from nrmc.sections import common
 from nrmc.sections.base import Section
 from nrmc.sections.text import sentence, watch as watch_text
@@ -375,15 +377,19 @@ def _centres(b, fig: pd.DataFrame) -> list[Finding]:
             it = item(b, r, hist)
             it["centre"] = centre_label(b, r["subject_id"])
             items.append(it)
+        ev_rows = [x["n"].rows[0] for x in items]
+        ranked = rankable(ev_rows)
+        if not ranked:  # listed side by side, newest first: no order by value across dates or kinds
+            items.sort(key=lambda x: x["when"].end or date.min, reverse=True)
+            ev_rows = [x["n"].rows[0] for x in items]
         top, others = items[0], items[1:]
         same_date = len({(x["when"].text, x["when"].basis) for x in items}) == 1
-        ev_rows = [x["n"].rows[0] for x in items]
         tie = len(items) > 1 and g["value_base"].iloc[0] == g["value_base"].iloc[1]
         p = {"name": b.name, "top": top, "others": others[:3], "more": rest(x["n"].rows[0] for x in others[3:]),
-             "of": count(ev_rows), "same_date": same_date, "tie": tie, "noun": top["noun"], "before": top["before"],
-             "period": top["period"]}
+             "of": count(ev_rows), "same_date": same_date, "tie": tie and ranked, "noun": top["noun"], "before": top["before"],
+             "period": top["period"], "ranked": ranked}
         out.append(Finding(f"centre:{g['metric'].iloc[0]}:{g['breakdown'].iloc[0]}:{g['period'].iloc[0]}", THEME,
-                           "centre_top", p, 62 - rank))
+                           "centre_top", p, 62 - rank, ranks=tuple(ev_rows) if ranked else ()))
     # one finding per centre for the measures only it reports, while there is room
     room = max(0, CENTRE_FINDINGS + 1 - len(out))
     if room and single:
@@ -653,7 +659,7 @@ def chart(b):
     xlabel = b.L("performance.chart.axis", noun=axis) + (open_ + sep.join(notes) + close if notes else "")
     svg = charts.hbar([x["centre"] for x in items], [float(v) for v in g["value_base"]], value_texts=texts, xlabel=xlabel)
     p = {"top": items[0], "of": count([x["n"].rows[0] for x in items]), "noun": words["noun"], "before": words["before"],
-         "same_date": same_date}
+         "same_date": same_date, "ranked": rankable(x["n"].rows[0] for x in items)}
     title = b.say(THEME, "chart_title", p=p)
     return common.figure_html(b, svg, title, common.sources_line(b, g["source_id"].tolist()))
 

@@ -1,0 +1,61 @@
+"""Pages 1–2 as a 简报 writes them (issue 18): ranks only within one measure, date and basis;
+the plan's 12 key specialties with TCM apart; exporters led by what their hospitals support;
+no database-speak. Rules that are general run over all 32 briefings in both languages (findings
+only, composed in process: cheap); wording checks of one briefing name it."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from briefing_texts import compose, running_text
+from briefings import ALL, LANGS
+from nrmc.findings import rankable
+from nrmc.sections import summary
+from nrmc.sections.base import plain_text
+from nrmc.sections.text import claim, context
+from sections_support import briefing
+
+EVERY = [pytest.param(s, lg, id=f"{s}-{lg}") for s in ALL for lg in LANGS]
+RANK_WORDS = {"zh": re.compile(r"最多|最高|之首|最大|居[^，。；]*第"),
+              "en": re.compile(r"\bthe most\b|\bhighest\b|\blargest\b|\bfirst among\b|\branks?\b", re.I)}
+
+
+def _text(b, f) -> str:
+    return " ".join(plain_text(str(x)) for x in (claim(b, f), context(b, f)))
+
+
+@pytest.mark.parametrize("scope,lang", EVERY)
+def test_no_finding_ranks_across_dates_or_kinds(scope, lang):
+    """A finding that ranks figures ("最多", "the most") ranks rows of one measure, one date and
+    one basis; a source's own headline (its rank, "全国最大") is quoted, not ranked by us. Anhui's
+    experts dispatched (1,137 to 30 Nov 2025 against others to 29 Dec 2025) are listed, not ranked."""
+    b = briefing(scope, lang)
+    bad = []
+    for f in summary.ranked(b):
+        metric_rows = [r for r in f.evidence() if r.kind == "metric"]
+        if f.headline or not metric_rows:
+            continue
+        text = _text(b, f)
+        if f.ranks:
+            if not rankable(f.ranks):
+                bad.append((f.key, text))
+        elif RANK_WORDS[lang].search(text) and not rankable(metric_rows):
+            bad.append((f.key, text))
+    assert not bad, bad
+
+
+def test_rankable_needs_one_measure_one_date_one_basis():
+    from nrmc.findings import Row
+
+    a = Row("metric", "x 1", "S01", "2025-12-29", "stated", "", "专家派驻", "expert visits", 296, "人次", "", "cumulative")
+    same = Row("metric", "x 2", "S01", "2025-12-29", "stated", "", "专家派驻", "expert visits", 500, "人次", "余", "cumulative")
+    other_day = Row("metric", "x 3", "S01", "2025-11-30", "stated", "", "专家派驻", "expert visits", 1137, "人次", "", "cumulative")
+    other_kind = Row("metric", "x 4", "S01", "2025-12-29", "stated", "", "常驻专家", "resident experts", 36, "人", "", "cumulative")
+    assert rankable([a, same]) and not rankable([a, other_day]) and not rankable([a, other_kind])
+
+
+def test_anhui_lists_experts_dispatched_at_two_dates_side_by_side():
+    two = running_text([x for x in compose("anhui", "zh") if x[0] == "page_two"])
+    assert "公布专家派驻的3个中心中" not in two and "仁济医院安徽医院最多" not in two
+    assert "3个中心公布了专家派驻，日期或口径不同，只并列、不排序" in two
