@@ -59,3 +59,40 @@ def test_anhui_lists_experts_dispatched_at_two_dates_side_by_side():
     two = running_text([x for x in compose("anhui", "zh") if x[0] == "page_two"])
     assert "公布专家派驻的3个中心中" not in two and "仁济医院安徽医院最多" not in two
     assert "3个中心公布了专家派驻，日期或口径不同，只并列、不排序" in two
+
+
+# ---- exporters: lead with what their hospitals support --------------------------------------
+EXPORTERS = [pytest.param(s, lg, id=f"{s}-{lg}") for s in ALL for lg in LANGS]
+
+
+@pytest.mark.parametrize("scope,lang", EXPORTERS)
+def test_an_exporters_page_one_leads_with_what_its_hospitals_support(scope, lang):
+    """An exporter (hospitals leading centres elsewhere, none at home): its first message is what
+    its hospitals support; no comparison with its region's provinces, no national-total message,
+    at most two centres as examples of what is sent."""
+    import importlib
+
+    exports = importlib.import_module("nrmc.sections.exports")
+    b = briefing(scope, lang)
+    if b.national or b.role != "exporter":
+        return
+    ms = summary.key_messages(b)
+    assert ms[0].theme == "exports", [f.key for f in ms]
+    assert not [f for f in ms if f.theme == "coverage" and f.key in ("official", "spread")]
+    for f in ms:
+        if f.key == "silent":
+            assert not plain_text(str(context(b, f))), "an exporter is not compared with its region"
+        if f.theme == "exports" and f.name == "results":
+            assert len(f.params["centres"]) <= 2
+    assert exports.CENTRES_SAID <= 2
+
+
+def test_shanghai_page_two_lists_all_sixteen_centres():
+    from briefings import composed
+
+    b, html = composed("shanghai", "zh")
+    page2 = html.split('class="page summary summary-2"', 1)[1].split("</section>", 1)[0]
+    assert "此处列出" not in page2
+    assert page2.count("<tr") - page2.count("<thead") >= len(b.exported) == 16
+    one = running_text([x for x in compose("shanghai", "zh") if x[0] == "key_messages"])
+    assert "同属东部地区" not in one and "国家共批复" not in one

@@ -174,7 +174,10 @@ def _silent(b) -> Finding:
         common.named_rows(b, named_c.drop_duplicates("province_code")) + [r for r in _first_batch_rows(b, known)]))
         if len(known) else None, "named": count(common.named_rows(b, named_c)) if len(named_c) else None,
         "silent": [b.pname(c) for c in region.loc[~region["known"], "code"]]}
-    f = Finding("silent", THEME, "silent", p, 90)
+    exporter = b.row["role"] == "exporter"
+    p["exporter"] = exporter  # its hospitals lead centres elsewhere: that, not its region, is the point
+    # an exporter's page 1 leads with what its hospitals support; that it has none at home follows
+    f = Finding("silent", THEME, "silent", p, 45 if exporter else 90)
     return f
 
 

@@ -26,6 +26,7 @@ THEMES = ("coverage", "exports", "performance", "specialty", "progress")
 MAX_MESSAGES = 5
 MIN_MESSAGES = 3
 PER_THEME = 2  # at most this many messages from one section
+EXPORTED_LISTED = 18  # page 2 lists all the centres an exporter's hospitals lead up to this many
 
 
 def theme(name: str):
@@ -63,10 +64,12 @@ def key_messages(b) -> list[Finding]:
     pool = ranked(b)
     limit = 3 if b.role == "unknown" else MAX_MESSAGES
     ranked_subjects: set[str] = set()  # one centre's second rank does not push out the province's results
+    if b.role == "exporter":  # the national total is the key figures' tile, not a message of its own
+        pool = [f for f in pool if not (f.theme == "coverage" and f.key in ("official", "spread"))]
     for f in pool:
         if len(picked) >= limit:
             break
-        if per.get(f.theme, 0) >= PER_THEME:
+        if per.get(f.theme, 0) >= (PER_THEME + 1 if b.role == "exporter" and f.theme == "exports" else PER_THEME):
             continue
         if f.key.startswith("rank:"):
             subject = f.key.split(":")[1]
@@ -227,7 +230,7 @@ def page_two(b) -> Block:
         parts.append(table)
     if len(b.exported) and (b.role in ("exporter", "known", "unknown") or b.centres.empty) \
             and importlib.util.find_spec("nrmc.sections.exports") is not None:
-        parts.append(theme("exports").table_html(b, limit=8))
+        parts.append(theme("exports").table_html(b, limit=None if len(b.exported) <= EXPORTED_LISTED else 8))
     results = results_list(b)
     if results is not None:
         parts.append(results)
