@@ -96,3 +96,14 @@ def test_shanghai_page_two_lists_all_sixteen_centres():
     assert page2.count("<tr") - page2.count("<thead") >= len(b.exported) == 16
     one = running_text([x for x in compose("shanghai", "zh") if x[0] == "key_messages"])
     assert "同属东部地区" not in one and "国家共批复" not in one
+
+
+# ---- national -----------------------------------------------------------------------------
+def test_national_total_dated_as_published_and_confirmed_with_the_batch_totals():
+    one = running_text([x for x in compose("national", "zh") if x[0] == "key_messages"])
+    assert "国家共批复国家区域医疗中心项目125个（2023年11月8日公布，2024年5月7日再次确认）" in one
+    assert "第1批后累计10个（2019年11月），第3批后累计50个（2022年5月18日），前4批共76个（2023年4月13日公布）" in one
+    assert "据2019年《区域医疗中心建设试点工作方案》，建设前有约7.9%的出院患者在区域外就医" in one
+    # the national benchmark of patients leaving their region is said once on pages 1–2
+    both = one + running_text([x for x in compose("national", "zh") if x[0] == "page_two"])
+    assert both.count("7.9%") == 1 and both.count("约30%") == 1

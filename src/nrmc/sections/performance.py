@@ -422,6 +422,10 @@ def _national_context(b) -> dict:
             r = common.metric_row_of(x.sort_values(["as_of_dt", "_line"]).iloc[-1])
             out[key] = figure(r)
             out[key + "_when"] = when(r)
+            # the baseline is attributed in words: the plan's own title (sources.csv), not "来源"
+            src = b.sources.get(r.source_id) or {}
+            out[key + "_title"] = src.get("title_en" if b.lang == "en" else "title", "") or ""
+            out[key + "_year"] = str(src.get("date", "") or "")[:4]
     return out
 
 
