@@ -107,3 +107,41 @@ def test_national_total_dated_as_published_and_confirmed_with_the_batch_totals()
     # the national benchmark of patients leaving their region is said once on pages 1–2
     both = one + running_text([x for x in compose("national", "zh") if x[0] == "page_two"])
     assert both.count("7.9%") == 1 and both.count("约30%") == 1
+
+
+# ---- a 简报's register: no database-speak on pages 1–2 -------------------------------------
+DATABASE_SPEAK = ("公开来源具名", "来源具名", "另有3个中心有此类数据", "此类数据；其余", "按来源，", "来源未明示",
+                  "来源未给出", "含中医", "个其他专科中心所述的重点方向")
+ZH = [pytest.param(s, id=s) for s in ALL]
+
+
+def _pages(scope: str, lang: str = "zh") -> str:
+    return running_text([x for x in compose(scope, lang) if x[0] in ("key_messages", "page_two")])
+
+
+@pytest.mark.parametrize("scope", ZH)
+def test_pages_one_and_two_read_as_a_briefing_not_a_database(scope):
+    """No field-and-source phrasing; "来源" at most 8 times; each qualifier said once (the rank's
+    caveat in the box, not after each rank)."""
+    text = _pages(scope)
+    assert not [w for w in DATABASE_SPEAK if w in text], [w for w in DATABASE_SPEAK if w in text]
+    assert text.count("来源") <= 8, text.count("来源")
+    assert text.count("本简报无法另行核对") <= 1
+
+
+@pytest.mark.parametrize("scope", ZH)
+def test_every_rank_a_briefing_states_is_dated(scope):
+    """A rank a source states ('总量居全国第N位', '全国最大') carries its date (Henan's first place is
+    as of 2023-12-04). The briefing's own standing among provinces by named centres says its basis."""
+    text = _pages(scope)
+    for m in re.finditer(r"居[^，。；（]*?第\d+位|全国最大", text):
+        sentence = text[:m.start()].rsplit("。", 1)[-1]
+        if sentence.startswith("按具名中心计"):
+            continue
+        after = text[m.end():m.end() + 2]
+        assert after.startswith("（"), (scope, text[m.start() - 20:m.end() + 20])
+
+
+def test_hubeis_watch_is_the_briefings_reading_of_opening_and_first_results():
+    one = running_text([x for x in compose("hubei", "zh") if x[0] == "key_messages"])
+    assert "值得关注（本简报的判断）：一是湖北的中心何时开诊，二是开诊后何时首次公布成效" in one

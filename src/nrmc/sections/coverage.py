@@ -59,7 +59,8 @@ def _province(b) -> list[Finding]:
         p = {"name": b.name, "named": count(named) if named else None,
              "stated": figure(stated) if stated is not None and st["count_basis"] == "stated" else None,
              "stated_when": when(stated) if stated is not None and st["count_basis"] == "stated" else None,
-             "rank": figure(rank_row) if rank_row is not None else None}
+             "rank": figure(rank_row) if rank_row is not None else None,
+             "rank_when": when(rank_row) if rank_row is not None else None}
         out.append(Finding("count", THEME, "count", p, 100 if rank_row is not None else 60, headline=rank_row is not None))
         # standing among the provinces on one basis: the centres the sources name
         stand = _standing(b)

@@ -513,6 +513,8 @@ def _none(b) -> Finding:
          "stated": None, "exported": len(b.exported) > 0, "programme": {"items": prog, **share_when(prog)},
          # a province without results of its own and without the patients finding: the national fall
          "decline": ctx["decline"] if b.role != "host" else None, "decline_when": ctx["decline_when"]}
+    # what to watch depends on how far the centres are: none open yet, or open without results
+    p["opened"] = sum(1 for cid in b.centres["center_id"] if b.life[cid].first_operation is not None) if len(b.centres) else 0
     if b.role == "host" and b.row["count_basis"] == "stated":
         r = common.stated_count_row(b, b.code)
         p["stated"] = figure(r) if r is not None else None

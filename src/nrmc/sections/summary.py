@@ -267,11 +267,22 @@ def caveats_box(b) -> Markup:
     if inferred:
         focus = [b.centre(c, short=True) for c in b.centres.to_dict("records") if str(c.get("focus_specialties") or "")]
         items.append(b.say("summary", "caveat_inferred", p={"n": inferred, "of": len(b.centres), "focus": focus}))
+    if b.zh and _states_a_rank(b):  # the rank's caveat said once, here, not after each rank
+        items.append(b.say("summary", "caveat_ranks", p={}))
     flagged = int((b.figures["flag"] != "").sum())
     if flagged:
         items.append(b.say("summary", "caveat_flagged", p={"n": flagged}))
     items.append(b.say("summary", "caveat_dates", p={}))
     return render("caveats.html.j2", title=b.L("caveats.title"), items=items)
+
+
+def _states_a_rank(b) -> bool:
+    """Whether pages 1–2 state a rank a source gives (a centre's or the province's)."""
+    shown = [*key_messages(b)]
+    if importlib.util.find_spec("nrmc.sections.performance") is not None and not b.national:
+        shown += theme("performance").findings(b)
+    return any(f.name.startswith("rank") or (f.theme == "coverage" and f.params.get("rank") is not None
+                                               and f.name == "count") for f in shown)
 
 
 def common_figure(row):
