@@ -145,3 +145,21 @@ def test_every_rank_a_briefing_states_is_dated(scope):
 def test_hubeis_watch_is_the_briefings_reading_of_opening_and_first_results():
     one = running_text([x for x in compose("hubei", "zh") if x[0] == "key_messages"])
     assert "值得关注（本简报的判断）：一是湖北的中心何时开诊，二是开诊后何时首次公布成效" in one
+
+
+@pytest.mark.parametrize("scope", ["henan", "guizhou", "hubei", "anhui"])
+def test_page_one_currency_lies_within_the_header_window(scope):
+    """The data-currency line of page 1 gives the dates its messages print; they fall within the
+    briefing's data window in the header (Henan's page 1 said 约2024年7月10日, a date no message
+    printed, while its header ended in 2023)."""
+    from briefings import composed
+    from nrmc import dates
+
+    b, _ = composed(scope, "zh")
+    ms = summary.key_messages(b)
+    own = summary.own_subjects(b)
+    printed = [(w.text, w.basis) for f in ms for w in f.whens() if w.text and any(
+        r.kind in ("metric", "stage", "centre") and (own is None or r.subject in own) for r in w.rows)]
+    win, head = dates.window(printed), b.window
+    assert win and head
+    assert dates.start(win.first) >= dates.start(head.first) and dates.end(win.last) <= dates.end(head.last), (win, head)

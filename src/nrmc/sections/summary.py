@@ -95,8 +95,13 @@ def currency(b, messages: list[Finding]) -> Markup:
     """How current the data is: the newest and oldest dates the key messages rest on, and the
     date of the national total."""
     own = own_subjects(b)
-    ds = [(r.date, r.basis) for f in messages for r in f.evidence()
-          if r.kind in ("metric", "stage", "centre") and r.date and (own is None or r.subject in own)]
+    # the dates the messages print (not every row behind them: a stage a message only counts is
+    # not a date the reader sees), of the scope's own facts; else the rows behind them
+    ds = [(w.text, w.basis) for f in messages for w in f.whens()
+          if w.text and any(r.kind in ("metric", "stage", "centre") and (own is None or r.subject in own) for r in w.rows)]
+    if not ds:
+        ds = [(r.date, r.basis) for f in messages for r in f.evidence()
+              if r.kind in ("metric", "stage", "centre") and r.date and (own is None or r.subject in own)]
     win = dates.window(ds)
     bench = common.official_total_row(b)
     params = {"newest": i18n.qualified_date(win.last, win.last_basis, b.lang, in_range=True) if win else None,
