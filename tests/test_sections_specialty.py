@@ -63,7 +63,9 @@ def test_guizhou_counts_only_stated_specialties_of_named_centres():
                                            ("oncology", "neurology", "cardiovascular", "respiratory", "orthopedics")]
         s = visible_text(str(specialty.section(b).sentences[0]))
         if lang == "zh":
-            assert "覆盖规划的13个重点专科（含中医）中的3个：儿科、创伤和中医" in s and "均不计入" in s
+            # the plan's 12 key specialties, TCM apart; the centres whose stated focus is not counted are named
+            assert "贵州已有中心的重点专科为儿科和创伤，占规划12个重点专科中的2个；另有中医中心" in s and "不计入的有：" in s
+            assert "积水潭医院贵州医院以骨科为重点" in s and "含中医" not in s
         else:
             assert ("Guizhou has 3 of the 13 planned specialties: paediatrics, trauma and traditional Chinese medicine"
                     in s and "Not counted:" in s)
@@ -230,3 +232,17 @@ def test_a_province_briefing_says_the_same_from_its_part_of_the_data(scope):
     a = str(specialty.section(Briefing(scope, lang="zh", ds=dataset())))
     b = str(specialty.section(Briefing(scope, lang="zh", ds=dataset(), full=True)))
     assert a == b
+
+
+def test_hubei_names_the_centres_whose_stated_focus_is_not_counted_on_both_pages():
+    """Page 1 and page 2 agree: no centre's own specialty is stated, and the two centres with a
+    stated focus (Xiangyang: women and children; Xianning: heart, brain, trauma) are named."""
+    from briefing_texts import compose, running_text
+
+    blocks = compose("hubei", "zh")
+    one = running_text([x for x in blocks if x[0] == "key_messages"])
+    two = running_text([x for x in blocks if x[0] == "page_two"])
+    assert "规划的12个重点专科和中医中，尚无一个能确认已有中心" in one
+    assert "同济医院咸宁医院以神经、心血管和创伤为重点" in one and "同济医院襄阳医院以儿科和妇产为重点" in one
+    assert "个其他专科中心所述的重点方向" not in one and "均未写明专科" not in one
+    assert "同济医院襄阳医院和同济医院咸宁医院另有所述的重点方向" in two

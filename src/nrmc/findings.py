@@ -103,6 +103,7 @@ class Finding:
     chart: Any = None
     headline: bool = False
     watch: bool = False
+    ranks: tuple[Row, ...] = ()  # the rows the claim ranks against each other (see `rankable`)
 
     # ---- evidence ----------------------------------------------------------------------------
     def numbers(self) -> list[Num]:
@@ -143,6 +144,18 @@ class Finding:
             if w.rows and not any(r.date == w.text for r in w.rows):
                 problems.append(f"{self.key}: date {w.text} is no row's date ({', '.join(r.date for r in w.rows)})")
         return problems
+
+
+def rank_key(row: Row) -> tuple:
+    """What two figures must share to be ranked against each other: one measure (label, unit,
+    period), one date and one date basis."""
+    return (row.what_zh, row.unit, row.period, row.date, row.basis)
+
+
+def rankable(rows: Iterable[Row]) -> bool:
+    """Whether `rows` may be ranked ("最多", "the most"): all of one measure, one date and one
+    basis. Figures of different dates or kinds are listed side by side, never ranked."""
+    return len({rank_key(r) for r in rows}) <= 1
 
 
 def _walk(value):

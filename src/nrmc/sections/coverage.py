@@ -59,7 +59,8 @@ def _province(b) -> list[Finding]:
         p = {"name": b.name, "named": count(named) if named else None,
              "stated": figure(stated) if stated is not None and st["count_basis"] == "stated" else None,
              "stated_when": when(stated) if stated is not None and st["count_basis"] == "stated" else None,
-             "rank": figure(rank_row) if rank_row is not None else None}
+             "rank": figure(rank_row) if rank_row is not None else None,
+             "rank_when": when(rank_row) if rank_row is not None else None}
         out.append(Finding("count", THEME, "count", p, 100 if rank_row is not None else 60, headline=rank_row is not None))
         # standing among the provinces on one basis: the centres the sources name
         stand = _standing(b)
@@ -174,7 +175,10 @@ def _silent(b) -> Finding:
         common.named_rows(b, named_c.drop_duplicates("province_code")) + [r for r in _first_batch_rows(b, known)]))
         if len(known) else None, "named": count(common.named_rows(b, named_c)) if len(named_c) else None,
         "silent": [b.pname(c) for c in region.loc[~region["known"], "code"]]}
-    f = Finding("silent", THEME, "silent", p, 90)
+    exporter = b.row["role"] == "exporter"
+    p["exporter"] = exporter  # its hospitals lead centres elsewhere: that, not its region, is the point
+    # an exporter's page 1 leads with what its hospitals support; that it has none at home follows
+    f = Finding("silent", THEME, "silent", p, 45 if exporter else 90)
     return f
 
 
@@ -186,17 +190,49 @@ def _first_batch_rows(b, known: pd.DataFrame):
             yield common.metric_from_metrics(b, x.sort_values("as_of_dt").iloc[-1])
 
 
+ZH_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _batch_totals(b, final: float) -> list[dict]:
+    """The cumulative totals after each batch before the final total: a milestone with its batch,
+    or one whose own words give the batches it counts ("四批共76个项目"); one row per total (a
+    batch's own row first, then the earliest)."""
+    import re
+
+    ms = b.ds.milestones
+    ms = ms[ms["projects_total"].notna() & (ms["projects_total"] != final)].sort_values("date_dt")
+    out: dict[float, dict] = {}
+    for r in ms.to_dict("records"):
+        batch = int(r["batch"]) if r["batch"] == r["batch"] and r["batch"] not in (None, "") else None
+        if batch is None:
+            m = re.search(r"([一二三四五六七八九])批共", str(r.get("event_zh") or ""))
+            batch = ZH_NUMERALS[m.group(1)] if m else None
+        if batch is None:
+            continue
+        total = float(r["projects_total"])
+        if total in out and (out[total]["own"] or not r["batch"] == r["batch"]):
+            continue
+        row = common.milestone_row(b, r)
+        out[total] = {"batch": batch, "total": Num(total, "figure", (row,), "个"),
+                      "when": When(r["date"], r["date_basis"] or "stated", (row,)),
+                      "own": r["batch"] == r["batch"] and r["batch"] not in (None, "")}
+    return sorted(out.values(), key=lambda x: x["total"].value)
+
+
 def _national(b) -> list[Finding]:
     out: list[Finding] = []
     bench = benchmark(b)
     st = b.status
     named = common.named_rows(b, b.ds.counted_centers)
     if bench:
-        ms = b.ds.milestones[b.ds.milestones["projects_total"].notna() & b.ds.milestones["batch"].notna()].sort_values("date_dt")
-        batches = [{"batch": int(r["batch"]), "total": Num(float(r["projects_total"]), "figure", (common.milestone_row(b, r),), "个"),
-                    "when": When(r["date"], r["date_basis"] or "stated", (common.milestone_row(b, r),))}
-                   for r in ms.to_dict("records")]
+        batches = _batch_totals(b, bench["total"].value)
+        # the first date the final total was published (it may have been confirmed later)
+        allm = b.ds.milestones[b.ds.milestones["projects_total"] == bench["total"].value].sort_values("date_dt")
+        first = allm.iloc[0] if len(allm) else None
+        first_when = (When(first["date"], first["date_basis"] or "stated", (common.milestone_row(b, first),))
+                      if first is not None and first["date"] != bench["total_when"].text else None)
         out.append(Finding("official", THEME, "official", {"total": bench["total"], "when": bench["total_when"],
+                                                            "first_when": first_when,
                                                             "batches": batches, "named": count(named)}, 100, headline=True))
     prov_named = st[st["named"] > 0]
     known = st[st["known"]]

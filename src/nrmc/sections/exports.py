@@ -32,7 +32,7 @@ SENT = ("resident_experts", "expert_visits", "transferred_technologies", "visiti
         "experts_present", "academic_director_teams", "departments_transferred", "advanced_trainees",
         "advanced_training_visits")
 PER_CENTRE = 3
-CENTRES_SAID = 4
+CENTRES_SAID = 2  # examples in the support message (page 1): two at most, the rest in the table
 
 # salience by the province's role: an exporter's briefing leads with what its hospitals support
 SALIENCE = {

@@ -26,8 +26,10 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
+from datetime import date
+
 from nrmc import charts, i18n, inputs, performance as perf
-from nrmc.findings import Finding, Num, count, figure, when
+from nrmc.findings import Finding, Num, count, figure, rankable, when
 from nrmc.sections import common
 from nrmc.sections.base import Section
 from nrmc.sections.text import sentence, watch as watch_text
@@ -375,15 +377,19 @@ def _centres(b, fig: pd.DataFrame) -> list[Finding]:
             it = item(b, r, hist)
             it["centre"] = centre_label(b, r["subject_id"])
             items.append(it)
+        ev_rows = [x["n"].rows[0] for x in items]
+        ranked = rankable(ev_rows)
+        if not ranked:  # listed side by side, newest first: no order by value across dates or kinds
+            items.sort(key=lambda x: x["when"].end or date.min, reverse=True)
+            ev_rows = [x["n"].rows[0] for x in items]
         top, others = items[0], items[1:]
         same_date = len({(x["when"].text, x["when"].basis) for x in items}) == 1
-        ev_rows = [x["n"].rows[0] for x in items]
         tie = len(items) > 1 and g["value_base"].iloc[0] == g["value_base"].iloc[1]
         p = {"name": b.name, "top": top, "others": others[:3], "more": rest(x["n"].rows[0] for x in others[3:]),
-             "of": count(ev_rows), "same_date": same_date, "tie": tie, "noun": top["noun"], "before": top["before"],
-             "period": top["period"]}
+             "of": count(ev_rows), "same_date": same_date, "tie": tie and ranked, "noun": top["noun"], "before": top["before"],
+             "period": top["period"], "ranked": ranked}
         out.append(Finding(f"centre:{g['metric'].iloc[0]}:{g['breakdown'].iloc[0]}:{g['period'].iloc[0]}", THEME,
-                           "centre_top", p, 62 - rank))
+                           "centre_top", p, 62 - rank, ranks=tuple(ev_rows) if ranked else ()))
     # one finding per centre for the measures only it reports, while there is room
     room = max(0, CENTRE_FINDINGS + 1 - len(out))
     if room and single:
@@ -416,6 +422,10 @@ def _national_context(b) -> dict:
             r = common.metric_row_of(x.sort_values(["as_of_dt", "_line"]).iloc[-1])
             out[key] = figure(r)
             out[key + "_when"] = when(r)
+            # the baseline is attributed in words: the plan's own title (sources.csv), not "来源"
+            src = b.sources.get(r.source_id) or {}
+            out[key + "_title"] = src.get("title_en" if b.lang == "en" else "title", "") or ""
+            out[key + "_year"] = str(src.get("date", "") or "")[:4]
     return out
 
 
@@ -503,6 +513,8 @@ def _none(b) -> Finding:
          "stated": None, "exported": len(b.exported) > 0, "programme": {"items": prog, **share_when(prog)},
          # a province without results of its own and without the patients finding: the national fall
          "decline": ctx["decline"] if b.role != "host" else None, "decline_when": ctx["decline_when"]}
+    # what to watch depends on how far the centres are: none open yet, or open without results
+    p["opened"] = sum(1 for cid in b.centres["center_id"] if b.life[cid].first_operation is not None) if len(b.centres) else 0
     if b.role == "host" and b.row["count_basis"] == "stated":
         r = common.stated_count_row(b, b.code)
         p["stated"] = figure(r) if r is not None else None
@@ -653,7 +665,7 @@ def chart(b):
     xlabel = b.L("performance.chart.axis", noun=axis) + (open_ + sep.join(notes) + close if notes else "")
     svg = charts.hbar([x["centre"] for x in items], [float(v) for v in g["value_base"]], value_texts=texts, xlabel=xlabel)
     p = {"top": items[0], "of": count([x["n"].rows[0] for x in items]), "noun": words["noun"], "before": words["before"],
-         "same_date": same_date}
+         "same_date": same_date, "ranked": rankable(x["n"].rows[0] for x in items)}
     title = b.say(THEME, "chart_title", p=p)
     return common.figure_html(b, svg, title, common.sources_line(b, g["source_id"].tolist()))
 

@@ -199,6 +199,9 @@ def _present(b, items: list[dict]) -> Finding:
     focus_n = count([Row("centre", f"centers.csv {r.ref.split()[1]}", r.source_id, r.date, r.basis, r.quote, r.what_zh,
                          r.what_en) for r in focus_rows]) if focus_rows else None
     p = {"name": b.name, "planned": _plan_count(b), "named": count(_centre_rows(b, b.centres)),
+         **_plan_split(b, present),
+         # each centre with a stated focus outside what is counted, named with its focus specialties
+         "focus_by_centre": _focus_by_centre(b, focus),
          "present": count(_one_per_specialty(b, present, "stated")) if present else None,  # a zero has no evidence
          "present_names": [spec_name(b, it["code"]) for it in present],
          "inferred": count(_one_per_specialty(b, inferred, "inferred")) if inferred else None,
@@ -213,6 +216,28 @@ def _present(b, items: list[dict]) -> Finding:
                                        + [spec_row(b, c, it["code"], "inferred") for c in it["inferred"]]
                                        + [spec_row(b, c, it["code"], "focus") for c in it["focus"]])]
     return Finding("present", THEME, "present", p, 50, rows=rows)
+
+
+def _plan_split(b, present: list[dict]) -> dict:
+    """The plan as it is worded: 12 key specialties, and TCM apart. `planned12` counts the 12,
+    `present12` those of them a named centre has as its stated specialty, `tcm_present` whether a
+    named TCM centre is among the present ones."""
+    clinical = [r for r in plan_rows(b) if r.ref.split()[-1] != "tcm"]
+    got = [it for it in present if it["code"] != "tcm"]
+    return {"planned12": count(clinical),
+            "present12": count(_one_per_specialty(b, got, "stated")) if got else None,
+            "present12_names": [spec_name(b, it["code"]) for it in got],
+            "tcm_present": any(it["code"] == "tcm" for it in present)}
+
+
+def _focus_by_centre(b, focus: list[dict]) -> list[dict]:
+    """[{centre, specs}] for the centres whose stated focus is shown apart (in the plan's order)."""
+    out: dict[str, dict] = {}
+    for it in focus:
+        for c in it["focus"]:
+            name = centre_name(b, c)
+            out.setdefault(name, {"centre": name, "specs": []})["specs"].append(spec_name(b, it["code"]))
+    return list(out.values())
 
 
 def _gaps(b, items: list[dict]) -> Finding | None:
@@ -299,6 +324,7 @@ def _exporter(b) -> list[Finding]:
     present = [it for it in items if it["stated"]]
     p["present"] = count(_one_per_specialty(b, present, "stated")) if present else None
     p["present_names"] = [spec_name(b, it["code"]) for it in present]
+    p.update(_plan_split(b, present))
     p["planned"] = _plan_count(b)
     return [Finding("exported", THEME, "exported", p, 50)]
 
@@ -311,7 +337,7 @@ def _national_present(b) -> dict:
     items = _national_checklist(b)
     present = [it for it in items if it["stated"]]
     inferred = [it for it in items if not it["stated"] and it["inferred"]]
-    return {"items": items, "present": count(_one_per_specialty(b, present, "stated")),
+    return {"items": items, **_plan_split(b, present), "present": count(_one_per_specialty(b, present, "stated")),
             "present_names": [spec_name(b, it["code"]) for it in present],
             "inferred": count(_one_per_specialty(b, inferred, "inferred")) if inferred else None,
             "inferred_names": [spec_name(b, it["code"]) for it in inferred], "planned": _plan_count(b)}
@@ -341,7 +367,8 @@ def _national(b) -> list[Finding]:
 def _not_known(b) -> Finding:
     """A province whose centres are not named ('known'), or that no source mentions."""
     nat = _national_present(b)
-    p = {"name": b.name, "role": b.role, "planned": nat["planned"], "nat_present": nat["present"]}
+    p = {"name": b.name, "role": b.role, "planned": nat["planned"], "nat_present": nat["present"],
+         "planned12": nat["planned12"], "nat_present12": nat["present12"]}
     return Finding("not_known", THEME, "not_known", p, 15 if b.role == "known" else 8)
 
 

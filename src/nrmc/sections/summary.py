@@ -26,6 +26,7 @@ THEMES = ("coverage", "exports", "performance", "specialty", "progress")
 MAX_MESSAGES = 5
 MIN_MESSAGES = 3
 PER_THEME = 2  # at most this many messages from one section
+EXPORTED_LISTED = 18  # page 2 lists all the centres an exporter's hospitals lead up to this many
 
 
 def theme(name: str):
@@ -63,10 +64,12 @@ def key_messages(b) -> list[Finding]:
     pool = ranked(b)
     limit = 3 if b.role == "unknown" else MAX_MESSAGES
     ranked_subjects: set[str] = set()  # one centre's second rank does not push out the province's results
+    if b.role == "exporter":  # the national total is the key figures' tile, not a message of its own
+        pool = [f for f in pool if not (f.theme == "coverage" and f.key in ("official", "spread"))]
     for f in pool:
         if len(picked) >= limit:
             break
-        if per.get(f.theme, 0) >= PER_THEME:
+        if per.get(f.theme, 0) >= (PER_THEME + 1 if b.role == "exporter" and f.theme == "exports" else PER_THEME):
             continue
         if f.key.startswith("rank:"):
             subject = f.key.split(":")[1]
@@ -92,8 +95,13 @@ def currency(b, messages: list[Finding]) -> Markup:
     """How current the data is: the newest and oldest dates the key messages rest on, and the
     date of the national total."""
     own = own_subjects(b)
-    ds = [(r.date, r.basis) for f in messages for r in f.evidence()
-          if r.kind in ("metric", "stage", "centre") and r.date and (own is None or r.subject in own)]
+    # the dates the messages print (not every row behind them: a stage a message only counts is
+    # not a date the reader sees), of the scope's own facts; else the rows behind them
+    ds = [(w.text, w.basis) for f in messages for w in f.whens()
+          if w.text and any(r.kind in ("metric", "stage", "centre") and (own is None or r.subject in own) for r in w.rows)]
+    if not ds:
+        ds = [(r.date, r.basis) for f in messages for r in f.evidence()
+              if r.kind in ("metric", "stage", "centre") and r.date and (own is None or r.subject in own)]
     win = dates.window(ds)
     bench = common.official_total_row(b)
     params = {"newest": i18n.qualified_date(win.last, win.last_basis, b.lang, in_range=True) if win else None,
@@ -227,7 +235,7 @@ def page_two(b) -> Block:
         parts.append(table)
     if len(b.exported) and (b.role in ("exporter", "known", "unknown") or b.centres.empty) \
             and importlib.util.find_spec("nrmc.sections.exports") is not None:
-        parts.append(theme("exports").table_html(b, limit=8))
+        parts.append(theme("exports").table_html(b, limit=None if len(b.exported) <= EXPORTED_LISTED else 8))
     results = results_list(b)
     if results is not None:
         parts.append(results)
@@ -262,12 +270,24 @@ def caveats_box(b) -> Markup:
         items.append(b.say("summary", "caveat_completeness_national", p=p))
     inferred = int((b.centres["specialty_basis"] == "inferred").sum()) if len(b.centres) else 0
     if inferred:
-        items.append(b.say("summary", "caveat_inferred", p={"n": inferred, "of": len(b.centres)}))
+        focus = [b.centre(c, short=True) for c in b.centres.to_dict("records") if str(c.get("focus_specialties") or "")]
+        items.append(b.say("summary", "caveat_inferred", p={"n": inferred, "of": len(b.centres), "focus": focus}))
+    if b.zh and _states_a_rank(b):  # the rank's caveat said once, here, not after each rank
+        items.append(b.say("summary", "caveat_ranks", p={}))
     flagged = int((b.figures["flag"] != "").sum())
     if flagged:
         items.append(b.say("summary", "caveat_flagged", p={"n": flagged}))
     items.append(b.say("summary", "caveat_dates", p={}))
     return render("caveats.html.j2", title=b.L("caveats.title"), items=items)
+
+
+def _states_a_rank(b) -> bool:
+    """Whether pages 1–2 state a rank a source gives (a centre's or the province's)."""
+    shown = [*key_messages(b)]
+    if importlib.util.find_spec("nrmc.sections.performance") is not None and not b.national:
+        shown += theme("performance").findings(b)
+    return any(f.name.startswith("rank") or (f.theme == "coverage" and f.params.get("rank") is not None
+                                               and f.name == "count") for f in shown)
 
 
 def common_figure(row):

@@ -1,0 +1,165 @@
+"""Pages 1–2 as a 简报 writes them (issue 18): ranks only within one measure, date and basis;
+the plan's 12 key specialties with TCM apart; exporters led by what their hospitals support;
+no database-speak. Rules that are general run over all 32 briefings in both languages (findings
+only, composed in process: cheap); wording checks of one briefing name it."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from briefing_texts import compose, running_text
+from briefings import ALL, LANGS
+from nrmc.findings import rankable
+from nrmc.sections import summary
+from nrmc.sections.base import plain_text
+from nrmc.sections.text import claim, context
+from sections_support import briefing
+
+EVERY = [pytest.param(s, lg, id=f"{s}-{lg}") for s in ALL for lg in LANGS]
+RANK_WORDS = {"zh": re.compile(r"最多|最高|之首|最大|居[^，。；]*第"),
+              "en": re.compile(r"\bthe most\b|\bhighest\b|\blargest\b|\bfirst among\b|\branks?\b", re.I)}
+
+
+def _text(b, f) -> str:
+    return " ".join(plain_text(str(x)) for x in (claim(b, f), context(b, f)))
+
+
+@pytest.mark.parametrize("scope,lang", EVERY)
+def test_no_finding_ranks_across_dates_or_kinds(scope, lang):
+    """A finding that ranks figures ("最多", "the most") ranks rows of one measure, one date and
+    one basis; a source's own headline (its rank, "全国最大") is quoted, not ranked by us. Anhui's
+    experts dispatched (1,137 to 30 Nov 2025 against others to 29 Dec 2025) are listed, not ranked."""
+    b = briefing(scope, lang)
+    bad = []
+    for f in summary.ranked(b):
+        metric_rows = [r for r in f.evidence() if r.kind == "metric"]
+        if f.headline or not metric_rows:
+            continue
+        text = _text(b, f)
+        if f.ranks:
+            if not rankable(f.ranks):
+                bad.append((f.key, text))
+        elif RANK_WORDS[lang].search(text) and not rankable(metric_rows):
+            bad.append((f.key, text))
+    assert not bad, bad
+
+
+def test_rankable_needs_one_measure_one_date_one_basis():
+    from nrmc.findings import Row
+
+    a = Row("metric", "x 1", "S01", "2025-12-29", "stated", "", "专家派驻", "expert visits", 296, "人次", "", "cumulative")
+    same = Row("metric", "x 2", "S01", "2025-12-29", "stated", "", "专家派驻", "expert visits", 500, "人次", "余", "cumulative")
+    other_day = Row("metric", "x 3", "S01", "2025-11-30", "stated", "", "专家派驻", "expert visits", 1137, "人次", "", "cumulative")
+    other_kind = Row("metric", "x 4", "S01", "2025-12-29", "stated", "", "常驻专家", "resident experts", 36, "人", "", "cumulative")
+    assert rankable([a, same]) and not rankable([a, other_day]) and not rankable([a, other_kind])
+
+
+def test_anhui_lists_experts_dispatched_at_two_dates_side_by_side():
+    two = running_text([x for x in compose("anhui", "zh") if x[0] == "page_two"])
+    assert "公布专家派驻的3个中心中" not in two and "仁济医院安徽医院最多" not in two
+    assert "3个中心公布了专家派驻，日期或口径不同，只并列、不排序" in two
+
+
+# ---- exporters: lead with what their hospitals support --------------------------------------
+EXPORTERS = [pytest.param(s, lg, id=f"{s}-{lg}") for s in ALL for lg in LANGS]
+
+
+@pytest.mark.parametrize("scope,lang", EXPORTERS)
+def test_an_exporters_page_one_leads_with_what_its_hospitals_support(scope, lang):
+    """An exporter (hospitals leading centres elsewhere, none at home): its first message is what
+    its hospitals support; no comparison with its region's provinces, no national-total message,
+    at most two centres as examples of what is sent."""
+    import importlib
+
+    exports = importlib.import_module("nrmc.sections.exports")
+    b = briefing(scope, lang)
+    if b.national or b.role != "exporter":
+        return
+    ms = summary.key_messages(b)
+    assert ms[0].theme == "exports", [f.key for f in ms]
+    assert not [f for f in ms if f.theme == "coverage" and f.key in ("official", "spread")]
+    for f in ms:
+        if f.key == "silent":
+            assert not plain_text(str(context(b, f))), "an exporter is not compared with its region"
+        if f.theme == "exports" and f.name == "results":
+            assert len(f.params["centres"]) <= 2
+    assert exports.CENTRES_SAID <= 2
+
+
+def test_shanghai_page_two_lists_all_sixteen_centres():
+    from briefings import composed
+
+    b, html = composed("shanghai", "zh")
+    page2 = html.split('class="page summary summary-2"', 1)[1].split("</section>", 1)[0]
+    assert "此处列出" not in page2
+    assert page2.count("<tr") - page2.count("<thead") >= len(b.exported) == 16
+    one = running_text([x for x in compose("shanghai", "zh") if x[0] == "key_messages"])
+    assert "同属东部地区" not in one and "国家共批复" not in one
+
+
+# ---- national -----------------------------------------------------------------------------
+def test_national_total_dated_as_published_and_confirmed_with_the_batch_totals():
+    one = running_text([x for x in compose("national", "zh") if x[0] == "key_messages"])
+    assert "国家共批复国家区域医疗中心项目125个（2023年11月8日公布，2024年5月7日再次确认）" in one
+    assert "第1批后累计10个（2019年11月），第3批后累计50个（2022年5月18日），前4批共76个（2023年4月13日公布）" in one
+    assert "据2019年《区域医疗中心建设试点工作方案》，建设前有约7.9%的出院患者在区域外就医" in one
+    # the national benchmark of patients leaving their region is said once on pages 1–2
+    both = one + running_text([x for x in compose("national", "zh") if x[0] == "page_two"])
+    assert both.count("7.9%") == 1 and both.count("约30%") == 1
+
+
+# ---- a 简报's register: no database-speak on pages 1–2 -------------------------------------
+DATABASE_SPEAK = ("公开来源具名", "来源具名", "另有3个中心有此类数据", "此类数据；其余", "按来源，", "来源未明示",
+                  "来源未给出", "含中医", "个其他专科中心所述的重点方向")
+ZH = [pytest.param(s, id=s) for s in ALL]
+
+
+def _pages(scope: str, lang: str = "zh") -> str:
+    return running_text([x for x in compose(scope, lang) if x[0] in ("key_messages", "page_two")])
+
+
+@pytest.mark.parametrize("scope", ZH)
+def test_pages_one_and_two_read_as_a_briefing_not_a_database(scope):
+    """No field-and-source phrasing; "来源" at most 8 times; each qualifier said once (the rank's
+    caveat in the box, not after each rank)."""
+    text = _pages(scope)
+    assert not [w for w in DATABASE_SPEAK if w in text], [w for w in DATABASE_SPEAK if w in text]
+    assert text.count("来源") <= 8, text.count("来源")
+    assert text.count("本简报无法另行核对") <= 1
+
+
+@pytest.mark.parametrize("scope", ZH)
+def test_every_rank_a_briefing_states_is_dated(scope):
+    """A rank a source states ('总量居全国第N位', '全国最大') carries its date (Henan's first place is
+    as of 2023-12-04). The briefing's own standing among provinces by named centres says its basis."""
+    text = _pages(scope)
+    for m in re.finditer(r"居[^，。；（]*?第\d+位|全国最大", text):
+        sentence = text[:m.start()].rsplit("。", 1)[-1]
+        if sentence.startswith("按具名中心计"):
+            continue
+        after = text[m.end():m.end() + 2]
+        assert after.startswith("（"), (scope, text[m.start() - 20:m.end() + 20])
+
+
+def test_hubeis_watch_is_the_briefings_reading_of_opening_and_first_results():
+    one = running_text([x for x in compose("hubei", "zh") if x[0] == "key_messages"])
+    assert "值得关注（本简报的判断）：一是湖北的中心何时开诊，二是开诊后何时首次公布成效" in one
+
+
+@pytest.mark.parametrize("scope", ["henan", "guizhou", "hubei", "anhui"])
+def test_page_one_currency_lies_within_the_header_window(scope):
+    """The data-currency line of page 1 gives the dates its messages print; they fall within the
+    briefing's data window in the header (Henan's page 1 said 约2024年7月10日, a date no message
+    printed, while its header ended in 2023)."""
+    from briefings import composed
+    from nrmc import dates
+
+    b, _ = composed(scope, "zh")
+    ms = summary.key_messages(b)
+    own = summary.own_subjects(b)
+    printed = [(w.text, w.basis) for f in ms for w in f.whens() if w.text and any(
+        r.kind in ("metric", "stage", "centre") and (own is None or r.subject in own) for r in w.rows)]
+    win, head = dates.window(printed), b.window
+    assert win and head
+    assert dates.start(win.first) >= dates.start(head.first) and dates.end(win.last) <= dates.end(head.last), (win, head)
