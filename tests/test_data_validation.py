@@ -541,3 +541,29 @@ def test_data_directory_that_is_a_file(tmp_path):
     f.write_text("not a directory")
     probs, _ = problems(f)
     assert probs[0].reason == "is not a directory"
+
+
+def test_a_new_snapshot_parses_only_the_file_that_changed_and_still_reports_its_problems(tmp_path, monkeypatch):
+    """The preview loads each edit from a new snapshot folder: the files whose content did not change
+    are not parsed and checked again (remembered by content), and a remembered file's problems are
+    reported again, never hidden by the cache."""
+    import nrmc.data as D
+
+    first, second, third = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    shutil.copytree(nrmc.data.default_data_dir(), first)
+    nrmc.load(first)
+    parsed: list[str] = []
+    real = D._read_table
+    monkeypatch.setattr(D, "_read_table", lambda raw, name, *a: parsed.append(name) or real(raw, name, *a))
+    shutil.copytree(first, second)
+    text = (second / "metrics.csv").read_text(encoding="utf-8")
+    (second / "metrics.csv").write_text(text.replace(",3.5,more_than,", ",3.5x,more_than,", 1), encoding="utf-8")
+    with pytest.raises(DataValidationError) as err:
+        nrmc.load(second)
+    assert parsed == ["metrics.csv"]
+    assert "metrics.csv" in str(err.value) and "3.5x" in str(err.value)
+    shutil.copytree(second, third)  # the same broken content in a third folder: the same problem
+    with pytest.raises(DataValidationError) as again:
+        nrmc.load(third)
+    assert parsed == ["metrics.csv"]
+    assert "3.5x" in str(again.value)

@@ -179,6 +179,9 @@ def test_an_expected_stage_is_printed_as_the_source_words_it_never_as_a_date(lan
         # where the expectation is said (its sentence, its centre's row), its year is never a date
         # (other centres' events of that year are: 2026-01-18 in Gansu)
         said = [visible_text(str(x)) for f, x in zip(s.findings, s.sentences) if f.key == f"expected_{exp['center_id']}"]
+        # several expectations are said in one sentence (national, Shanghai), a clause each
+        said += [clause for f, x in zip(s.findings, s.sentences) if f.key == "expected_all"
+                 for clause in re.split(r"；|; ", visible_text(str(x))) if words in clause]
         said.append(_row_text(section_html(s), c["short_zh"] if lang == "zh" else c["short_en"]))
         assert len(said) == 2
         for t in said:
@@ -303,3 +306,25 @@ def test_a_province_briefing_says_the_same_from_its_part_of_the_data(scope):
     assert a == b
     if scope == "shanghai":
         assert "已开诊" in a
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_several_expected_openings_are_one_finding_with_one_line_to_watch(lang):
+    """The national overview listed ten expectations, each ending in the same line to watch; now
+    they are one finding, and what to watch names the centres whose expected time passed with
+    nothing reported since (of the ten: not Renji Anhui, expected in 2026; not Tongji Xiangyang,
+    whose construction was reported in January 2026 for April 2026)."""
+    b = briefing("national", lang)
+    s = progress.section(b)
+    keys = [f.key for f in s.findings]
+    assert "expected_all" in keys and not any(k.startswith("expected_") and k != "expected_all" for k in keys)
+    f = s.findings[keys.index("expected_all")]
+    assert f.params["n"].value == len(f.params["centres"]) >= 2
+    text = visible_text(str(s.sentences[keys.index("expected_all")]))
+    watch = "值得关注" if lang == "zh" else "Worth watching"
+    assert text.count(watch) == 1
+    said = text[text.index(watch):]
+    renji, xiangyang, xiamen = (("仁济医院安徽医院", "同济医院襄阳医院", "华西医院厦门医院") if lang == "zh"
+                                else ("Renji Anhui", "Tongji Xiangyang", "West China Xiamen"))
+    assert xiamen in said  # expected 2023-12-27, nothing since
+    assert renji not in said and xiangyang not in said

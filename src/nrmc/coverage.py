@@ -167,8 +167,9 @@ def city_spread(ds: Dataset, province: object) -> pd.DataFrame:
                                      named_inferred=("city_basis", lambda s: int((s == "inferred").sum())))
     st = stated_breakdown(ds, code, "city").rename(columns={"city": "city_zh", "source_id": "stated_source"})
     out = st[["city_zh", "stated", "stated_source"]].merge(g, left_on="city_zh", right_index=True, how="outer")
-    out["named"] = out["named"].fillna(0).astype(int)
-    out["named_inferred"] = out["named_inferred"].fillna(0).astype(int)
+    # an empty groupby (no named centre with a city) gives object columns: make them numbers first
+    for col in ("named", "named_inferred"):
+        out[col] = pd.to_numeric(out[col]).fillna(0).astype(int)
     en = dict(zip(ds.cities["name_zh"], ds.cities["name_en"]))
     out["city_en"] = out["city_zh"].map(lambda z: en.get(z) or "")
     out["_o"] = out["stated"].isna()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import csv
 import functools
+import hashlib
 import io
 import math
 import os
@@ -362,16 +363,19 @@ TABLE_ROWS: dict[str, tuple[int, int | None, str]] = {
 
 # ---------------------------------------------------------------------------------------------
 # reading
-def _decode(path: Path, name: str, problems: list[Problem]) -> str | None:
+def _read_bytes(path: Path, name: str, problems: list[Problem]) -> bytes | None:
     try:
         if not path.is_file():  # follows links: a directory, a device (/dev/zero), a pipe
             what = "a directory" if path.is_dir() else "not a regular file (a device, a pipe or a broken link)"
             problems.append(Problem(name, None, None, f"is {what}; expected a CSV file"))
             return None
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as err:
         problems.append(Problem(name, None, None, f"cannot be read: {err.strerror or err}"))
         return None
+
+
+def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
     if not raw.strip():
         problems.append(Problem(name, None, None, "the file is empty (expected a header row and data)"))
         return None
@@ -444,8 +448,8 @@ def _csv_problem(name: str, text: str, header: list[str] | None, err: csv.Error,
     return Problem(name, start, column, _csv_error(err, start))
 
 
-def _read_table(path: Path, name: str, spec: dict[str, Col], problems: list[Problem]) -> pd.DataFrame | None:
-    text = _decode(path, name, problems)
+def _read_table(raw: bytes, name: str, spec: dict[str, Col], problems: list[Problem]) -> pd.DataFrame | None:
+    text = _decode(raw, name, problems)
     if text is None:
         return None
     # A file saved with Windows line ends (\r\n) is read as written with \n: a line break inside a
@@ -1074,24 +1078,73 @@ def load(data_dir: str | os.PathLike | None = None) -> Dataset:
     return _load_cached(path, _fingerprint(path)).copy()
 
 
+_TABLE_CACHE: dict[tuple[str, str], tuple[pd.DataFrame | None, tuple[Problem, ...]]] = {}
+_TABLE_CACHE_SIZE = 48
+
+
+def _checked_table(fname: str, content: bytes, problems: list[Problem]) -> tuple[pd.DataFrame | None, tuple]:
+    """One file read and schema-checked, remembered by its name and content: after an edit to
+    metrics.csv (the preview's common case, each edit in a new snapshot folder) the other eleven
+    files are not parsed and checked again. Problems depend only on the name and the content, so
+    they are remembered with the table; callers get a copy they may change."""
+    key = (fname, hashlib.sha256(content).hexdigest())
+    hit = _TABLE_CACHE.get(key)
+    if hit is None:
+        found: list[Problem] = []
+        spec = TABLES[fname.removesuffix(".csv")]
+        df = _read_table(content, fname, spec, found)
+        if df is not None:
+            df = _check_schema(df, fname, spec, found)
+        while len(_TABLE_CACHE) >= _TABLE_CACHE_SIZE:
+            _TABLE_CACHE.pop(next(iter(_TABLE_CACHE)))
+        hit = _TABLE_CACHE[key] = (df, tuple(found))
+    df, found = hit
+    problems.extend(found)
+    if df is None:
+        return None, key
+    out = df.copy()
+    out.attrs = dict(df.attrs)
+    return out, key
+
+
+_TYPED_CACHE: dict[tuple[str, str], pd.DataFrame] = {}
+
+
+def _typed_table(name: str, key: tuple | None, df: pd.DataFrame) -> pd.DataFrame:
+    """`_finish_types` of a valid table, remembered by the same key as `_checked_table`."""
+    hit = _TYPED_CACHE.get(key) if key is not None else None
+    if hit is None:
+        hit = _finish_types(df, TABLES[name])
+        if key is not None:
+            while len(_TYPED_CACHE) >= _TABLE_CACHE_SIZE:
+                _TYPED_CACHE.pop(next(iter(_TYPED_CACHE)))
+            _TYPED_CACHE[key] = hit
+    out = hit.copy()
+    out.attrs = dict(hit.attrs)
+    return out
+
+
 @functools.lru_cache(maxsize=4)
 def _load_cached(path: Path, _fingerprint: tuple) -> Dataset:
     problems: list[Problem] = []
     raw: dict[str, pd.DataFrame] = {}
+    keys: dict[str, tuple] = {}
     for name, spec in TABLES.items():
         fname = f"{name}.csv"
         p = path / fname
         if not p.exists() and not p.is_symlink():
             problems.append(Problem(fname, None, None, "file is missing"))
             continue
-        df = _read_table(p, fname, spec, problems)
-        if df is None:
+        content = _read_bytes(p, fname, problems)
+        if content is None:
             continue
-        raw[name] = _check_schema(df, fname, spec, problems)
+        df, keys[name] = _checked_table(fname, content, problems)
+        if df is not None:
+            raw[name] = df
     _cross_checks(raw, problems)
     if problems:
         raise DataValidationError(problems, path)
-    typed = {name: _finish_types(df, TABLES[name]) for name, df in raw.items()}
+    typed = {name: _typed_table(name, keys.get(name), df) for name, df in raw.items()}
     metrics = typed["metrics"]
     metrics["scale"] = metrics["unit"].map(lambda u: 10_000 if u.startswith(WAN) else 1)
     metrics["value_base"] = metrics["value"] * metrics["scale"]

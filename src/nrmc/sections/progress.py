@@ -233,9 +233,12 @@ def _scope(b, centres: pd.DataFrame, national: bool = False, exporter: bool = Fa
     fl = _first_latest(b, recs, province=exporter or national)
     if fl:
         out.append(fl)
-    for r in recs:
-        if r["expected"] is not None and r["cls"] not in OPEN:
-            out.append(_expected(b, r, province=exporter or national, salience=30 if national else 45))
+    waiting = [r for r in recs if r["expected"] is not None and r["cls"] not in OPEN]
+    salience = 30 if national else 45
+    if len(waiting) == 1:
+        out.append(_expected(b, waiting[0], province=exporter or national, salience=salience))
+    elif waiting:
+        out.append(_expected_all(b, waiting, province=exporter or national, salience=salience))
     return out
 
 
@@ -311,6 +314,30 @@ def _expected(b, r: dict, province: bool, salience: float) -> Finding:
          "since": swhen(b, cur, r["c"]) if cur else None, "now_cls": r["cls"],
          "words": (e.label_zh if b.zh else e.label_en) or e.quote or stage_word(b, e)}
     return Finding(f"expected_{r['c']['center_id']}", THEME, "expected", p, salience, rows=[stage_row(e, r["c"])], watch=True)
+
+
+def _expected_all(b, recs: list[dict], province: bool, salience: float) -> Finding:
+    """Several centres a source expects to open: one finding (the national overview had ten
+    sentences each ending in the same line to watch). What to watch names those whose expected
+    time has passed by the latest date of the data while no source reports their opening (the
+    briefing's own reading)."""
+    items = [_expected(b, r, province, salience) for r in recs]
+    latest = b.ds.latest_date.date()
+    m = b.ds.metrics
+    overdue = []
+    for r, f in zip(recs, items):
+        end = dates.end(r["expected"].date)
+        if end is None or end >= latest:
+            continue
+        # anything reported of the centre after the expected time (an event, a figure) says more
+        # than "nothing since": then the centre is not listed
+        later = [dates.start(e.date) for e in r["events"] if e.stage != "expected_open"]
+        later += [d.date() for d in m.loc[m["subject_id"] == r["c"]["center_id"], "as_of_dt"] if not pd.isna(d)]
+        if not any(d is not None and d > end for d in later):
+            overdue.append(f.params["centre"])
+    rows = [row for f in items for row in f.rows]
+    p = {"n": count(rows), "centres": [f.params for f in items], "overdue": overdue}
+    return Finding("expected_all", THEME, "expected_all", p, salience, rows=rows, watch=True)
 
 
 def _planned(b) -> Finding | None:

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from nrmc import dates, i18n
 from nrmc.findings import Finding
-from nrmc.sections import common
+from nrmc.sections import common, glance
 from nrmc.sections.base import Block, render
 from nrmc.sections.text import claim, context, watch
 
@@ -222,7 +222,7 @@ def stage_text(b, e) -> str:
 def page_two(b) -> Block:
     """Centres (or the centres the province's hospitals lead), dated results, caveats."""
     parts: list[Markup] = [Markup(render("page_heading.html.j2", title=b.L("section.summary_2"), ident="summary-2"))]
-    table = centres_table(b)
+    table = centres_table(b) if not b.national else glance.table(b)
     if table is not None:
         parts.append(table)
     if len(b.exported) and (b.role in ("exporter", "known", "unknown") or b.centres.empty) \
