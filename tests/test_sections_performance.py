@@ -302,9 +302,11 @@ def test_not_given_only_when_no_source_gives_it(brief):
             if f.name == "patients":
                 said = "来源未给出" in rendered(b, f)
                 assert said == flows.empty, scope
-    # Hubei (3 centres, stated by P305 and all named; no result row) says it; Henan, since P008 gives its centres' totals, does not
-    hubei = [c for c in brief("hubei", "zh").ds.counted_centers["province_code"] if c == "420000"]
-    assert f"来源未给出湖北{len(hubei)}个国家区域医疗中心的成效数据" in str(P.section(brief("hubei", "zh")).text)
+    # Jilin (4 centres stated by P020, 2 of them named; no result row) says it, with the stated total; Henan, since
+    # P008 gives its centres' totals, does not. (Hubei was the example until P302's six co-built departments of HB-01
+    # gave it a result row; it must now not say it.)
+    assert "来源未给出吉林4个国家区域医疗中心的成效数据" in str(P.section(brief("jilin", "zh")).text)
+    assert "国家区域医疗中心的成效数据。" not in str(P.section(brief("hubei", "zh")).text)
     assert "具名国家区域医疗中心的成效数据" not in str(P.section(brief("henan", "zh")).text)
 
 
@@ -355,7 +357,7 @@ def test_any_province_with_centre_figures_gets_results(tmp_path):
         row("JX-07", "transferred_technologies", 99, "项", "2026-01", "平移99项新技术新项目", source="S02"),
         row("JX-07", "tech_province_firsts", 41, "项", "2026-01", "41项填补江西省空白", source="S02",
             breakdown="of=transferred_technologies"),
-        row("HB-01", "resident_experts", 12, "人", "2026-01", "派出12名常驻专家", source="S02"),
+        row("JL-02", "resident_experts", 12, "人", "2026-01", "派出12名常驻专家", source="S02"),
     ])
     for lang in LANGS:
         b = Briefing("jiangxi", lang=lang, data_dir=str(data))
@@ -380,8 +382,8 @@ def test_any_province_with_centre_figures_gets_results(tmp_path):
     n = Briefing("national", lang="zh", data_dir=str(data))
     wr = next(f for f in P.findings(n) if f.name == "with_results")
     real = provinces_with_centre_results(Briefing("national", lang="zh"))
-    assert "江西" in real and "湖北" not in real
-    assert wr.params["names"] == provinces_with_centre_results(n) and "湖北" in wr.params["names"]
+    assert "江西" in real and "吉林" not in real  # Hubei has a result since HB-01 (P302); Jilin has none
+    assert wr.params["names"] == provinces_with_centre_results(n) and "吉林" in wr.params["names"]
     assert wr.params["provinces"].value == len(real) + 1
 
 
