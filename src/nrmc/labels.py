@@ -30,14 +30,14 @@ _L: dict[str, tuple[str, str]] = {
     "province": ("省份", "Province"),
     "centre": ("项目", "Centre"),
     "centres": ("国家区域医疗中心", "national regional medical centres"),
-    "host": ("依托医院", "Host hospital"),
-    "output": ("输出医院", "Output hospital"),
-    "output_province": ("输出医院所在省份", "Output hospital's province"),
+    "host": ("依托医院", "Local partner hospital"),
+    "output": ("输出医院", "Lead hospital"),
+    "output_province": ("输出医院所在省份", "Lead hospital's province"),
     "city": ("城市", "City"),
     "specialty_col": ("专科", "Specialty"),
     "basis": ("专科依据", "Specialty basis"),
     "stated": ("来源明示", "stated in a source"),
-    "inferred": ("据输出医院推断", "inferred from the output hospital"),
+    "inferred": ("据输出医院推断", "inferred from the lead hospital"),
     "status": ("状态", "Status"),
     "opened": ("开诊", "Opening"),
     "source_col": ("来源", "Source"),
@@ -64,9 +64,9 @@ _L: dict[str, tuple[str, str]] = {
 }
 
 FLAGS = {
-    "suspect_unit": ("疑似单位有误", "suspect unit"),
-    "inconsistent": ("与其他数据不一致", "inconsistent"),
-    "ambiguous": ("口径不明", "unclear scope"),
+    "suspect_unit": ("疑似单位有误", "the unit may be wrong"),
+    "inconsistent": ("与其他数据不一致", "inconsistent with other figures"),
+    "ambiguous": ("口径不明", "scope unclear"),
 }
 PERIODS = {
     "cumulative": ("累计", "cumulative"),
@@ -74,7 +74,7 @@ PERIODS = {
     "change": ("增幅", "change"),
 }
 QUALIFIERS = {
-    "more_than": ("超过", "over "),
+    "more_than": ("超过", "more than "),
     "about": ("约", "about "),
     "at_least": ("至少", "at least "),
     "less_than": ("不足", "under "),
@@ -228,21 +228,22 @@ BREAKDOWN_VALUES = {
     "care=inpatient": ("住院", "inpatient"),
     "care=outpatient": ("门诊", "outpatient"),
     "category=specialist": ("专科类", "specialist"),
-    "level=3_4": ("三、四级", "levels 3 and 4"),
-    "level=3_4_complex": ("三、四级及疑难", "levels 3–4 and complex"),
-    "origin=output_hospital": ("来自输出医院", "from the output hospital"),
-    "procedure=hepatobiliary_tumour": ("肝胆肿瘤手术", "hepatobiliary tumour surgery"),
-    "procedure=laparoscopic_hilar_cholangiocarcinoma_radical": ("腹腔镜肝门部胆管癌根治术", "laparoscopic radical hilar cholangiocarcinoma surgery"),
+    "level=3_4": ("三、四级", "level III and IV"),
+    "level=3_4_complex": ("三、四级及疑难", "level III, level IV and complex"),
+    "of=transferred_technologies": ("平移技术中", "of the transferred technologies and procedures"),
+    "origin=output_hospital": ("来自输出医院", "from the lead hospital"),
+    "procedure=hepatobiliary_tumour": ("肝胆肿瘤手术", "hepatobiliary tumour operations"),
+    "procedure=laparoscopic_hilar_cholangiocarcinoma_radical": ("腹腔镜肝门部胆管癌根治术", "laparoscopic radical operations for hilar cholangiocarcinoma"),
     "role=academician": ("院士", "academicians"),
     "role=doctoral_supervisor": ("博士生导师", "doctoral supervisors"),
     "role=renowned_expert": ("知名专家", "renowned experts"),
-    "type=anhui_famous_tcm": ("安徽省名中医工作室", "Anhui famous TCM doctor studios"),
+    "type=anhui_famous_tcm": ("安徽省名中医工作室", "Anhui renowned TCM doctor studios"),
     "type=preventive_treatment_centre": ("治未病中心", "preventive treatment centre"),
-    "type=qihuang_scholar": ("岐黄学者工作室", "Qihuang scholar studios"),
+    "type=qihuang_scholar": ("岐黄学者工作室", "Qihuang Scholar studios"),
     "type=quality_control_centre": ("质量控制中心", "quality control centre"),
     "type=tcm_rehabilitation_centre": ("区域中医康复中心", "regional TCM rehabilitation centre"),
     "type=tcm_specialty_cultivation": ("中医优势专科培育项目", "TCM specialty cultivation project"),
-    "type=yangtze_delta_famous_tcm": ("长三角名中医工作室", "Yangtze Delta famous TCM doctor studios"),
+    "type=yangtze_delta_famous_tcm": ("长三角名中医工作室", "Yangtze River Delta renowned TCM doctor studios"),
 }
 
 

@@ -74,8 +74,10 @@ def subject(b, r) -> str:
     return r["name_zh"] if b.zh else r["name_en"]
 
 
-def centres_full(b) -> list[dict]:
-    c = b.ds.counted_centers if b.national else pd.concat([b.centres, b.planned_centres], ignore_index=True)
+def centres_full(b, c: pd.DataFrame | None = None) -> list[dict]:
+    """Every centre of the briefing in full (or those of `c`: the centres its hospitals lead elsewhere)."""
+    if c is None:
+        c = b.ds.counted_centers if b.national else pd.concat([b.centres, b.planned_centres], ignore_index=True)
     rows = []
     for r in c.to_dict("records"):
         life = b.life[r["center_id"]]
@@ -136,10 +138,14 @@ def annex(b) -> Block:
     ev = evidence_rows(b)
     themes = figures_by_theme(b)
     full = centres_full(b)
+    # an exporter's centres elsewhere, all of them: its summary's table shows only some ("all in the annex")
+    exp = centres_full(b, b.exported) if not b.national and len(b.exported) else []
+    tables = [{"id": "annex-centres", "title": b.L("annex.centres"), "rows": full, "province": b.national},
+              {"id": "annex-exported", "title": b.L("annex.centres_exported", name=b.name), "rows": exp, "province": True}]
     unk = unknowns(b)
     fl = flagged(b)
     # the method, then the sources: numbering is final only once everything above is rendered
-    body = render("annex.html.j2", r=b, evidence=ev, themes=themes, centres=full, unknowns=unk, flagged=fl,
+    body = render("annex.html.j2", r=b, evidence=ev, themes=themes, centres=full, centre_tables=tables, unknowns=unk, flagged=fl,
                   method=method(b), sources_list=None, downloads={"xlsx": f"{b.slug}.xlsx", "csv": f"{b.slug}.csv"})
     src = render("annex_sources.html.j2", r=b, sources_list=sources(b))
     return Block(Markup(body) + Markup(src), "annex", "annex", b.lang, meta=b.meta())

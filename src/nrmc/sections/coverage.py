@@ -245,7 +245,15 @@ def _national(b) -> list[Finding]:
     top = prov_named.sort_values(["named", "code"], ascending=[False, True]).head(3)
     leaders = [{"province": b.pname(r["code"]), "n": count(common.named_rows(
         b, b.ds.counted_centers[b.ds.counted_centers["province_code"] == r["code"]]))} for r in top.to_dict("records")]
-    out.append(Finding("most_named", THEME, "most_named", {"leaders": leaders}, 55))
+    # the map prints each province's best-supported number, not its named centres: say where they differ
+    raised = []
+    for r in st[st["known"] & (st["count"] > st["named"]) & (st["count_basis"] == "stated")].sort_values(
+            ["count", "code"], ascending=[False, True]).to_dict("records"):
+        row = common.stated_count_row(b, r["code"])
+        if row is not None:
+            raised.append({"province": b.pname(r["code"]), "n": figure(row)})
+    uncounted = [b.pname(c) for c in st.loc[st["known"] & st["count"].isna(), "code"]]
+    out.append(Finding("most_named", THEME, "most_named", {"leaders": leaders, "raised": raised, "uncounted": uncounted}, 55))
     if bench:
         out.append(Finding("benchmark", THEME, "benchmark", {"bench": bench["official"], "total": bench["total"],
                                                              "total_when": bench["total_when"], "pop_year": b.nat.pop_year,

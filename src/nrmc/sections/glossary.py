@@ -32,6 +32,9 @@ def short_names(b) -> list[dict]:
     centres = {k: v for k, v in b.short_names.items()
                if k[0] == "centre" and not any(v[0].startswith(s) for s in listed)}
     rows = [{"short": s, "full": full, "zh": zh} for s, full, zh in [*hospitals.values(), *centres.values()]]
+    # one entry per short name: a hospital the sources spell two ways in Chinese (华中科技大学同济医学院
+    # 附属同济医院 / 华中科技大学附属同济医院) has one English name and one short name
+    rows = list({r["short"]: r for r in reversed(rows)}.values())
     return sorted(rows, key=lambda r: r["short"].casefold())
 
 

@@ -522,8 +522,11 @@ def timeline(b, recs: list[dict], province: bool, lead: Finding):
                     "_rest": all(r["cls"] in ("listed", "approved") for r in rs) and len(rs) > 2})
     out.sort(key=lambda x: (x["_rest"], x["_order"]))  # the centres with no progress reported last
     legend = {k: b.L(f"progress.chart.legend_{k}") for k in ("approved", "trial", "open")}
+    # the chart's text alternative names every stage in words, never by its code ('under_construction')
+    words = {s: b.L(f"progress.stage.{s}") for s in ("plaque", "listed", "under_construction", "built", "operating",
+                                                     "expected_open")}
     chart = charts.lifecycle([{"label": x["label"], "events": x["events"]} for x in out], lang=b.lang, end=_end(b),
-                             stage_labels=legend, basis_labels={"dashed": b.L("progress.chart.legend_dashed")})
+                             stage_labels={**words, **legend}, basis_labels={"dashed": b.L("progress.chart.legend_dashed")})
     title = b.say(THEME, lead.name + "_title", p=lead.params)
     ids = [e.source_id for r in recs for e in r["events"]]
     note = b.L("progress.chart.note", end=b.d(When(_end_text(b), "stated"), record=False))

@@ -1,0 +1,102 @@
+"""One English name per thing (issue 20, points 1–3): a measure, a specialty, a source's outlet and a
+hospital are called the same in the annex's tables, the running text and the list of sources;
+stage labels read as running text (lower case); flag notes are set in curly quotes.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from nrmc import i18n
+from nrmc.data import load
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load()
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+# measures whose sentences share a noun with another measure, so the table's label adds what sets it apart
+SAME_NOUN = {"surgeries_total": "'Operations (all)' beside 'Operations'"}
+
+
+def test_a_measure_has_one_english_name(ds):
+    """metric_definitions' English label (the annex's tables) is the noun the sentences use."""
+    nouns = i18n.labels("en")["performance"]["noun"]
+    md = ds.metric_definitions.set_index("code")
+    differ = []
+    for code, noun in nouns.items():
+        if "__" in code or code not in md.index or code in SAME_NOUN:
+            continue
+        text = noun if isinstance(noun, str) else noun["noun"]
+        if isinstance(noun, dict) and noun.get("before"):
+            text = re.sub(r" of$", "", text)
+            text = re.sub(r"^an? ", "", text)
+        if md.loc[code, "label_en"] != _cap(text):
+            differ.append(f"{code}: label {md.loc[code, 'label_en']!r}, sentences {text!r}")
+    assert not differ, "\n".join(differ)
+
+
+def test_a_specialty_has_one_english_name(ds):
+    names = i18n.labels("en")["specialty"]["name"]
+    sp = ds.specialties.set_index("code")
+    assert {c: _cap(n) for c, n in names.items() if c in sp.index} == \
+        {c: sp.loc[c, "name_en"] for c in names if c in sp.index}
+
+
+def test_an_outlet_has_one_english_name(ds):
+    """The same outlet (publisher) is spelled one way in English; a hospital that publishes is
+    called by its name in hospitals.csv; reports that are one report have one title."""
+    src = ds.sources
+    many = src.groupby("publisher")["publisher_en"].nunique()
+    assert list(many[many > 1].index) == []
+    hospitals = dict(zip(ds.hospitals["name_zh"], ds.hospitals["name_en"]))
+    wrong = [(r["source_id"], r["publisher_en"], hospitals[r["publisher"]]) for _, r in src.iterrows()
+             if r["publisher"] in hospitals and r["publisher_en"] != hospitals[r["publisher"]]]
+    assert wrong == []
+    s = src.set_index("source_id")
+    assert s.loc["P001", "title_en"] == s.loc["P300", "title_en"]  # one report of 中国中医药报
+
+
+# words a stage label may open with in capitals: proper names
+PROPER = ("Dingyuan", "Shanxi", "Beidaihe")
+
+
+def test_stage_labels_read_as_running_text(ds):
+    st = ds.stages
+    labels = [x for x in st["label_en"] if isinstance(x, str) and x]
+    assert [x for x in labels if x[:1].isupper() and not x.startswith(PROPER)] == []
+    assert [x for x in labels if "NRMC" in x] == []  # an abbreviation inside a label is never spelled out
+
+
+def test_flag_notes_use_curly_quotes_and_the_glossary_terms(ds):
+    notes = [x for df in (ds.metrics, ds.centers) for x in df["flag_reason_en"] if isinstance(x, str) and x]
+    assert [x for x in notes if '"' in x] == []
+    assert [x for x in notes if re.search(r"(?i)famous[- ]doctor|against before|province firsts", x)] == []
+
+
+def test_guizhou_inpatients_say_what_the_source_counts(ds):
+    """住院2387万人 counts people (人), not admissions (人次): the English says inpatients."""
+    m = ds.metrics
+    row = m[(m["subject_id"] == "520000") & (m["metric"] == "inpatients")].iloc[0]
+    assert row["unit"] == "万人" and "23.87 million inpatients" in row["flag_reason_en"]
+    assert ds.metric_definitions.set_index("code").loc["inpatients", "label_en"] == "Inpatients"
+    inp = m[(m["subject_id"] == "520000") & (m["metric"] == "out_of_province_patients")
+            & (m["breakdown"] == "care=inpatient")].iloc[0]
+    # the Chinese caveats travel: less certain than the figures before; patients coming into Guizhou
+    assert "不如前两项确定" in inp["flag_reason_zh"] and "less certain than the two figures before" in inp["flag_reason_en"]
+    assert "来黔" in inp["flag_reason_zh"] and "came to Guizhou" in inp["flag_reason_en"]
+
+
+def test_the_glossary_names_each_term_the_briefings_print():
+    terms = {t["en"] for t in i18n.labels("en")["glossary"]["terms"]}
+    for term in ("on a list headed “built”", "renowned-doctor studios", "level III and level IV operations",
+                 "technologies and procedures transferred from the lead hospital", "specialty alliances",
+                 "national performance assessment of tertiary public hospitals", "science and technology value ranking"):
+        assert term in terms, term
