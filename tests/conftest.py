@@ -259,7 +259,7 @@ class _SiteBuild:
 
 
 # The longest e2e modules start first, so that no worker is left with one of them at the end
-# (xdist hands out groups in collection order): the package installed into a fresh virtual
+# (xdist's --dist loadscope hands out modules in collection order): the package installed into a fresh virtual
 # environment, then the browser's checks of the shared site build.
 FIRST = ("test_install.py", "test_browser.py")
 

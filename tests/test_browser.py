@@ -30,7 +30,7 @@ import pytest
 from conftest import PAYLOADS, ROOT, pdftext
 from nrmc.export import CHROMIUM_ARGS
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]  # its fixtures are built by one worker
+pytestmark = pytest.mark.e2e
 
 REPO = ROOT
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("build_e2e")]  # its fixtures are built by one worker
+pytestmark = pytest.mark.e2e
 
 from conftest import ROOT as REPO
 from conftest import STUBS, nrmc_cli, pdffonts, pdftext, temp_files

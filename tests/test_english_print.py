@@ -24,7 +24,7 @@ import pdfcheck
 from conftest import nrmc_cli
 from english import english_problems
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("english_print")]  # its fixtures are built by one worker
+pytestmark = pytest.mark.e2e
 SCOPES = ("anhui", "guizhou", "tibet", "national")
 LATIN = "NotoSans"
 CJK_CHAR = re.compile(r"[\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")

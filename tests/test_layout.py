@@ -15,7 +15,7 @@ import pdfcheck
 from conftest import E2E_SCOPES, pdftext
 from english import english_problems, pdf_text_problems
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("layout")]  # its fixtures are built by one worker
+pytestmark = pytest.mark.e2e
 LANGS = ("zh", "en")
 BUDGET = {"province": 6, "national": 8}  # summary + analysis pages
 

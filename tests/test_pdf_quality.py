@@ -18,8 +18,6 @@ import pytest
 import pdfcheck as pc
 from nrmc import fonts
 
-pytestmark = pytest.mark.xdist_group("pdf_quality")  # `printed` is built by one worker
-
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "pdf" / "chart_text.html"
 CHART_LABELS = ["人口心脏", "儿科", "黑龙江", "青海"]  # each has a character that shares its glyph with a radical
 
