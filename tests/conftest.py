@@ -259,9 +259,10 @@ class _SiteBuild:
 
 
 # The longest e2e modules start first, so that no worker is left with one of them at the end
-# (xdist's --dist loadscope hands out modules in collection order): the package installed into a fresh virtual
+# (xdist's --dist loadscope hands out modules in collection order): the many random edits of
+# test_incremental (composing in process), the package installed into a fresh virtual
 # environment, then the browser's checks of the shared site build.
-FIRST = ("test_install.py", "test_browser.py")
+FIRST = ("test_incremental.py", "test_install.py", "test_browser.py")
 
 
 def pytest_collection_modifyitems(config, items):
