@@ -28,10 +28,13 @@ reports: setup
 
 test: setup-test-system $(STAMP)
 	@if ls tests/test_browser*.py >/dev/null 2>&1 && [ -x scripts/browser_deps.sh ]; then scripts/browser_deps.sh; fi
-	@# the tests that need no kernel or browser on every core, then the end-to-end builds one at a
-	@# time (each build already uses the cores); exit 5 = "nothing selected" (ARGS naming one file)
+	@# the tests that need no kernel or browser on every core, then the end-to-end tests on every
+	@# core too: the builds wait on kernels and Chromium much of the time, the workers share the one
+	@# site build (tests/conftest.py) and each module stays on one worker (--dist loadscope), so
+	@# that its module fixtures (its own build) are made once;
+	@# exit 5 = "nothing selected" (ARGS naming one file)
 	$(VENV)/bin/pytest -m "not e2e" -n auto $(ARGS) || [ $$? -eq 5 ]
-	$(VENV)/bin/pytest -m e2e $(ARGS) || [ $$? -eq 5 ]
+	$(VENV)/bin/pytest -m e2e -n auto --dist loadscope $(ARGS) || [ $$? -eq 5 ]
 
 # Everything that needs no Jupyter kernel and no browser.
 test-fast: setup-system $(STAMP)

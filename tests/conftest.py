@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -42,6 +43,37 @@ PAYLOADS = {
     ("centers.csv", "GZ-02", "name_en"): "Jishuitan <b onmouseover=alert(3)>Guizhou</b> Hospital",
     ("sources.csv", "S05", "title"): "贵州区域医疗中心</title><script>alert(4)</script>",
 }
+
+
+def pytest_configure(config):
+    _memoise_normalised_source()
+
+
+def _memoise_normalised_source() -> None:
+    """Every in-process build digests the package's code: parsing its ~60 modules (`ast`) took 2–3 s
+    a build, paid again by each of the suite's many in-process builds (each has a fresh --out, so
+    the build's own cache on disk is empty). Within the test process the parse is remembered by the
+    SHA-256 of the source, so the digest is exactly what nrmc computes (a changed file is parsed
+    again); builds run as subprocesses are untouched."""
+    import functools
+    import hashlib
+
+    from nrmc import digests
+
+    real = digests.normalised_source
+    if getattr(real, "memoised_by_tests", False):
+        return
+    memo: dict[bytes, bytes] = {}
+
+    @functools.wraps(real)
+    def normalised_source(source: bytes) -> bytes:
+        key = hashlib.sha256(source).digest()
+        if key not in memo:
+            memo[key] = real(source)
+        return memo[key]
+
+    normalised_source.memoised_by_tests = True
+    digests.normalised_source = normalised_source
 
 
 @pytest.fixture(scope="session")
@@ -123,14 +155,143 @@ def inject(data: Path) -> None:
             w.writerows(rows)
 
 
+# ---------------------------------------------------------------------------------------------
+# The shared site build: once per test run, shared by the xdist workers, started in the background
+# as soon as a selected test needs it.
+# ---------------------------------------------------------------------------------------------
+
+def _shared_root(config_or_factory) -> Path:
+    """A folder every xdist worker of this run sees (the run's base temp; under xdist the workers'
+    own base temps are its children)."""
+    factory = getattr(config_or_factory, "_tmp_path_factory", config_or_factory)
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+class _SiteBuild:
+    """The build behind `site`: one per run. The first process to take the lock builds (in a thread,
+    from the end of collection on, so that other tests run meanwhile), writes result.json and lets
+    go; the others wait on the lock and read the result."""
+
+    def __init__(self, shared: Path):
+        self.root = shared / "site"
+        self.lock_path = shared / "site.lock"
+        self.done = self.root / "result.json"
+        self.thread = None
+        self.proc = None
+        self.killed = False
+
+    def _lock(self):
+        import fcntl
+
+        f = open(self.lock_path, "a")
+        fcntl.flock(f, fcntl.LOCK_EX)
+        return f
+
+    def _try_lock(self):
+        import fcntl
+
+        f = open(self.lock_path, "a")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            return None
+        return f
+
+    def _build(self) -> None:
+        if self.done.exists():
+            return
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        self.root.mkdir(parents=True)
+        data = self.root / "data"
+        shutil.copytree(ROOT / "data", data)
+        inject(data)
+        out = self.root / "reports"
+        args = [sys.executable, "-m", "nrmc", "build", *E2E_SCOPES, "--out", str(out), "--data", str(data)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, "CI": "true"}, cwd=ROOT)
+        try:
+            stdout, stderr = self.proc.communicate(timeout=1800)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            stdout, stderr = self.proc.communicate()
+        if self.killed:
+            return
+        self.done.write_text(json.dumps({"args": args, "returncode": self.proc.returncode, "stdout": stdout,
+                                         "stderr": stderr}), encoding="utf-8")
+
+    def start(self) -> None:
+        """Build in a background thread if no other process is building or has built."""
+        import threading
+
+        lock = self._try_lock()
+        if lock is None:
+            return
+
+        def run():
+            try:
+                self._build()
+            finally:
+                lock.close()
+
+        self.thread = threading.Thread(target=run, name="nrmc-site-build", daemon=True)
+        self.thread.start()
+
+    def result(self) -> subprocess.CompletedProcess:
+        if self.thread is not None:
+            self.thread.join()
+        with self._lock():  # another worker's build: wait for it (or build here if none was started)
+            self._build()
+        r = json.loads(self.done.read_text(encoding="utf-8"))
+        return subprocess.CompletedProcess(r["args"], r["returncode"], r["stdout"], r["stderr"])
+
+    def finish(self, interrupted: bool) -> None:
+        """At the end of this process's session: another worker may still wait for the build, so it
+        runs to its end; a run stopped by the user stops it (and leaves no result to read)."""
+        if self.thread is None:
+            return
+        if interrupted and self.proc is not None and self.proc.poll() is None:
+            self.killed = True
+            self.proc.kill()
+        self.thread.join()
+
+
+# The longest e2e modules start first, so that no worker is left with one of them at the end
+# (xdist's --dist loadscope hands out modules in collection order): the many random edits of
+# test_incremental (composing in process), the package installed into a fresh virtual
+# environment, then the browser's checks of the shared site build.
+FIRST = ("test_incremental.py", "test_install.py", "test_browser.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        name = Path(str(item.fspath)).name
+        return FIRST.index(name) if name in FIRST else len(FIRST)
+
+    items.sort(key=rank)  # stable: the order within each module is kept
+
+
+def pytest_collection_finish(session):
+    if any("site" in getattr(item, "fixturenames", ()) for item in session.items):
+        session.config._nrmc_site = _SiteBuild(_shared_root(session.config))
+        session.config._nrmc_site.start()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    build = getattr(session.config, "_nrmc_site", None)
+    if build is not None:
+        build.finish(interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+
+
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """ONE real build of the project's notebooks for E2E_SCOPES, zh and en, HTML and PDF."""
-    root = tmp_path_factory.mktemp("site")
-    data = root / "data"
-    shutil.copytree(ROOT / "data", data)
-    inject(data)
-    out = root / "reports"
-    r = nrmc_cli("build", *E2E_SCOPES, "--out", out, "--data", data, timeout=1800)
+def site(request, tmp_path_factory):
+    """ONE real build of the project's notebooks for E2E_SCOPES, zh and en, HTML and PDF, from a copy
+    of the data with PAYLOADS injected; shared by every test (and every xdist worker) of the run."""
+    build = getattr(request.config, "_nrmc_site", None) or _SiteBuild(_shared_root(tmp_path_factory))
+    r = build.result()
     assert r.returncode == 0, r.stdout + r.stderr
-    return {"root": root, "data": data, "out": out, "out_en": out / "en", "result": r}
+    root = build.root
+    return {"root": root, "data": root / "data", "out": root / "reports", "out_en": root / "reports" / "en",
+            "result": r}
