@@ -358,6 +358,7 @@ FIT_PAGES_JS = r"""() => {
   // page would hold less than LAST_MIN, the annex is first set tighter to pull that page back, and
   // if that is not enough its last sections start on a page of their own, which fills the last page.
   const LAST_MIN = 0.25;  // aimed at a quarter, so that the printed page is surely over a fifth
+  const PAGE_FULL = PAGE;
   const ATOMS = 'tr, li, .gl-entry, p, h2, h3, h4, caption, figure, .box, .table-note, table.small, table.centres';
   const KEEP = /^(H2|H3|H4|CAPTION)$/;  // kept with what follows them
   // a block set in columns (the glossary) breaks anywhere: across pages it takes the height it
@@ -386,7 +387,13 @@ FIT_PAGES_JS = r"""() => {
     }
     return out;
   };
+  // Chromium cuts a page a little before the height this estimate gives it (a table's repeated
+  // header, borders): a page is counted SAFE shorter, or a section predicted to start in the last
+  // lines of a page is set on a new one while the row before it went over too, leaving a page with
+  // one row (Yunnan's English annex) or one glossary entry (the national one)
+  const SAFE = 4 * mm;
   const paginate = (root) => {
+    const PAGE = PAGE_FULL - SAFE;
     const list = blocks(root);
     const top0 = root.getBoundingClientRect().top;
     let start = top0, pages = 1, bottom = top0;
