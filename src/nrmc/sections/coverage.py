@@ -253,7 +253,9 @@ def _national(b) -> list[Finding]:
         if row is not None:
             raised.append({"province": b.pname(r["code"]), "n": figure(row)})
     uncounted = [b.pname(c) for c in st.loc[st["known"] & st["count"].isna(), "code"]]
-    out.append(Finding("most_named", THEME, "most_named", {"leaders": leaders, "raised": raised, "uncounted": uncounted}, 55))
+    out.append(Finding("most_named", THEME, "most_named", {"leaders": leaders}, 55))
+    if raised or uncounted:  # its own sentence: a ranking of named counts is not said beside stated totals
+        out.append(Finding("map_counts", THEME, "map_counts", {"raised": raised, "uncounted": uncounted}, 54))
     if bench:
         out.append(Finding("benchmark", THEME, "benchmark", {"bench": bench["official"], "total": bench["total"],
                                                              "total_when": bench["total_when"], "pop_year": b.nat.pop_year,
