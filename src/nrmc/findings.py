@@ -41,6 +41,7 @@ class Row:
     period: str = ""
     flag: str = ""
     subject: str = ""  # whom the fact is about: a centre id, a province code, "national" ("" unknown)
+    comparable: bool = True  # metric_definitions.csv: False when one measure groups what sources word apart
 
     def what(self, lang: str) -> str:
         return self.what_zh if lang == "zh" else self.what_en
@@ -148,8 +149,9 @@ class Finding:
 
 def rank_key(row: Row) -> tuple:
     """What two figures must share to be ranked against each other: one measure (label, unit,
-    period), one date and one date basis."""
-    return (row.what_zh, row.unit, row.period, row.date, row.basis)
+    period), one date and one date basis; for a measure marked not comparable (Anhui's 巡回专家
+    and 常规坐诊专家 are both visiting_experts), the same words too."""
+    return (row.what_zh, row.unit, row.period, row.date, row.basis, "" if row.comparable else row.quote)
 
 
 def rankable(rows: Iterable[Row]) -> bool:
@@ -181,7 +183,12 @@ def metric_row(r: Any, sources: pd.DataFrame | None = None) -> Row:
     what_en = r.get("label_en", r.get("metric", ""))
     return Row("metric", f"metrics.csv line {int(r['_line'])}", r["source_id"], r["as_of"], basis,
                r.get("quote", "") or "", what_zh, what_en, float(r["value"]), r["unit"], r.get("qualifier", "") or "",
-               r.get("period", "") or "", r.get("flag", "") or "", str(r.get("subject_id", "") or ""))
+               r.get("period", "") or "", r.get("flag", "") or "", str(r.get("subject_id", "") or ""),
+               _comparable(r.get("comparable", True)))
+
+
+def _comparable(v: Any) -> bool:
+    return not (v is False or (isinstance(v, str) and v.strip().lower() == "false"))
 
 
 def centre_row(r: Any, source_id: str, date: str, basis: str = "stated") -> Row:

@@ -98,7 +98,8 @@ def _province(b) -> list[Finding]:
                    "inferred": int((g["specialty_basis"] != "stated").sum()), "code": code})
     sp.sort(key=lambda x: (-x["n"].value, x["code"] == "comprehensive", x["code"]))
     inferred = int((ex["specialty_basis"] != "stated").sum())
-    out.append(Finding("specialties", THEME, "specialties", {"name": b.name, "parts": sp[:5], "more": P.rest(x["first"] for x in sp[5:]),
+    shown = len(sp) if len(sp) <= 7 else 5  # name them all when that is short (Shanghai's 7), never "2 more" for two words
+    out.append(Finding("specialties", THEME, "specialties", {"name": b.name, "parts": sp[:shown], "more": P.rest(x["first"] for x in sp[shown:]),
                                                              "inferred": inferred, "n": count(named),
                                                              "kinds": len(sp)}, s["specialties"]))
     # lead hospitals
