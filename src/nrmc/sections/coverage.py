@@ -316,7 +316,7 @@ def per_head_chart(b):
     chart = charts.hbar(labels, values, value_texts=texts, xlabel=b.L("chart.per_10m_axis"), highlight=hl,
                         hatched=hatched, legend=legend, reference=ref)
     per = next((f for f in findings(b) if f.key == "per_head"), None)
-    title = b.say(THEME, "per_head_title", p=per.params) if per else b.L("chart.per_head_title_none", name=b.name,
+    title = b.say(THEME, "per_head_title", p=per.params) if per else b.L("chart.per_head_title_none" if b.role == "known" else "chart.per_head_title_unreported", name=b.name,
                                                                           region=b.region())
     ids = reg["stated_source"].dropna().tolist() + b.source_ids_of(
         b.ds.counted_centers[b.ds.counted_centers["province_code"].isin(reg["code"])])
