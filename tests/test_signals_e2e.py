@@ -9,6 +9,7 @@ a line saying which signal, and exit 130 (SIGINT) or 143 (SIGTERM) — never a t
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -111,7 +112,9 @@ def test_a_signal_while_a_pdf_prints_ends_cleanly(tmp_path, data, sig):
     if proc.returncode == 0:
         return
     check_interrupted(proc, stdout, stderr, sig, out)
-    assert "1 built" in stdout
+    # the second briefing may finish printing before the signal lands (a race of the test, not of
+    # the build: CI saw '2 built … (interrupted by SIGTERM; 0 not built)'); either way it ends cleanly
+    assert re.search(r"\b[12] built\b", stdout), stdout
 
 
 def test_deleting_out_during_the_build_is_reported_as_such(tmp_path, data):
