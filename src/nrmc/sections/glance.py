@@ -32,9 +32,7 @@ def frame(b) -> pd.DataFrame:
     if not recs:
         recs = progress.standing(b, c)
     opened = pd.Series([r["c"]["province_code"] for r in recs if r["cls"] in progress.OPEN], dtype=object).value_counts()
-    m = b.ds.metrics
-    defs = b.ds.metric_definitions.set_index("code")
-    m = m[m["metric"].map(defs["theme"]).isin(performance.RESULT_THEMES) & ~m["metric"].isin(performance.NOT_RESULTS)]
+    m = performance.result_rows(b.ds)  # the performance section's rule, so the two agree
     by_centre = c.set_index("center_id")["province_code"]
     reporting = m.loc[m["subject_id"].isin(by_centre.index), "subject_id"].drop_duplicates().map(by_centre).value_counts()
     t = st[st["known"]].copy()

@@ -77,6 +77,13 @@ CENTRE_FINDINGS = 4
 STALE_DAYS = 365
 
 
+def result_rows(ds) -> pd.DataFrame:
+    """The metrics.csv rows that are results (a result theme, not party work or a plan)."""
+    m = ds.metrics
+    theme = m["metric"].map(ds.metric_definitions.set_index("code")["theme"])
+    return m[theme.isin(RESULT_THEMES) & ~m["metric"].isin(NOT_RESULTS)]
+
+
 # ---------------------------------------------------------------------------------------------
 # the figures
 def group_of(metric: str, theme: str) -> str:
@@ -548,9 +555,7 @@ def _national(b) -> list[Finding]:
     ctx = _national_context(b)
     if ctx["decline"] is not None or ctx["baseline"] is not None:
         out.append(Finding("outflow", THEME, "outflow", ctx, 80))
-    m = b.ds.metrics
-    defs = b.ds.metric_definitions.set_index("code")
-    m = m[m["metric"].map(defs["theme"]).isin(RESULT_THEMES) & ~m["metric"].isin(NOT_RESULTS)]
+    m = result_rows(b.ds)
     c = b.ds.counted_centers.set_index("center_id")
     cm = m[m["subject_id"].isin(c.index)]
     if len(cm):
