@@ -1078,8 +1078,14 @@ def load(data_dir: str | os.PathLike | None = None) -> Dataset:
     return _load_cached(path, _fingerprint(path)).copy()
 
 
-_TABLE_CACHE: dict[tuple[str, str], tuple[pd.DataFrame | None, tuple[Problem, ...]]] = {}
+_TABLE_CACHE: dict[tuple[str, str], list] = {}  # key → [table or None, problems, typed table or None]
 _TABLE_CACHE_SIZE = 48
+
+
+def _copy(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out.attrs = dict(df.attrs)
+    return out
 
 
 def _checked_table(fname: str, content: bytes, problems: list[Problem]) -> tuple[pd.DataFrame | None, tuple]:
@@ -1097,31 +1103,19 @@ def _checked_table(fname: str, content: bytes, problems: list[Problem]) -> tuple
             df = _check_schema(df, fname, spec, found)
         while len(_TABLE_CACHE) >= _TABLE_CACHE_SIZE:
             _TABLE_CACHE.pop(next(iter(_TABLE_CACHE)))
-        hit = _TABLE_CACHE[key] = (df, tuple(found))
-    df, found = hit
-    problems.extend(found)
-    if df is None:
-        return None, key
-    out = df.copy()
-    out.attrs = dict(df.attrs)
-    return out, key
+        hit = _TABLE_CACHE[key] = [df, tuple(found), None]
+    problems.extend(hit[1])
+    return (None if hit[0] is None else _copy(hit[0])), key
 
 
-_TYPED_CACHE: dict[tuple[str, str], pd.DataFrame] = {}
-
-
-def _typed_table(name: str, key: tuple | None, df: pd.DataFrame) -> pd.DataFrame:
-    """`_finish_types` of a valid table, remembered by the same key as `_checked_table`."""
-    hit = _TYPED_CACHE.get(key) if key is not None else None
-    if hit is None:
-        hit = _finish_types(df, TABLES[name])
-        if key is not None:
-            while len(_TYPED_CACHE) >= _TABLE_CACHE_SIZE:
-                _TYPED_CACHE.pop(next(iter(_TYPED_CACHE)))
-            _TYPED_CACHE[key] = hit
-    out = hit.copy()
-    out.attrs = dict(hit.attrs)
-    return out
+def _typed_table(name: str, key: tuple, df: pd.DataFrame) -> pd.DataFrame:
+    """`_finish_types` of a valid table, remembered beside it (same key as `_checked_table`)."""
+    hit = _TABLE_CACHE.get(key)
+    if hit is None:  # evicted meanwhile
+        return _finish_types(df, TABLES[name])
+    if hit[2] is None:
+        hit[2] = _finish_types(df, TABLES[name])
+    return _copy(hit[2])
 
 
 @functools.lru_cache(maxsize=4)
@@ -1144,7 +1138,7 @@ def _load_cached(path: Path, _fingerprint: tuple) -> Dataset:
     _cross_checks(raw, problems)
     if problems:
         raise DataValidationError(problems, path)
-    typed = {name: _typed_table(name, keys.get(name), df) for name, df in raw.items()}
+    typed = {name: _typed_table(name, keys[name], df) for name, df in raw.items()}
     metrics = typed["metrics"]
     metrics["scale"] = metrics["unit"].map(lambda u: 10_000 if u.startswith(WAN) else 1)
     metrics["value_base"] = metrics["value"] * metrics["scale"]
