@@ -112,7 +112,7 @@ def test_what_the_lead_hospitals_send_with_date(brief):
     """Fudan Children's Hospital has sent 36 resident experts to Anhui (cumulative, 22 Jan 2025):
     in Shanghai's briefing, with its date, never added up with other centres' figures."""
     zh = text_of(brief("shanghai", "zh"))
-    assert "复旦儿科安徽医院，常驻专家36人（累计，约2025年1月22日）" in zh
+    assert "复旦儿科安徽医院，常驻专家36人（累计，2025年1月22日前后）" in zh
     en = text_of(brief("shanghai", "en"))
     assert "Fudan Children's Anhui, 36 resident experts (cumulative, about 22 January 2025)" in en
     res = next(f for f in E.findings(brief("shanghai", "zh")) if f.name == "results")

@@ -314,7 +314,7 @@ def test_national_context_is_never_the_provinces_figure(brief):
     """The NHC's national fall (about 30%) and the 7.9% baseline appear in a province briefing only
     as context, said to be national."""
     for scope, lang, word in (("guizhou", "zh", "这是全国数"), ("anhui", "zh", "这是全国数"),
-                              ("guizhou", "en", "national figures, not the province's own")):
+                              ("guizhou", "en", "not the province's own")):
         b = brief(scope, lang)
         for f in P.findings(b):
             for path, n in walk(f.params):

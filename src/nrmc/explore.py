@@ -169,7 +169,7 @@ def centres(ds: Dataset | None = None, lang: Literal["zh", "en"] = "zh", *, prov
     `focus` (specialties a source names as a focus besides its own), `lead_hospital` (输出医院)
     and `lead_province`, `batch` (NA when no source states it, or when sources disagree:
     `batch_conflict` is then True and `batch_sources` names them), `stage` (the furthest stage
-    reached: 获批, 列入“已建成”清单, 试运行, 开诊 …), `stage_date` as published ('2023-12') and
+    reached: 获批, 列入项目清单, 试运行, 开诊 …), `stage_date` as published ('2023-12') and
     `stage_date_basis` ('stated', 'not_after' …), `status`, `sources`; then the codes
     `province_code`, `specialty_code`, `lead_province_code`, `stage_code`.
 

@@ -24,7 +24,7 @@ STAGE_LABELS: dict[str, tuple[str, str]] = {
     "agreement": ("签约", "agreement signed"),
     "approved": ("获批", "approved"),
     "plaque": ("挂牌", "plaque unveiled"),
-    "listed": ("列入“已建成”清单", "on a list headed “built”"),
+    "listed": ("列入项目清单", "on a list headed “built”"),
     "under_construction": ("建设中", "under construction"),
     "built": ("已建成", "built"),
     "trial": ("试运行/过渡期运营", "trial operation"),

@@ -135,7 +135,11 @@ def qualified_date(text: str, basis: str, lang: str, short: bool = False, in_ran
     s = date_short(text, lang) if short else date(text, lang)
     if s == "—":
         return s
-    form = (labels(lang).get("date_basis_range", {}).get(basis) if in_range else None) or labels(lang)["date_basis"].get(basis)
+    L = labels(lang)
+    # a day-precise date known only approximately (a publication date read off a page's address):
+    # Chinese writes 2025年1月22日前后, not 约2025年1月22日
+    day = not short and basis == "about" and len(str(text)) == 10 and L.get("date_basis_day", {}).get(basis)
+    form = (L.get("date_basis_range", {}).get(basis) if in_range else None) or day or L["date_basis"].get(basis)
     return form.format(s) if form else s
 
 

@@ -86,6 +86,8 @@ def _province(b) -> list[Finding]:
             if f.key in ("official", "spread"):
                 f.salience = 70 if f.key == "official" else 55
                 f.headline = False
+                if f.key == "official":  # a province's context: the total, not the batches' history
+                    f.params["batches"] = []
                 out.append(f)
     return out
 
@@ -240,7 +242,9 @@ def _national(b) -> list[Finding]:
         common.named_rows(b, b.ds.counted_centers.drop_duplicates("province_code")))),
         "provinces_known": len(known), "of": len(st), "total": bench["total"] if bench else None,
         "silent": [b.pname(c) for c in st.loc[~st["known"] & (st["exported"] == 0), "code"]],
-        "exporters_only": [b.pname(c) for c in st.loc[st["role"] == "exporter", "code"]]}
+        "exporters_only": [b.pname(c) for c in st.loc[st["role"] == "exporter", "code"]],
+        # the provinces known to have centres that no source names (the gap between the two counts)
+        "unnamed": [b.pname(c) for c in st.loc[st["known"] & (st["named"] == 0), "code"]]}
     out.append(Finding("spread", THEME, "spread", p, 80))
     top = prov_named.sort_values(["named", "code"], ascending=[False, True]).head(3)
     leaders = [{"province": b.pname(r["code"]), "n": count(common.named_rows(

@@ -39,7 +39,8 @@ SALIENCE = {
     "exporter": {"count": 96, "results": 88, "specialties": 80, "leaders": 76},
     "known": {"count": 62, "results": 58, "specialties": 45, "leaders": 42},
     "unknown": {"count": 62, "results": 58, "specialties": 45, "leaders": 42},
-    "host": {"count": 40, "results": 36, "specialties": 26, "leaders": 24},
+    # a host whose hospitals also lead centres elsewhere says so on page 1 when little else competes
+    "host": {"count": 49, "results": 36, "specialties": 26, "leaders": 24},
 }
 
 
@@ -84,7 +85,9 @@ def _province(b) -> list[Finding]:
 
     parts = []
     for code, g in ex.groupby("province_code", sort=False):
-        parts.append({"province": b.pname(code), "n": count(rows(g))})
+        parts.append({"province": b.pname(code), "n": count(rows(g)),
+                      # a host's few exported centres are named (湖北: 同济医院山西医院, 协和医院重庆医院)
+                      "names": [b.centre(c, short=True) for c in g.to_dict("records")] if len(ex) <= 3 else []})
     out.append(Finding("count", THEME, "count", {"name": b.name, "n": count(named), "parts": parts,
                                                  "provinces": len(parts), "role": b.role,
                                                  "hospitals": ex["output_hospital_zh"].nunique()}, s["count"]))
@@ -98,9 +101,17 @@ def _province(b) -> list[Finding]:
                    "inferred": int((g["specialty_basis"] != "stated").sum()), "code": code})
     sp.sort(key=lambda x: (-x["n"].value, x["code"] == "comprehensive", x["code"]))
     inferred = int((ex["specialty_basis"] != "stated").sum())
+    # centres whose "comprehensive" specialty is only inferred from a general lead hospital are said
+    # apart, never counted as a specialty beside the stated ones (issue 18: counting honestly)
+    general = next((x for x in sp if x["code"] == "comprehensive" and x["inferred"] == x["n"].value), None) \
+        if len(sp) > 1 else None
+    if general is not None:
+        sp.remove(general)
     shown = len(sp) if len(sp) <= 7 else 5  # name them all when that is short (Shanghai's 7), never "2 more" for two words
     out.append(Finding("specialties", THEME, "specialties", {"name": b.name, "parts": sp[:shown], "more": P.rest(x["first"] for x in sp[shown:]),
                                                              "inferred": inferred, "n": count(named),
+                                                             "general": general["n"] if general else None,
+                                                             "inferred_other": inferred - (general["n"].value if general else 0),
                                                              "kinds": len(sp)}, s["specialties"]))
     # lead hospitals
     hs = []

@@ -146,6 +146,12 @@ def noun(b, r) -> dict:
     L = i18n.labels(b.lang).get("performance", {}).get("noun", {})
     key = r["metric"] + (("__" + r["breakdown"].replace("=", "_")) if r["breakdown"] else "")
     entry = L.get(key) or L.get(r["metric"])
+    # a source's own noun where one measure groups several wordings (1400余项诊疗技术平移至输入省份
+    # is a transferred count, but not of 新技术新项目): labels performance.noun_quote
+    for words, own in i18n.labels(b.lang).get("performance", {}).get("noun_quote", {}).get(key, {}).items():
+        if words in str(r.get("quote", "")):
+            entry = own
+            break
     breakdown_extra = ""
     if not L.get(key) and r["breakdown"]:
         from nrmc.labels import fmt_breakdown
@@ -308,6 +314,34 @@ def _province(b) -> list[Finding]:
     return out
 
 
+# The group a source ranks a hospital in, as its quote words it (全国儿科医院第16位, 专科组全国第十名).
+PEER_GROUPS = {"儿科医院": ("儿科医院", "children's hospitals"),
+               "专科组": ("专科组", "specialist hospitals")}
+
+
+# Who published a rank, as its quote says it (由国家七部委联合发布的…监测分析情况显示).
+RANK_BASES = {"国家七部委联合发布的全国三级公立医院绩效考核国家监测分析":
+              ("国家七部委联合发布的全国三级公立医院绩效考核国家监测分析",
+               "the national monitoring analysis of the performance assessment of tertiary public hospitals, "
+               "issued jointly by seven national ministries and commissions")}
+
+
+def rank_basis(quote: str, lang: str) -> str | None:
+    """The publication a rank rests on, when its quote names it (None: the quote does not)."""
+    for key, (zh, en) in RANK_BASES.items():
+        if key in str(quote):
+            return zh if lang == "zh" else en
+    return None
+
+
+def peers(quote: str, lang: str) -> str | None:
+    """The peer group a rank's quote names, in the briefing's language (None: the quote names none)."""
+    for key, (zh, en) in PEER_GROUPS.items():
+        if key in str(quote):
+            return zh if lang == "zh" else en
+    return None
+
+
 def _headlines(b, fig: pd.DataFrame) -> list[Finding]:
     """A source's own rank of the province or of a centre (never a flagged one)."""
     out = []
@@ -317,11 +351,12 @@ def _headlines(b, fig: pd.DataFrame) -> list[Finding]:
         v = float(r["value"])
         subject = b.name if r["kind"] == "province" else centre_label(b, r["subject_id"])
         p = {"subject": subject, "metric": r["metric"], "rank": figure(row), "when": when(row), "first": v == 1,
-             "label": noun(b, r)["noun"], "province": r["kind"] == "province"}
+             "label": noun(b, r)["noun"], "province": r["kind"] == "province", "peers": peers(row.quote, b.lang)}
         salience = 100 if v == 1 else 95 if v <= 3 else 92 if v <= 20 else 86
         name = "rank_outflow" if r["metric"] == "outflow_decline_rank" else "rank"
         if name == "rank_outflow":
             p["context"] = _national_context(b)
+            p["basis"] = rank_basis(row.quote, b.lang)
         out.append(Finding(f"rank:{r['subject_id']}:{r['metric']}", THEME, name, p, salience, headline=True))
     return out
 

@@ -185,13 +185,16 @@ def _parts(b, recs: list[dict], province: bool = False) -> list[dict]:
             parts.append({"cls": cls, "n": count(common.named_rows(b, pd.DataFrame([r["c"] for r in rs]))), "words": [],
                           "one": centre_name(b, rs[0]["c"], province) if len(rs) == 1 else "",
                           "dates": {"first": None, "last": None, "bounds": [], "stated": None, "all_stated": False},
-                          "list_when": None})
+                          "list_when": None, "names": []})
             continue
         words = class_words(b, cls, [r["current"] for r in rs])
         parts.append({"cls": cls, "n": count([stage_row(r["current"], r["c"]) for r in rs]), "words": words,
                       "one": centre_name(b, rs[0]["c"], province) if len(rs) == 1 else "",
                       "dates": _dates_of(b, _approvals(rs), len(rs)) if cls == "approved" else _dates_of(b, rs),
                       "list_when": _list_when(b, rs) if cls == "listed" else None,
+                      # two or three centres that got no further than a list or an approval are named
+                      "names": [centre_name(b, r["c"], province) for r in rs]
+                      if cls in ("listed", "approved") and 2 <= len(rs) <= 3 else [],
                       # a plaque is drawn with the approvals: say so when a centre got no further
                       "plaque": cls == "approved" and any(r["current"].stage == "plaque" for r in rs)})
     return parts
@@ -236,7 +239,11 @@ def _scope(b, centres: pd.DataFrame, national: bool = False, exporter: bool = Fa
     waiting = [r for r in recs if r["expected"] is not None and r["cls"] not in OPEN]
     salience = 30 if national else 45
     if len(waiting) == 1:
-        out.append(_expected(b, waiting[0], province=exporter or national, salience=salience))
+        # a province's one centre expected to open, its expected time still ahead of the data: the
+        # newest thing to watch, worth a key message
+        end = dates.end(waiting[0]["expected"].date)
+        ahead = not national and not exporter and end is not None and end >= b.ds.latest_date.date()
+        out.append(_expected(b, waiting[0], province=exporter or national, salience=55 if ahead else salience))
     elif waiting:
         out.append(_expected_all(b, waiting, province=exporter or national, salience=salience))
     return out
@@ -312,6 +319,8 @@ def _expected(b, r: dict, province: bool, salience: float) -> Finding:
     cur = r["current"]
     p = {"centre": centre_name(b, r["c"], province), "now": stage_word(b, cur) if cur else "",
          "since": swhen(b, cur, r["c"]) if cur else None, "now_cls": r["cls"],
+         # a stage in the source's own words ("基建工程总体进度已达91%") is said as is, not as 目前为…
+         "own": bool(cur is not None and (cur.label_zh if b.zh else cur.label_en)),
          "words": (e.label_zh if b.zh else e.label_en) or e.quote or stage_word(b, e)}
     return Finding(f"expected_{r['c']['center_id']}", THEME, "expected", p, salience, rows=[stage_row(e, r["c"])], watch=True)
 

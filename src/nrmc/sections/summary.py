@@ -66,6 +66,10 @@ def key_messages(b) -> list[Finding]:
     ranked_subjects: set[str] = set()  # one centre's second rank does not push out the province's results
     if b.role == "exporter":  # the national total is the key figures' tile, not a message of its own
         pool = [f for f in pool if not (f.theme == "coverage" and f.key in ("official", "spread"))]
+    if any(f.theme == "progress" and f.key == "where_now" for f in pool):
+        # a plain count with every centre named is the key figures' tile and the opening words of
+        # where the centres stand ("湖北的3个具名中心中…"): not a message of its own
+        pool = [f for f in pool if not (f.theme == "coverage" and f.key == "count" and _plain_count(f))]
     for f in pool:
         if len(picked) >= limit:
             break
@@ -89,6 +93,13 @@ def key_messages(b) -> list[Finding]:
     return picked
 
 
+def _plain_count(f: Finding) -> bool:
+    """A province's count without a rank whose centres are all named."""
+    p = f.params
+    return not f.headline and p.get("rank") is None and p.get("named") is not None \
+        and (p.get("stated") is None or p["stated"].value == p["named"].value)
+
+
 # ---------------------------------------------------------------------------------------------
 # page 1
 def currency(b, messages: list[Finding]) -> Markup:
@@ -103,6 +114,13 @@ def currency(b, messages: list[Finding]) -> Markup:
         ds = [(r.date, r.basis) for f in messages for r in f.evidence()
               if r.kind in ("metric", "stage", "centre") and r.date and (own is None or r.subject in own)]
     win = dates.window(ds)
+    # a message that prints no date (Shanghai's 16 centres elsewhere) still rests on dated rows: the
+    # oldest of them bounds how old the data is (the newest stays a date page 1 prints)
+    undated = dates.window([(r.date, r.basis) for f in messages if not any(w.text for w in f.whens())
+                            for r in f.evidence() if r.kind in ("metric", "stage", "centre") and r.date
+                            and (own is None or r.subject in own)])
+    if win and undated and dates.start(undated.first) < dates.start(win.first):
+        win = dates.Window(undated.first, undated.first_basis, win.last, win.last_basis)
     bench = common.official_total_row(b)
     params = {"newest": i18n.qualified_date(win.last, win.last_basis, b.lang, in_range=True) if win else None,
               "oldest": i18n.qualified_date(win.first, win.first_basis, b.lang, in_range=True) if win and win.first != win.last else None,
@@ -249,7 +267,10 @@ def results_list(b) -> Markup | None:
         return None
     performance = theme("performance")
     used = {f.key for f in key_messages(b)}
-    fs = [f for f in performance.findings(b) if f.key not in used][:5]
+    # a figure kept as published but flagged is for the annex and the performance section, not for
+    # the page a reader forwards (the caveats box says how many there are)
+    fs = [f for f in performance.findings(b)
+          if f.key not in used and not any(r.flag for r in f.evidence())][:5]
     if not fs:
         return None
     items = [{"claim": claim(b, f), "context": context(b, f), "refs": b.refs(*f.source_ids())} for f in fs]
