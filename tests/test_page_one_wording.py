@@ -171,3 +171,63 @@ def test_page_one_currency_lies_within_the_header_window(scope):
     win, head = dates.window(printed), b.window
     assert win and head
     assert dates.start(win.first) >= dates.start(head.first) and dates.end(win.last) <= dates.end(head.last), (win, head)
+
+
+# ---- a second reading of pages 1–2 (issue 18): what a reader forwards ------------------------
+def _page(scope: str, lang: str, section: str) -> str:
+    return running_text([x for x in compose(scope, lang) if x[0] == section])
+
+
+@pytest.mark.parametrize("scope", ALL)
+def test_no_flagged_figure_on_the_page_a_reader_forwards(scope):
+    """A figure kept as published but flagged (Guizhou's 11.9万 inpatients, 存疑：单位可能有误) is
+    for the annex and the performance section; pages 1–2 only count such figures in the caveats box."""
+    b = briefing(scope, "zh")
+    flagged = {r.ref for f in summary.ranked(b) for r in f.evidence() if r.flag}
+    used = [f for f in summary.key_messages(b) if {r.ref for r in f.evidence()} & flagged]
+    assert not used, [f.key for f in used]
+    two = _page(scope, "zh", "page_two").split("阅读须知")[0]
+    assert "存疑" not in two, two
+
+
+def test_a_sources_rank_says_who_ranked_and_among_whom():
+    """Guizhou's 全国最大 names the monitoring analysis of the seven ministries its source cites;
+    Anhui's 16th is among children's hospitals (the source: 全国儿科医院第16位), not 同类医院."""
+    gz = _page("guizhou", "zh", "key_messages")
+    assert "据国家七部委联合发布的全国三级公立医院绩效考核国家监测分析（约2024年2月），贵州跨省流出住院患者下降幅度全国最大" in gz
+    assert "7.9%" not in gz  # the national baseline is not the context of a province's own rank
+    ah = _page("anhui", "zh", "key_messages")
+    assert "居儿科医院第16位（2025年1月22日前后）" in ah and "同类医院" not in ah and "约2025年1月22日" not in ah
+    assert "among children's hospitals" in _page("anhui", "en", "key_messages")
+
+
+def test_hubei_leads_with_its_next_opening_and_its_hospitals_centres_elsewhere():
+    """Hubei's newest fact (同济襄阳 91 %, aiming for April 2026) and its exporter role (同济山西,
+    协和重庆) are key messages; its plain count, said by the key figure, is not one of its own."""
+    one = _page("hubei", "zh", "key_messages")
+    assert "同济医院襄阳医院基建工程总体进度已达91%（约2026年1月），据报道“力争2026年4月投入运营”" in one
+    assert "湖北的医院还是2个外省国家区域医疗中心的输出医院：同济医院山西医院（山西）、武汉协和医院重庆医院（重庆）" in one
+    assert "湖北共有国家区域医疗中心3个" not in one
+
+
+def test_centres_only_on_a_list_are_named_and_the_list_is_not_called_built():
+    one = _page("anhui", "zh", "key_messages")
+    assert "2个（北京天坛医院安徽医院、浙大二院安徽医院）仅见于项目清单" in one
+    assert "“已建成”清单" not in one
+
+
+def test_an_exporters_inferred_general_centres_are_said_apart():
+    one = _page("shanghai", "zh", "key_messages")
+    assert "另有4个综合类中心，专科据输出医院推断" in one and "综合类4个" not in one
+    assert "4 more centres are general ones" in _page("shanghai", "en", "key_messages")
+
+
+def test_national_spread_names_the_provinces_whose_centres_are_unnamed():
+    """27 provinces known to have centres against 25 with a named one: the two are named."""
+    b = briefing("national", "zh")
+    f = next(f for f in summary.ranked(b) if f.key == "spread")
+    unnamed = f.params["unnamed"]
+    one = _page("national", "zh", "key_messages")
+    if unnamed:
+        assert f"其中{'和'.join(unnamed) if len(unnamed) == 2 else '、'.join(unnamed)}的中心未见名称" in one
+    assert f.params["provinces_known"] - len(unnamed) == f.params["provinces_named"].value
