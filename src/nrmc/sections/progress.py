@@ -174,6 +174,17 @@ def _list_when(b, recs: list[dict]) -> When | None:
     return When(first.date, basis or "stated", tuple(stage_row(r["current"], r["c"]) for r in recs))
 
 
+def _one_batch(b, ids: list[str]) -> int | None:
+    """The batch all of `ids` belong to (center_batches.csv, unflagged rows), None if not one."""
+    cb = b.ds.center_batches
+    cb = cb[cb["center_id"].isin(ids) & (cb["flag"].fillna("") == "")]
+    per = cb.groupby("center_id")["batch"].agg(lambda s: set(int(x) for x in s))
+    if len(per) != len(set(ids)) or any(len(x) != 1 for x in per):
+        return None
+    found = {next(iter(x)) for x in per}
+    return found.pop() if len(found) == 1 else None
+
+
 def _parts(b, recs: list[dict], province: bool = False) -> list[dict]:
     """The centres by class (furthest first), each class with its count, words and dates."""
     parts = []
@@ -185,7 +196,7 @@ def _parts(b, recs: list[dict], province: bool = False) -> list[dict]:
             parts.append({"cls": cls, "n": count(common.named_rows(b, pd.DataFrame([r["c"] for r in rs]))), "words": [],
                           "one": centre_name(b, rs[0]["c"], province) if len(rs) == 1 else "",
                           "dates": {"first": None, "last": None, "bounds": [], "stated": None, "all_stated": False},
-                          "list_when": None, "names": []})
+                          "list_when": None, "names": [], "batch": None})
             continue
         words = class_words(b, cls, [r["current"] for r in rs])
         parts.append({"cls": cls, "n": count([stage_row(r["current"], r["c"]) for r in rs]), "words": words,
@@ -195,6 +206,8 @@ def _parts(b, recs: list[dict], province: bool = False) -> list[dict]:
                       # two or three centres that got no further than a list or an approval are named
                       "names": [centre_name(b, r["c"], province) for r in rs]
                       if cls in ("listed", "approved") and 2 <= len(rs) <= 3 else [],
+                      # the batch approved-only centres share (Henan's two: 第五批), said with them
+                      "batch": _one_batch(b, [r["c"]["center_id"] for r in rs]) if cls == "approved" else None,
                       # a plaque is drawn with the approvals: say so when a centre got no further
                       "plaque": cls == "approved" and any(r["current"].stage == "plaque" for r in rs)})
     return parts
