@@ -263,11 +263,15 @@ def test_briefings_whose_digest_did_not_change_compose_the_same_after_random_edi
     assert len(random_edits(tmp_path, 6, 3)) >= 2
 
 
+# The two slow end-to-end checks below are each in a class of its own: `--dist loadscope` (make
+# test) keeps a module, or a class, on one worker, so that each of them can run on another worker
+# than the rest of this module (they were the suite's critical path one after the other).
 @pytest.mark.e2e
-def test_briefings_whose_digest_did_not_change_compose_the_same_after_many_random_edits(tmp_path):
-    """The full run (slow, no kernel or browser): 26 edits of every kind, 6 briefings checked after
-    each, and every unchanged briefing after two of them."""
-    assert len(random_edits(tmp_path, N_EDITS, SAMPLE, FULL_CHECKS)) >= 3
+class TestManyRandomEdits:
+    def test_briefings_whose_digest_did_not_change_compose_the_same_after_many_random_edits(self, tmp_path):
+        """The full run (slow, no kernel or browser): 26 edits of every kind, 6 briefings checked after
+        each, and every unchanged briefing after two of them."""
+        assert len(random_edits(tmp_path, N_EDITS, SAMPLE, FULL_CHECKS)) >= 3
 
 
 @pytest.mark.parametrize("code", ["340000", "520000", "420000", "540000", "310000"])
@@ -279,15 +283,25 @@ def test_a_province_composed_from_its_subset_equals_one_from_all_the_data(ds, co
     assert compose_html(Briefing(code, ds=ds)) == compose_html(Briefing(code, ds=ds, full=True))
 
 
-@pytest.mark.e2e
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_every_province_composed_from_its_subset_equals_one_from_all_the_data(ds, lang):
+def every_province_composed_from_its_subset_equals_one_from_all_the_data(ds, lang):
     from nrmc.assemble import compose_html
     from nrmc.context import Briefing
 
     for code in ds.provinces["code"]:
         assert compose_html(Briefing(code, lang=lang, ds=ds)) == \
             compose_html(Briefing(code, lang=lang, ds=ds, full=True)), code
+
+
+@pytest.mark.e2e
+class TestEveryProvinceSubsetZh:  # a class a language: each on a worker of its own (see above)
+    def test_every_province_composed_from_its_subset_equals_one_from_all_the_data(self, ds):
+        every_province_composed_from_its_subset_equals_one_from_all_the_data(ds, "zh")
+
+
+@pytest.mark.e2e
+class TestEveryProvinceSubsetEn:
+    def test_every_province_composed_from_its_subset_equals_one_from_all_the_data(self, ds):
+        every_province_composed_from_its_subset_equals_one_from_all_the_data(ds, "en")
 
 
 def test_a_later_figure_elsewhere_moves_a_province_subsets_reference_date(ds):
