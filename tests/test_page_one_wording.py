@@ -142,7 +142,9 @@ def test_every_rank_a_briefing_states_is_dated(scope):
         if sentence.startswith("按具名中心计"):
             continue
         after = text[m.end():m.end() + 2]
-        assert after.startswith("（"), (scope, text[m.start() - 20:m.end() + 20])
+        # dated after the rank, or with the publication that states it (据…监测分析（约2024年2月），…)
+        dated_before = re.search(r"^据[^，。；]*（[^）]*\d{4}年[^）]*），", sentence)
+        assert after.startswith("（") or dated_before, (scope, text[m.start() - 20:m.end() + 20])
 
 
 def test_a_watch_on_results_is_the_briefings_reading_of_opening_and_first_results():
