@@ -13,7 +13,7 @@ from nrmc.performance import IncomparableFiguresError
 def test_centers_by_province_counts_and_rates(ds):
     t = coverage.centers_by_province(ds).set_index("code")
     assert len(t) == 31 and t.attrs["pop_year"] == 2024
-    assert t["centers"].sum() == len(ds.counted_centers) == 98  # 75 in the seeds + 23 from the public record (issue 22)
+    assert t["centers"].sum() == len(ds.counted_centers) == 99  # 75 in the seeds + 23 from the public record (issue 22) + GS-04 (P366)
     ah = t.loc["340000"]
     assert ah["centers"] == 7 and ah["population"] == 6123
     assert ah["stated"] == 9  # the Anhui article's total, reported beside the named count
@@ -28,7 +28,7 @@ def test_province_status_keeps_named_stated_and_programme_facts_apart(ds):
     assert hn["role"] == "known" and hn["first_batch"] == 5 and pd.isna(hn["count"]) and pd.isna(hn["rank"])
     hb = t.loc["420000"]  # batch-5 first: P305 states 3, all named (HB-01…HB-03)
     assert hb["role"] == "host" and hb["first_batch"] == 5 and hb["count"] == 3 and hb["count_basis"] == "stated"
-    assert t.loc["310000", "role"] == "exporter" and t.loc["310000", "exported"] == 16  # + 龙华医院甘肃医院, + one in the south
+    assert t.loc["310000", "role"] == "exporter" and t.loc["310000", "exported"] == 17  # + 龙华医院甘肃医院, + one in the south, + 市一医院酒泉医院 (P366)
     assert t.loc["540000", "role"] == "unknown"
     assert int(t["known"].sum()) == 27 and int((t["named"] > 0).sum()) == 25
     ranked = t[t["rank"].notna()]
@@ -38,7 +38,7 @@ def test_province_status_keeps_named_stated_and_programme_facts_apart(ds):
 
 def test_national_count_is_the_official_total_with_the_named_lower_bound(ds):
     n = coverage.national_count(ds)
-    assert (n.official_total, n.named, n.provinces_known, n.provinces_named) == (125, 98, 27, 25)
+    assert (n.official_total, n.named, n.provinces_known, n.provinces_named) == (125, 99, 27, 25)
     assert n.per_10m_official == pytest.approx(125 / ds.provinces["pop_2024"].sum() * 1000)
     assert n.per_10m_named < n.per_10m_official
 
@@ -65,7 +65,7 @@ def test_per_head_comparison_region_and_nation(ds):
     n_central = ds.counted_centers["province_code"].isin(central).sum()
     assert c.loc["region", "centers"] == n_central
     assert c.loc["region", "per_10m"] == pytest.approx(n_central / prov[prov["region"] == "中部"]["pop_2024"].sum() * 1000)
-    assert c.loc["national", "per_10m"] == pytest.approx(98 / prov["pop_2024"].sum() * 1000)
+    assert c.loc["national", "per_10m"] == pytest.approx(99 / prov["pop_2024"].sum() * 1000)
 
 
 def test_planned_specialties_present_unnamed_and_missing(ds):
@@ -85,7 +85,7 @@ def test_output_origins_and_matrix(ds):
     o = coverage.output_origins(ds, "安徽省").set_index("origin_code")["centers"].to_dict()
     assert o == {"310000": 4, "110000": 2, "330000": 1}
     m = coverage.origin_host_matrix(ds)
-    assert m.values.sum() == len(ds.counted_centers) == 98
+    assert m.values.sum() == len(ds.counted_centers) == 99
     assert m.loc["北京", "河南"] == (ds.counted_centers.query("province_code == '410000' and output_province_code == '110000'").shape[0])
     beijing_out = coverage.as_origin(ds, "北京")
     assert len(beijing_out) == int(m.loc["北京"].sum())
@@ -93,15 +93,15 @@ def test_output_origins_and_matrix(ds):
 
 def test_completeness_against_official_total(ds):
     c = coverage.completeness(ds)
-    assert (c.named, c.official_total, c.official_date) == (98, 125, "2024-05-07")  # NHC reconfirmed 125 (P039)
-    assert c.share == pytest.approx(round(98 / 125 * 100, 1))  # 78.4
+    assert (c.named, c.official_total, c.official_date) == (99, 125, "2024-05-07")  # NHC reconfirmed 125 (P039)
+    assert c.share == pytest.approx(round(99 / 125 * 100, 1))  # 79.2
     early = coverage.completeness(ds.as_of("2023-01-31"))
     assert (early.named, early.official_total) == (73, 50)
 
 
 def test_specialty_counts_and_shares(ds):
     s = specialty.specialty_counts(ds).set_index("code")
-    assert s["count"].sum() == 98
+    assert s["count"].sum() == 99
     assert s["share"].sum() == pytest.approx(100)
     assert (s["stated"] + s["inferred"] == s["count"]).all()
     ah = specialty.specialty_counts(ds, "皖").set_index("code")

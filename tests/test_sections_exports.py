@@ -92,8 +92,8 @@ def test_counts_match_centers_csv(brief, scope):
     assert cnt.params["provinces"] == len(by_host)
     assert f"是{len(want)}个外省国家区域医疗中心的输出医院" in text_of(b)
     if scope == "shanghai":
-        assert len(want) == 16 and len(by_host) == 7
-        assert "Shanghai hospitals lead 16 national regional medical centres in 7 other provinces" in text_of(brief(scope, "en"))
+        assert len(want) == 17 and len(by_host) == 7
+        assert "Shanghai hospitals lead 17 national regional medical centres in 7 other provinces" in text_of(brief(scope, "en"))
 
 
 def test_exporters_lead_with_support_hosts_keep_it_as_context(brief):

@@ -80,7 +80,7 @@ def test_national_openings_match_the_data():
     # the sources of P300+ report openings in Fujian, Guangdong, Sichuan, Guangxi (formal
     # operation), Shaanxi, Jiangsu and Gansu besides Anhui's 3 and Guizhou's 5
     # (FJ-02's 2018 opening was the hospital's, before the programme: no longer a centre stage)
-    assert f.params["open"].whole == len(opened) == 17  # + XJ-01, in full use 2025-06-14 (P357)
+    assert f.params["open"].whole == len(opened) == 18  # + XJ-01, in full use 2025-06-14 (P357); + SD-02, phase 1 of its central campus in use by 2024-06-07 (P362)
     provinces = {r["code"]: r["name_en"] for r in rows("provinces.csv")}
     by: dict[str, int] = {}
     for c in opened:
