@@ -220,8 +220,8 @@ def test_centres_only_on_a_list_are_named_and_the_list_is_not_called_built():
 
 def test_an_exporters_inferred_general_centres_are_said_apart():
     one = _page("shanghai", "zh", "key_messages")
-    assert "另有4个综合类中心，专科据输出医院推断" in one and "综合类4个" not in one
-    assert "4 more centres are general ones" in _page("shanghai", "en", "key_messages")
+    assert "另有5个综合类中心，专科据输出医院推断" in one and "综合类5个" not in one
+    assert "5 more centres are general ones" in _page("shanghai", "en", "key_messages")
 
 
 def test_national_spread_names_the_provinces_whose_centres_are_unnamed():
