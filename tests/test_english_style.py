@@ -98,7 +98,61 @@ REFUSED: list[tuple[str, str]] = [
     # one English name per measure: the label and the running text say the same
     (r"(?i)\bprovince firsts\b|\bsouth-west firsts\b|\bnew technologies and projects\b",
      "one name per measure: 'firsts in the province', 'new technologies and procedures'"),
+    # ---- found by the independent reading of 2026-12-03 (review-en-result.md) and issue 20 ----
+    # the plan is 12 key specialties with TCM apart (as the Chinese and the national briefing say it)
+    (r"(?i)\b13 planned specialties\b|\bof the \d+ planned specialties\b",
+     "'the 13 planned specialties': the plan has 12 key specialties, with traditional Chinese medicine apart"),
+    # a stated focus without its centre: the Chinese names each centre and its focuses
+    (r"(?i)\bcentres of other specialties\b", "'a stated focus of 3 centres of other specialties': name each centre and its focuses"),
+    # 建设专科 word for word
+    (r"(?i)\bspecialties built\b", "'specialties built' is 建设专科: 'specialist departments set up or strengthened'"),
+    # 输出 word for word
+    (r"(?i)\bwhat the lead hospitals? sends?\b|\blead hospitals? send\b",
+     "'what the lead hospitals send' is 输出 word for word: 'the experts and techniques the lead hospitals provide'"),
+    # 其余… word for word: the others 'report X 137'
+    (r"\bThe others? report\b|\bThe others?: ", "'The others report X 137' / 'The others: X 137': say 'Next come X with 137' or 'The other, X, reports 5'"),
+    (r"(?i)\bthe data hold\b", "'The data hold one more total': say where it is ('One further total is listed in the annex')"),
+    (r"\bfor those \d+\b", "'for those 2': 'for either', 'for any of them'"),
+    (r"(?i)\bworded differently and at a different date\b", "a dangling qualifier: 'although its source words the measure differently and dates it differently'"),
+    (r"(?i)\bAnother of \w+'s totals\b", "'Another of Anhui's totals is flagged' with nothing before it: 'One of Anhui's totals is flagged'"),
+    (r"(?i)\bdo(?:es)? not give the city of \d+ more\b", "'do not give the city of 2 more': 'for the other two'"),
+    (r"\bThey opened by\b", "'… have opened. They opened by December 2023': 'All five … had opened by December 2023'"),
+    (r"(?i)\(academicians\)", "'1 alliance chair (academicians)': 'one specialty-alliance chair held by an academician'"),
+    (r"(?i)\bspecial policy lists?\b|\bnational reviews passed\b",
+     "terms a reader cannot place: 'dedicated policy lists from provincial departments', 'national online reviews and on-site re-checks passed' (glossary)"),
+    (r"\b\d+ none\b", "'11 none' in a title: '11 with no stage reported'"),
+    (r"(?i)\bnone where a source gives only a date\b", "'none where a source gives only a date it happened by': say what the blank means"),
+    (r"(?i)\bresults exclude planned beds\b", "'results exclude planned beds': 'a planned number of beds does not count as a published result'"),
+    (r"(?i)\bWorth watching, in this briefing's reading\b|\bWorth watching \(our reading\)|\bTo watch \(",
+     "one label for the briefing's own reading: 'Worth watching (this briefing's reading): …'"),
+    (r"; that of \w+(?:'s)? ", "'The last report of X dates from August 2024; that of Y dates from August 2024': say the date once"),
+    (r"(?i)\bthe full lists of each batch\b", "'the full lists of each batch': 'the full list for each batch'"),
+    (r"(?i)\bsource we found\b|\bsources we found\b", "'we found': the briefing speaks as 'this briefing'"),
+    # brackets back to back: "Qinhuangdao Hospital (Dongfang Qinhuangdao) (Hebei)", "(Beijing Children's) (4: …)"
+    (r"\)\s?\(", "brackets back to back: '(Short) (Hebei)' → '(Short) in Hebei', '(Short), on 25 December 2020'"),
+    # one apostrophe in the English edition, the straight one
+    (r"(?<=[A-Za-z])’(?=[A-Za-z])", "a curly apostrophe: the English edition sets the straight one (China's)"),
 ]
+
+# A sentence, a title or a table note that opens with a numeral ("9 centres report …", "21 Beijing
+# hospitals lead …", "8 of 42 shown"), or a count after a caveat's label ("Flagged figures: 1 figure
+# is kept"): an editor writes the number in words or recasts ("Nine centres …", "In all, 21 …").
+# Checked on the running text, line by line (each line a paragraph, a title or a note), without the
+# key figures' tiles (a number with its label under it) — a year or a date may open a line.
+NUMERAL_START = (r"(?m)(?:^|(?<=[.!?] )|^(?:Flagged figures|Completeness|Specialties): )"
+                 r"(?!(?:19|20)\d\d\b)(?!\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|"
+                 r"November|December)\b)\d[\d,]*(?:\.\d+)? [A-Za-z]")
+
+
+def numeral_starts(blocks) -> list[str]:
+    found = []
+    for name, blk in blocks:
+        r = bt._read(blk.html, skip_classes=("ev-pop", "ev-print", "table-wrap", "chart-box", "flagged", "sources",
+                                              "key-figures"), skip_tags=("table", "q"))
+        text = bt._join(t for t, zh in r.pieces if not zh)
+        for m in re.finditer(NUMERAL_START, text):
+            found.append(f"[{name}] a sentence opens with a numeral: …{text[max(0, m.start() - 40):m.end() + 40]!r}…")
+    return found
 
 # American spellings (British English: centre, programme, analyse). Proper names keep their own
 # spelling (a hospital's or a source's own English name): they are taken out before checking.
@@ -184,7 +238,7 @@ def test_english_as_an_english_writer_writes_it(scope):
     """One briefing, composed once: its phrasing and spelling, no Chinese outside glosses, and
     every short name spelled out at its first use in running text."""
     blocks = _blocks(scope)
-    problems = phrasing_problems(blocks) + chinese_problems(blocks)
+    problems = phrasing_problems(blocks) + chinese_problems(blocks) + numeral_starts(blocks)
     problems += [m for _, m in _first_uses(bt.running_text(blocks), _short_names())]
     assert not problems, f"{scope}: {len(problems)} problems\n" + "\n".join(problems)
 
@@ -312,10 +366,55 @@ def test_chinese_briefings_have_no_glossary():
     "Outpatient visits, Inpatients, Level-4 operations", "Firsts in the province (transferred_technologies)",
     "led by the province's own hospitals (Cancer Hospital of China Medical University (China Med Univ Cancer))",
     "Number of NRMC projects (General (comprehensive))", "New technologies and projects, Province firsts",
+    # found by the independent reading of 2026-12-03 (review-en-result.md), each printed in some briefing
+    "Guizhou has 3 of the 13 planned specialties: paediatrics, trauma and traditional Chinese medicine",
+    "none of the 13 planned specialties is confirmed there", "Guizhou: 3 of the 13 planned specialties count",
+    "Not counted: neurology, cardiovascular disease, paediatrics, trauma and obstetrics and gynaecology, only a stated "
+    "focus of 2 centres of other specialties.", "more than 460 specialties built (cumulative, 28 February 2024)",
+    "The sources give what the lead hospitals send for 18 of these centres",
+    "No source gives what the lead hospitals send to these 2 centres (experts, technologies).",
+    "The others report Shuguang Anhui 137, Shanghai Sixth Anhui more than 50 and Renji Anhui 21.",
+    "The others: Shuguang Anhui 137", "The other: SYSU First Guizhou 5.", "The others report SYSU First Guizhou 5.",
+    "They were approved in 2023. The data hold one more total.", "The data hold 16 more figures for this centre.",
+    "the list is dated 12 January 2023, and the sources report nothing later for those 2.",
+    "Guizhou's 5 centres report 588 (August 2024), worded differently and at a different date.",
+    "Another of Anhui's totals is flagged, kept as published and not compared",
+    "The sources do not give the city of 2 more.", "All 5 of Guizhou's named centres have opened. They opened by December 2023.",
+    "8 specialty alliances and 1 alliance chair (academicians) (29 December 2025)",
+    "14 special policy lists, 72 local support measures and 7 national reviews passed",
+    "How far the named centres have got: 17 open, 47 only on the list, 11 none",
+    "In operation: since trial operation or opening, to January 2026; none where a source gives only a date it happened by.",
+    "Open includes full operation, not trial operation; results exclude planned beds.",
+    "Worth watching, in this briefing's reading: newer figures", "To watch (our reading): newer figures",
+    "The last report of Guizhou's new technologies and procedures (588) dates from August 2024; that of Guizhou's "
+    "firsts in China (4) dates from August 2024, with no update since.",
+    "the full lists of each batch have not been published", "No public source we found mentions a centre in Tibet.",
+    "Dongfang Hospital, Beijing University of Chinese Medicine, Qinhuangdao Hospital (Dongfang Qinhuangdao) (Hebei)",
+    "Fujian Hospital (Shanghai Children's MC Fujian) (25 December 2020)",
+    "Beijing Children's Hospital, Capital Medical University (Beijing Children's) (4: Henan, Hebei)",
+    "(West China Second) (Sichuan)", "Every centre is listed in the annex’s table of centres.", "Guizhou’s own patients",
 ])
 def test_refused_list_catches_the_phrasings_of_issue_20(bad):
     assert any(re.search(p, bad) for p, _ in REFUSED), bad
 
+
+@pytest.mark.parametrize("bad", [
+    "9 centres report resident experts, at different dates or on different bases: listed, not ranked",
+    "Of the others, none. 3 centres report expert visits, at different dates",
+    "21 Beijing hospitals lead centres elsewhere.", "The lead hospitals are these. 21 Beijing hospitals lead centres elsewhere.",
+    "Flagged figures: 1 figure is kept as published and marked", "8 of 42 shown; all in the annex.",
+])
+def test_numeral_check_catches_a_sentence_that_opens_with_a_number(bad):
+    assert re.search(NUMERAL_START, bad), bad
+
+
+@pytest.mark.parametrize("good", [
+    "Nine centres report resident experts", "In all, 21 Beijing hospitals lead centres elsewhere.",
+    "Flagged figures: one figure is kept as published", "Shown: 8 of 42; all are in the annex.",
+    "2024 saw no change.", "7 May 2024", "Anhui has 9 centres. Of these, 7 are named.", "Jilin: 1.73 centres per 10 million residents",
+])
+def test_numeral_check_lets_english_through(good):
+    assert not re.search(NUMERAL_START, good), good
 
 @pytest.mark.parametrize("good", [
     "Public sources report centres in 26 provinces.", "Patients leaving their region fell by about 30% compared "
@@ -324,7 +423,7 @@ def test_refused_list_catches_the_phrasings_of_issue_20(bad):
     "Tibet has at least one centre.", "1,200 training attendances.", "588 academic exchanges.",
     "The lead hospital is in Shanghai.", "35,000 visits", "the centres named by the sources",
     "figures from 8 November 2023 to 30 November 2025 or later", "opened by 12 Jan 2023",
-    "They were approved in 2023. The data hold one more total.", "It opened in 2023. 2024 saw no change.",
+    "They were approved in 2023. One further total is listed in the annex.", "It opened in 2023. 2024 saw no change.",
     "West China Xiamen appears only on a list headed “built” (by 12 January 2023)", "“On a list headed ‘built’” means",
     "The sources report no stage for either of Jilin's 2 named centres.", "Both of Hubei's named centres opened.",
     "Going by its lead hospital, the one named centre would cover oncology",
@@ -332,7 +431,20 @@ def test_refused_list_catches_the_phrasings_of_issue_20(bad):
     "is at the stage “groundbreaking”", "reached “Dingyuan campus formally opened”", "93 renowned-doctor studios",
     "18,228 inpatient admissions", "level IV (most complex) operations", "Firsts in the province (of the transferred ones)",
     "led by the province's own hospitals: Cancer Hospital of China Medical University (China Med Univ Cancer)",
-    "Number of NRMC projects (general care)", "http://www.example.cn/a_b/c_d.html", "(West China Second) (Sichuan)",
+    "Number of NRMC projects (general care)", "http://www.example.cn/a_b/c_d.html", "West China Second (Sichuan)",
+    # the recasts of the reading of 2026-12-03
+    "Counting only named centres whose specialty a source states, Guizhou has centres in 2 of the plan's 12 key specialties",
+    "Not counted: orthopaedics, a stated focus of Jishuitan Guizhou", "more than 460 specialist departments set up or strengthened",
+    "The sources report the experts and techniques the lead hospitals provide for 18 of these centres",
+    "Next come Shuguang Anhui with 137 and Renji Anhui with 21.", "The other, SYSU First Guizhou, reports 5.",
+    "the list is dated 12 January 2023 and the sources report nothing later for either",
+    "although its source words the measure differently and dates it differently", "One of Anhui's totals is flagged",
+    "All five of Guizhou's named centres had opened by December 2023.", "one specialty-alliance chair held by an academician",
+    "How far the named centres have got: 17 open, 11 with no stage reported", "“On a list headed ‘built’” means",
+    "Qinhuangdao Hospital (Dongfang Qinhuangdao) in Hebei appears", "Fujian Hospital (Shanghai Children's MC Fujian), on 25 December 2020",
+    "Beijing Children's Hospital, Capital Medical University (Beijing Children's), with 4 centres (Henan and Hebei)",
+    "The latest figures for Guizhou's new technologies and procedures (588) and firsts in China (4) date from August 2024",
+    "Every centre is listed in the annex's table of centres.", "(cumulative, August 2024; flagged: the unit may be wrong)",
 ])
 def test_refused_list_lets_english_through(good):
     hits = [p for p, _ in REFUSED if re.search(p, good)]

@@ -275,7 +275,7 @@ def test_peers_only_on_the_same_measure(tmp_path, brief):
             assert other["subject_id"] != lead["subject_id"] and not other["flag"]
         text = str(P.section(b).text)
         assert text.count("措辞") == 1, text
-    assert str(P.section(brief("anhui", "en")).text).count("worded differently") == 1
+    assert str(P.section(brief("anhui", "en")).text).count("words the measure differently") == 1
     m = brief("anhui", "zh").ds.metrics
     same = m[(m["metric"] == "new_technologies") & (m["breakdown"] == "") & (m["period"] == "cumulative")
              & (m["flag"] == "") & m["subject_id"].str.fullmatch(r"\d{6}") & (m["subject_id"] != "340000")]

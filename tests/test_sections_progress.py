@@ -96,7 +96,7 @@ def test_national_openings_match_the_data():
     first = min((furthest(c["center_id"]) for c in opened if furthest(c["center_id"])["date_basis"] == "stated"),
                 key=lambda r: dates.sort_key(r["date"]))
     assert first["center_id"] == "FJ-03" and first["date"] == "2020-12-25"
-    assert "Among the openings the sources date exactly, the first was Shanghai Children's MC Fujian (25 December 2020)" in \
+    assert "Among the openings the sources date exactly, the first was Shanghai Children's MC Fujian, on 25 December 2020" in \
         visible_text(str(progress.section(b).sentences[1]))
     assert find(progress.findings(briefing("anhui", "en")), "first_latest").params["stated_only"] is False
 
@@ -183,7 +183,7 @@ def test_an_expected_stage_is_printed_as_the_source_words_it_never_as_a_date(lan
         said = [visible_text(str(x)) for f, x in zip(s.findings, s.sentences) if f.key == f"expected_{exp['center_id']}"]
         # several expectations are said in one sentence (national, Shanghai), a clause each
         said += [clause for f, x in zip(s.findings, s.sentences) if f.key == "expected_all"
-                 for clause in re.split(r"；|; ", visible_text(str(x))) if words in clause]
+                 for clause in re.split(r"；|; |\. (?=[A-Z])", visible_text(str(x))) if words in clause]
         said.append(_row_text(section_html(s), c["short_zh"] if lang == "zh" else c["short_en"]))
         assert len(said) == 2
         for t in said:

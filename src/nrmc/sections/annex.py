@@ -52,11 +52,11 @@ def figures_by_theme(b, limit: int = 400) -> list[dict]:
         shown = f if len(f) <= limit else f.sort_values("as_of_dt").groupby(["subject_id", "metric", "breakdown"]).tail(1).head(limit)
         rows = []
         for r in shown.to_dict("records"):
-            label = r["label_zh"] if b.zh else r["label_en"]
-            if r["breakdown"]:
+            label, whole = (r["label_zh"], False) if b.zh else measure_en(r)
+            if r["breakdown"] and not whole:
                 part = fmt_breakdown(r["breakdown"], b.lang, sp, b._cities)
                 label += f"（{part}）" if b.zh else f" ({part})"
-            rows.append({"subject": subject(b, r), "measure": label, "value": r["display_zh"] if b.zh else r["display_en"],
+            rows.append({"subject": subject(b, r), "measure": label, "value": r["display_zh"] if b.zh else occasions(r["display_en"]),
                          "date": i18n.qualified_date(r["as_of"], r["date_basis"], b.lang, short=True),
                          "period": fmt_period(r["period"], b.lang), "refs": b.refs(r["source_id"]),
                          "flag": r["flag_zh"] if b.zh else r["flag_en"]})
@@ -102,13 +102,44 @@ def flagged(b) -> list[dict]:
     for r in b.centres.to_dict("records") if len(b.centres) else []:
         if r["flag"]:
             out.append({"what": b.centre(r), "value": b.L("annex.doubtful_name"),
-                        "reason": r["flag_reason_zh"] if b.zh else r["flag_reason_en"], "refs": b.refs(r["source_ids"])})
+                        "reason": r["flag_reason_zh"] if b.zh else straight(r["flag_reason_en"]), "refs": b.refs(r["source_ids"])})
     for r in b.figures[b.figures["flag"] != ""].to_dict("records"):
-        out.append({"what": f"{subject(b, r)} · {r['label_zh'] if b.zh else r['label_en']}",
+        out.append({"what": f"{subject(b, r)} · {r['label_zh'] if b.zh else measure_en(r)[0]}",
                     "value": f"{r['display_zh'] if b.zh else r['display_en']}（{r['flag_zh']}）" if b.zh
-                    else f"{r['display_en']} ({r['flag_en']})",
-                    "reason": r["flag_reason_zh"] if b.zh else r["flag_reason_en"], "refs": b.refs(r["source_id"])})
+                    else f"{occasions(r['display_en'])} ({r['flag_en']})",
+                    "reason": r["flag_reason_zh"] if b.zh else straight(r["flag_reason_en"]), "refs": b.refs(r["source_id"])})
     return out
+
+
+def measure_en(r) -> tuple[str, bool]:
+    """A measure's English name in the annex: the running text's words for it (labels/en/performance.toml,
+    one name per measure: "Specialist departments set up or strengthened", not the data's "Specialties
+    built"), else the data's label; and whether those words already name the breakdown."""
+    nouns = i18n.labels("en").get("performance", {}).get("noun", {})
+    own = nouns.get(r["metric"] + "__" + r["breakdown"].replace("=", "_")) if r["breakdown"] else None
+    entry = own or nouns.get(r["metric"])
+    if entry is None:
+        return r["label_en"], False
+    text = entry["noun"] if isinstance(entry, dict) else entry
+    text = text[:-3] if text.endswith(" of") else text
+    text = text.removeprefix("a ").removeprefix("an ")
+    return text[:1].upper() + text[1:], own is not None
+
+
+def occasions(text: str) -> str:
+    """An English count of 次 beside the measure that names it: "588", not "588 times" (学术交流588次
+    word for word: the row's measure already says "Academic exchanges")."""
+    import re
+
+    return re.sub(r" times?$", "", text or "")
+
+
+def straight(text: str) -> str:
+    """English prose of the data (a flag's reason) with the edition's one apostrophe, the straight
+    one ("Guizhou's", not "Guizhou’s"): only a ’ between two letters, so closing quotes stay."""
+    import re
+
+    return re.sub(r"(?<=\w)’(?=\w)", "'", text or "")
 
 
 def unknowns(b) -> list[dict]:

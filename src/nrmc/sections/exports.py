@@ -260,7 +260,17 @@ def data(b) -> pd.DataFrame:
 
 def section(b) -> Section:
     fs = findings(b)
-    return Section(THEME, b.L("section.exports"), b.lang, fs, say_all(b, fs), chart_html=chart(b), data=data(b))
+    return Section(THEME, heading(b), b.lang, fs, say_all(b, fs), chart_html=chart(b), data=data(b))
+
+
+def heading(b) -> str:
+    """The section's heading: the national briefing has no province of its own, so it says where the
+    lead hospitals are ("section.exports_national") in a language whose labels have those words."""
+    from nrmc import i18n
+
+    if b.national and "exports_national" in i18n.labels(b.lang).get("section", {}):
+        return b.L("section.exports_national")
+    return b.L("section.exports")
 
 
 def table_html(b, limit: int | None = None):

@@ -242,7 +242,11 @@ def stage_text(b, e) -> str:
     word = own or b.L(f"stage.{e.stage}")
     if e.stage == "expected_open" and own:
         return own
-    return b.L("stage.with_date", stage=word, date=i18n.qualified_date(e.date, e.basis, b.lang, short=True))
+    # a source's words that end in brackets ('phase 1 under construction (81% done)') take their date
+    # after a comma in a language that has that form: no brackets back to back
+    key = "stage.with_date_after_brackets" if word.endswith(")") and "with_date_after_brackets" in \
+        i18n.labels(b.lang).get("stage", {}) else "stage.with_date"
+    return b.L(key, stage=word, date=i18n.qualified_date(e.date, e.basis, b.lang, short=True))
 
 
 def page_two(b) -> Block:
