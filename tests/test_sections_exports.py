@@ -194,3 +194,21 @@ def test_a_new_exported_figure_reaches_the_lead_province(tmp_path, brief):
     res = next(f for f in E.findings(b) if f.name == "results")
     assert res.check() == []
     assert "31 resident experts (cumulative, February 2026)" in text_of(b)
+
+
+@pytest.mark.parametrize("scope", ["beijing", "shanghai", "guangdong", "hubei"])
+def test_the_inferred_note_only_under_a_table_that_marks_one(scope, brief):
+    """'Specialty*: inferred' is said under the exported-centres table only when a row it shows
+    carries the asterisk (Beijing's first 8 rows carry none)."""
+    import importlib
+
+    ex = importlib.import_module("nrmc.sections.exports")
+    for lang in ("zh", "en"):
+        b = brief(scope, lang)
+        if not len(b.exported):
+            continue
+        for limit in (8, None):
+            html = str(ex.table_html(b, limit=limit))
+            table, note = html.split('class="table-note"', 1)
+            marked = "*</td>" in table
+            assert (b.L("table.inferred_note") in note) == marked, (scope, lang, limit)
