@@ -246,7 +246,10 @@ def _national(b) -> list[Finding]:
         # the provinces known to have centres that no source names (the gap between the two counts)
         "unnamed": [b.pname(c) for c in st.loc[st["known"] & (st["named"] == 0), "code"]]}
     out.append(Finding("spread", THEME, "spread", p, 80))
-    top = prov_named.sort_values(["named", "code"], ascending=[False, True]).head(3)
+    srt = prov_named.sort_values(["named", "code"], ascending=[False, True])
+    # the three with the most, and any tied with the third (Jiangxi's 7 beside Anhui's and Fujian's)
+    third = srt["named"].iloc[min(2, len(srt) - 1)] if len(srt) else 0
+    top = srt[srt["named"] >= third].head(5) if len(srt[srt["named"] >= third]) <= 5 else srt.head(3)
     leaders = [{"province": b.pname(r["code"]), "n": count(common.named_rows(
         b, b.ds.counted_centers[b.ds.counted_centers["province_code"] == r["code"]]))} for r in top.to_dict("records")]
     # the map prints each province's best-supported number, not its named centres: say where they differ
