@@ -70,7 +70,7 @@ def test_guizhou_counts_only_stated_specialties_of_named_centres():
         else:
             # as the Chinese says it: 2 of the plan's 12 key specialties, TCM apart, each focus with its centre
             assert ("Guizhou has centres in 2 of the plan's 12 key specialties: paediatrics and trauma; traditional "
-                    "Chinese medicine, which the plan lists apart, also has a centre there" in s and "Not counted:" in s)
+                    "Chinese medicine, which the plan lists separately, also has a centre there" in s and "Not counted:" in s)
             # the centre's name is spelled out if this is its first use in the briefing
             assert re.search(r"orthopaedics, a stated focus of (?:Beijing Jishuitan Hospital, Guizhou Hospital \()?"
                              r"Jishuitan Guizhou", s) and "13" not in s
