@@ -123,7 +123,10 @@ def _per_head(b, named, stated_row, bench) -> Finding:
          "total_when": bench["total_when"], "pop_year": b.nat.pop_year,
          "named_rate": common.rate(len(named), named, pop) if basis == "named" else None,
          "bench_named": bench["named_rate"] if basis == "named" else None,
-         "above": own.value > bench["official"].value, "ratio": ratio}
+         "above": own.value > bench["official"].value, "ratio": ratio,
+         # the province's own total and its date, said beside the national one's (two dates)
+         "own_total": figure(stated_row) if stated_row is not None else None,
+         "own_when": when(stated_row) if stated_row is not None else None}
     salience = 75 if ratio >= 1.5 or ratio <= 0.5 else 45
     return Finding("per_head", THEME, "per_head", p, salience)
 
