@@ -233,3 +233,13 @@ def test_national_spread_names_the_provinces_whose_centres_are_unnamed():
     if unnamed:
         assert f"其中{'和'.join(unnamed) if len(unnamed) == 2 else '、'.join(unnamed)}的中心未见名称" in one
     assert f.params["provinces_known"] - len(unnamed) == f.params["provinces_named"].value
+
+
+@pytest.mark.parametrize("scope", ["national", "guizhou", "anhui"])
+def test_page_one_does_not_point_to_the_annex_for_more_totals(scope):
+    """'另有1项合计数见附录' belongs to the results section, not to the page a reader forwards;
+    the results section still says it."""
+    for lang, words in (("zh", "见附录"), ("en", "listed in the annex")):
+        assert words not in _page(scope, lang, "key_messages")
+    if scope == "guizhou":
+        assert "项合计数见附录" in _page(scope, "zh", "performance")

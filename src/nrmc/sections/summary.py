@@ -9,6 +9,7 @@ centres its hospitals lead), the dated results and one box of caveats.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 
@@ -141,7 +142,10 @@ def message_items(b, messages: list[Finding]) -> list[dict]:
     out = []
     said: set[str] = set()  # a qualifier is said once ("the rank is as its source states it")
     for i, f in enumerate(messages, 1):
-        ctx = context(b, f, ev=True)
+        # page 1 is what a reader forwards: "另有1项合计数见附录" is for the results section
+        shown = dataclasses.replace(f, params={**f.params, "more": None}) \
+            if f.theme == "performance" and f.params.get("more") else f
+        ctx = context(b, shown, ev=True)
         plain = " ".join(str(ctx).split()) if ctx else ""
         if plain and plain in said:
             ctx = ""
