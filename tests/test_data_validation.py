@@ -567,3 +567,20 @@ def test_a_new_snapshot_parses_only_the_file_that_changed_and_still_reports_its_
         nrmc.load(third)
     assert parsed == ["metrics.csv"]
     assert "3.5x" in str(again.value)
+
+
+def test_the_table_cache_keeps_what_was_used_last():
+    """A file read again (a hit) is kept over files not used since: the cache drops the least
+    recently used, so a full cache of older entries never makes the next load parse an unchanged
+    file again (CI hit it: provinces.csv, remembered from an earlier test, was dropped mid-load)."""
+    import nrmc.data as D
+
+    D._TABLE_CACHE.clear()
+    probs: list = []
+    content = (nrmc.data.default_data_dir() / "provinces.csv").read_bytes()
+    _, key = D._checked_table("provinces.csv", content, probs)
+    for i in range(D._TABLE_CACHE_SIZE - 1):
+        D._TABLE_CACHE[("x", str(i))] = [None, (), None]
+    D._checked_table("provinces.csv", content, probs)  # a hit: now the most recent
+    D._checked_table("cities.csv", (nrmc.data.default_data_dir() / "cities.csv").read_bytes(), probs)
+    assert key in D._TABLE_CACHE and ("x", "0") not in D._TABLE_CACHE

@@ -1094,8 +1094,10 @@ def _checked_table(fname: str, content: bytes, problems: list[Problem]) -> tuple
     files are not parsed and checked again. Problems depend only on the name and the content, so
     they are remembered with the table; callers get a copy they may change."""
     key = (fname, hashlib.sha256(content).hexdigest())
-    hit = _TABLE_CACHE.get(key)
-    if hit is None:
+    hit = _TABLE_CACHE.pop(key, None)
+    if hit is not None:  # least recently used goes first: a hit moves to the end
+        _TABLE_CACHE[key] = hit
+    else:
         found: list[Problem] = []
         spec = TABLES[fname.removesuffix(".csv")]
         df = _read_table(content, fname, spec, found)

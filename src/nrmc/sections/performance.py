@@ -170,6 +170,15 @@ def noun(b, r) -> dict:
     return {"noun": label + breakdown_extra + (" of" if before else ""), "before": before, "part": ""}
 
 
+def group_noun(b, rows: list[dict], items: list[dict]) -> dict:
+    """The noun of several figures of one measure: their own words when they share them, else the
+    measure's (Anhui's 巡回专家 44, 常规坐诊专家 18 and 7 are 'short-term, rotating or regular-clinic
+    experts' together)."""
+    if len({x["noun"] for x in items}) <= 1:
+        return {"noun": items[0]["noun"], "before": items[0]["before"]}
+    return noun(b, {**rows[0], "quote": ""})
+
+
 def period_words(b, period: str, as_of: str) -> str:
     """The period of a figure in words; '' where the date says it (a snapshot, a year that is its
     own date, a change whose base the flag or note gives)."""
@@ -427,7 +436,8 @@ def _centres(b, fig: pd.DataFrame) -> list[Finding]:
         same_date = len({(x["when"].text, x["when"].basis) for x in items}) == 1
         tie = len(items) > 1 and g["value_base"].iloc[0] == g["value_base"].iloc[1]
         p = {"name": b.name, "top": top, "others": others[:3], "more": rest(x["n"].rows[0] for x in others[3:]),
-             "of": count(ev_rows), "same_date": same_date, "tie": tie and ranked, "noun": top["noun"], "before": top["before"],
+             "of": count(ev_rows), "same_date": same_date, "tie": tie and ranked,
+             **group_noun(b, g.to_dict("records"), items),
              "period": top["period"], "ranked": ranked}
         out.append(Finding(f"centre:{g['metric'].iloc[0]}:{g['breakdown'].iloc[0]}:{g['period'].iloc[0]}", THEME,
                            "centre_top", p, 62 - rank, ranks=tuple(ev_rows) if ranked else ()))
@@ -698,7 +708,7 @@ def chart(b):
     same_date = len({(x["when"].text, x["when"].basis) for x in items}) == 1
     sep, open_, close = ("，", "（", "）") if b.zh else (", ", " (", ")")
     texts = [b.fig(x["n"]) + ("" if same_date else open_ + b.d(x["when"], short=True) + close) for x in items]
-    words = items[0]
+    words = {**items[0], **group_noun(b, g.to_dict("records"), items)}
     axis = words["noun"] if b.zh else words["noun"][:1].upper() + words["noun"][1:]
     notes = [t for t in (words["period"], b.d(words["when"]) if same_date else "") if t]
     xlabel = b.L("performance.chart.axis", noun=axis) + (open_ + sep.join(notes) + close if notes else "")

@@ -325,6 +325,17 @@ def _first_latest(b, recs: list[dict], province: bool) -> Finding | None:
     return Finding("first_latest", THEME, "first_latest", p, 30 if b.national else 40)
 
 
+def _passed_by_reading(b, r: dict) -> bool:
+    """Whether a centre's expected time ended before the sources were last read, with nothing
+    reported of it after that time."""
+    end = dates.end(r["expected"].date)
+    read = pd.to_datetime(b.ds.sources["read_on"], errors="coerce").max()
+    if end is None or pd.isna(read) or end >= read.date():
+        return False
+    later = [dates.start(e.date) for e in r["events"] if e.stage != "expected_open"]
+    return not any(d is not None and d > end for d in later)
+
+
 def _expected(b, r: dict, province: bool, salience: float) -> Finding:
     """A centre a source expects to open: where it stands, and the source's words for the
     expectation (never turned into a date)."""
@@ -334,7 +345,10 @@ def _expected(b, r: dict, province: bool, salience: float) -> Finding:
          "since": swhen(b, cur, r["c"]) if cur else None, "now_cls": r["cls"],
          # a stage in the source's own words ("基建工程总体进度已达91%") is said as is, not as 目前为…
          "own": bool(cur is not None and (cur.label_zh if b.zh else cur.label_en)),
-         "words": (e.label_zh if b.zh else e.label_en) or e.quote or stage_word(b, e)}
+         "words": (e.label_zh if b.zh else e.label_en) or e.quote or stage_word(b, e),
+         # the expected time had passed when the sources were last read (sources.csv read_on), with
+         # no later report: what to watch says so (Hubei's 力争2026年4月, read in December 2026)
+         "passed": _passed_by_reading(b, r)}
     return Finding(f"expected_{r['c']['center_id']}", THEME, "expected", p, salience, rows=[stage_row(e, r["c"])], watch=True)
 
 

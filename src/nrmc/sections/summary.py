@@ -117,7 +117,7 @@ def currency(b, messages: list[Finding]) -> Markup:
     win = dates.window(ds)
     # a message that prints no date (Shanghai's 16 centres elsewhere) still rests on dated rows: the
     # oldest of them bounds how old the data is (the newest stays a date page 1 prints)
-    undated = dates.window([(r.date, r.basis) for f in messages if not any(w.text for w in f.whens())
+    undated = dates.window([_row_date(b, r) for f in messages if not any(w.text for w in f.whens())
                             for r in f.evidence() if r.kind in ("metric", "stage", "centre") and r.date
                             and (own is None or r.subject in own)])
     if win and undated and dates.start(undated.first) < dates.start(win.first):
@@ -128,6 +128,18 @@ def currency(b, messages: list[Finding]) -> Markup:
               "total_date": i18n.qualified_date(bench.date, bench.basis, b.lang) if bench is not None else None,
               "as_of": i18n.date(b.as_of, b.lang) if b.as_of else None}
     return b.say("summary", "currency", p=params)
+
+
+def _row_date(b, r) -> tuple[str, str]:
+    """The date a row's fact is known by, with its basis: a named centre is known by the date of
+    the source that names it (Shanghai's 17 centres elsewhere: the list of 12 January 2023 and
+    later reports), a figure or a stage by its own date (a publication date with that date's basis)."""
+    src = b.sources.get(r.source_id) or {}
+    if r.kind == "centre" and src.get("date"):
+        return str(src["date"]), dates.effective_basis("publication", src.get("date_basis"))
+    if r.basis in ("stated", "publication") and str(src.get("date", "")) == r.date:
+        return r.date, dates.effective_basis("publication", src.get("date_basis"))
+    return r.date, r.basis
 
 
 def own_subjects(b) -> set[str] | None:
