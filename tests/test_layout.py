@@ -109,7 +109,7 @@ def test_english_edition_is_english_in_html_and_pdf(site, slug):
 @pytest.mark.parametrize("slug", E2E_SCOPES)
 def test_english_page_count_within_20_percent_of_chinese(site, slug, request):
     """The English reading part (summary and analysis: the pages before the English-only glossary
-    and the annex) within 20 % of the Chinese; the annex, which prints every Chinese quote beside
+    and the annex) within 20 % of the Chinese, or one page where 20 % is less than a page; the annex, which prints every Chinese quote beside
     its English labels, one quote a line in English, within half as much again plus a page
     (Anhui 6 → 8, Hubei 3 → 5 pages)."""
     if (slug, "en") in OVER_BUDGET:
@@ -119,7 +119,8 @@ def test_english_page_count_within_20_percent_of_chinese(site, slug, request):
     zh_annex, en_annex = annex_page(zh_pdf, "zh"), annex_page(en_pdf, "en")
     glossary = [p for _, t, p in pdfcheck.outline(en_pdf) if t.strip() == "Glossary"]
     zh_read, en_read = zh_annex - 1, (glossary[0] if glossary else en_annex) - 1
-    assert abs(en_read - zh_read) <= 0.2 * zh_read + 1e-9, ("before the annex", zh_read, en_read)
+    # pages come whole: a reading part of four or five pages may differ by one (Hubei 4 → 5)
+    assert abs(en_read - zh_read) <= max(0.2 * zh_read, 1) + 1e-9, ("before the annex", zh_read, en_read)
     zh_rest, en_rest = zh_all - zh_annex + 1, en_all - en_annex + 1
     assert en_rest <= 1.5 * zh_rest + 1, ("annex", zh_rest, en_rest)
 
