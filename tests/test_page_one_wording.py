@@ -243,3 +243,24 @@ def test_page_one_does_not_point_to_the_annex_for_more_totals(scope):
         assert words not in _page(scope, lang, "key_messages")
     if scope == "guizhou":
         assert "项合计数见附录" in _page(scope, "zh", "performance")
+
+
+def _ymd(text: str) -> tuple[int, int, int]:
+    m = re.search(r"(\d{4})年(?:(\d{1,2})月)?(?:(\d{1,2})日)?", text)
+    return tuple(int(g or 0) for g in m.groups())
+
+
+@pytest.mark.parametrize("scope", ALL)
+def test_page_one_window_lies_within_the_headers(scope):
+    """The header's data window spans every date the briefing prints; page 1's currency line spans
+    the key messages' dates, so it lies within it — Hubei's oldest, 2023年1月12日 (the list that
+    names its centres), is the header's first date too, not earlier than it."""
+    blocks = compose(scope, "zh")
+    meta = [b.meta for _, b in blocks if getattr(b, "meta", None) and "as_of" in b.meta][-1]
+    one = _page(scope, "zh", "key_messages")
+    first = meta["as_of"].split("至")[0]
+    m = re.search(r"最早为([^；，。]+)", one)
+    if m:
+        assert _ymd(m.group(1)) >= _ymd(first), (meta["as_of"], m.group(1))
+    if scope == "hubei":
+        assert m and first == m.group(1) == "2023年1月12日"

@@ -122,6 +122,9 @@ def currency(b, messages: list[Finding]) -> Markup:
                             and (own is None or r.subject in own)])
     if win and undated and dates.start(undated.first) < dates.start(win.first):
         win = dates.Window(undated.first, undated.first_basis, win.last, win.last_basis)
+    if win:  # the header's data window spans the dates the briefing prints, these two among them
+        b.record(win.first, win.first_basis)
+        b.record(win.last, win.last_basis)
     bench = common.official_total_row(b)
     params = {"newest": i18n.qualified_date(win.last, win.last_basis, b.lang, in_range=True) if win else None,
               "oldest": i18n.qualified_date(win.first, win.first_basis, b.lang, in_range=True) if win and win.first != win.last else None,
