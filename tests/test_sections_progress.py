@@ -184,7 +184,14 @@ def test_an_expected_stage_is_printed_as_the_source_words_it_never_as_a_date(lan
         # several expectations are said in one sentence (national, Shanghai), a clause each
         said += [clause for f, x in zip(s.findings, s.sentences) if f.key == "expected_all"
                  for clause in re.split(r"；|; |\. (?=[A-Z])", visible_text(str(x))) if words in clause]
-        said.append(_row_text(section_html(s), c["short_zh"] if lang == "zh" else c["short_en"]))
+        # its centre's row; where many centres expect an opening (national: ten) the sentence points to
+        # the table of expected openings, and that table's row says it
+        html = section_html(s)
+        table = any(f.key == "expected_all" and f.params.get("table") for f in s.findings)
+        if table:
+            expected_rows = re.search(r'class="[^"]*progress-expected.*?</table>', html, flags=re.S).group(0)
+            said.append(_row_text(expected_rows, c["short_zh"] if lang == "zh" else c["short_en"]))
+        said.append(_row_text(html, c["short_zh"] if lang == "zh" else c["short_en"]))
         assert len(said) == 2
         for t in said:
             assert words in t
@@ -326,7 +333,35 @@ def test_several_expected_openings_are_one_finding_with_one_line_to_watch(lang):
     watch = "值得关注" if lang == "zh" else "Worth watching"
     assert text.count(watch) == 1
     said = text[text.index(watch):]
+    if f.params["table"]:  # the table marks them, one row each; the line to watch counts them
+        assert str(len(f.params["overdue"])) in said
+        table = re.search(r'class="[^"]*progress-expected.*?</table>', section_html(s), flags=re.S).group(0)
+        passed = "时间已过" if lang == "zh" else "time passed"
+        said = " ".join(visible_text(tr) for tr in re.findall(r"<tr>.*?</tr>", table, flags=re.S)
+                        if passed in visible_text(tr))
     renji, xiangyang, xiamen = (("仁济医院安徽医院", "同济医院襄阳医院", "华西医院厦门医院") if lang == "zh"
                                 else ("Renji Anhui", "Tongji Xiangyang", "West China Xiamen"))
     assert xiamen in said  # expected 2023-12-27, nothing since
     assert renji not in said and xiangyang not in said
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_many_expected_openings_are_a_table_one_row_each(lang):
+    """Nationally ten centres have an expected opening: one row each (furthest stage, the source's
+    words), those whose time has passed marked, instead of a paragraph of ten sentences (the English
+    reader counted 'In a source's words: …' ten times in one paragraph)."""
+    s = progress.section(briefing("national", lang))
+    f = next(f for f in s.findings if f.key == "expected_all")
+    assert f.params["table"] and f.params["n"].value >= progress.EXPECTED_TABLE_MIN
+    html = section_html(s)
+    table = re.search(r'class="[^"]*progress-expected.*?</table>', html, flags=re.S).group(0)
+    body = re.findall(r"<tr>.*?</tr>", table.split("</thead>")[-1], flags=re.S)
+    assert len(body) == f.params["n"].value
+    passed = "时间已过" if lang == "zh" else "time passed"
+    assert sum(passed in visible_text(tr) for tr in body) == len(f.params["overdue"]) > 0
+    said = visible_text(str(s.sentences[s.findings.index(f)]))
+    assert "In a source's words" not in said and "据报道" not in said
+    # a province with fewer keeps its sentences (Shanghai-led centres, Anhui)
+    for scope in ("anhui", "hubei"):
+        fs = [x for x in progress.findings(briefing(scope, lang)) if x.key == "expected_all"]
+        assert all(not x.params["table"] for x in fs)

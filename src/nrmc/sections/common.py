@@ -94,7 +94,8 @@ def sources_line(b, ids, *, population: bool = False, limit: int = 3) -> str:
     if population:
         b.cit.number(POP_SOURCE)
         words.append(b.L("chart.population_source", year=b.nat.pop_year))
-    shown = words[:limit]
+    # one source over the limit is named rather than counted ("and 1 more sources")
+    shown = words[:limit + 1] if len(words) == limit + 1 else words[:limit]
     more = len(words) - len(shown)
     text = b.L("chart.sources_sep").join(shown)
     if more > 0:

@@ -97,7 +97,7 @@ def _province(b) -> list[Finding]:
         name = b.specialty(code)
         if not b.zh and len(name) > 1 and not name[1].isupper():  # 'Traditional Chinese medicine' → 'traditional Chinese medicine'
             name = name[0].lower() + name[1:]
-        sp.append({"specialty": name, "n": count(rows(g)), "first": rows(g)[0],
+        sp.append({"specialty": name, "n": count(rows(g)), "first": rows(g)[0], "rows": rows(g),
                    "inferred": int((g["specialty_basis"] != "stated").sum()), "code": code})
     sp.sort(key=lambda x: (-x["n"].value, x["code"] == "comprehensive", x["code"]))
     inferred = int((ex["specialty_basis"] != "stated").sum())
@@ -109,6 +109,7 @@ def _province(b) -> list[Finding]:
         sp.remove(general)
     shown = len(sp) if len(sp) <= 7 else 5  # name them all when that is short (Shanghai's 7), never "2 more" for two words
     out.append(Finding("specialties", THEME, "specialties", {"name": b.name, "parts": sp[:shown], "more": P.rest(x["first"] for x in sp[shown:]),
+                                                             "more_centres": P.rest(r for x in sp[shown:] for r in x["rows"]),
                                                              "inferred": inferred, "n": count(named),
                                                              "general": general["n"] if general else None,
                                                              "inferred_other": inferred - (general["n"].value if general else 0),

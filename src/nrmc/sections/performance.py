@@ -331,7 +331,7 @@ PEER_GROUPS = {"儿科医院": ("儿科医院", "children's hospitals"),
 # Who published a rank, as its quote says it (由国家七部委联合发布的…监测分析情况显示).
 RANK_BASES = {"国家七部委联合发布的全国三级公立医院绩效考核国家监测分析":
               ("国家七部委联合发布的全国三级公立医院绩效考核国家监测分析",
-               "the national monitoring of tertiary public hospitals' performance, issued by seven ministries")}
+               "the national monitoring report of the performance assessment of tertiary public hospitals, issued jointly by seven national government departments")}
 
 
 def rank_basis(quote: str, lang: str) -> str | None:

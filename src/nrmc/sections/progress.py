@@ -18,6 +18,7 @@ alike merged into one row; only where the centres differ.
 from __future__ import annotations
 
 import pandas as pd
+from markupsafe import Markup
 
 from nrmc import charts, dates
 from nrmc.findings import Finding, Num, Row, When, count, stage_row
@@ -36,6 +37,7 @@ CLASSES = ("operating", "open", "trial", "built", "building", "approved", "liste
 OPEN = ("operating", "open")
 DETAIL_MAX = 12  # the table lists centres one by one up to this many; beyond, ...
 GROUP_MIN = 4    # ... this many centres not moved beyond a list or an approval that share stage word and date make one line
+EXPECTED_TABLE_MIN = 4  # this many centres with an expected opening are a table, not a paragraph of sentences
 
 
 # ---------------------------------------------------------------------------------------------
@@ -360,7 +362,7 @@ def _expected_all(b, recs: list[dict], province: bool, salience: float) -> Findi
     items = [_expected(b, r, province, salience) for r in recs]
     latest = b.ds.latest_date.date()
     m = b.ds.metrics
-    overdue = []
+    overdue, overdue_ids = [], []
     for r, f in zip(recs, items):
         end = dates.end(r["expected"].date)
         if end is None or end >= latest:
@@ -371,8 +373,11 @@ def _expected_all(b, recs: list[dict], province: bool, salience: float) -> Findi
         later += [d.date() for d in m.loc[m["subject_id"] == r["c"]["center_id"], "as_of_dt"] if not pd.isna(d)]
         if not any(d is not None and d > end for d in later):
             overdue.append(f.params["centre"])
+            overdue_ids.append(r["c"]["center_id"])
     rows = [row for f in items for row in f.rows]
-    p = {"n": count(rows), "centres": [f.params for f in items], "overdue": overdue}
+    # many centres (national: ten) read as a table, one line each, not a paragraph of sentences
+    p = {"n": count(rows), "centres": [f.params for f in items], "overdue": overdue,
+         "table": len(recs) >= EXPECTED_TABLE_MIN, "overdue_ids": overdue_ids}
     return Finding("expected_all", THEME, "expected_all", p, salience, rows=rows, watch=True)
 
 
@@ -418,8 +423,34 @@ def section(b) -> Section:
         moved = [r for r in recs if r["cls"] not in ("listed", "approved", "none")]
         if len(moved) >= 2 and len({(r["cls"], r["current"].date if r["current"] else "") for r in recs}) > 1:
             chart_html = timeline(b, recs, province, fs[0])
+    expected = next((f for f in fs if f.key == "expected_all" and f.params.get("table")), None)
+    if expected is not None:
+        waiting = [r for r in recs if r["expected"] is not None and r["cls"] not in OPEN]
+        extra = expected_table(b, waiting, province, expected.params["overdue_ids"])
+        table_html = extra if table_html is None else Markup(table_html) + Markup(extra)
     return Section(THEME, b.L("section.progress"), b.lang, fs, sentences, chart_html=chart_html, table_html=table_html,
                    data=data)
+
+
+def expected_table(b, recs: list[dict], province: bool, overdue: list[str] = ()):
+    """The centres a source expects to open: where each stands (its furthest stage and date) and
+    the expectation in the source's words; those whose expected time has passed with nothing
+    later reported are marked."""
+    rows, ids = [], []
+    for r in sorted(recs, key=lambda r: (dates.sort_key(r["expected"].date), r["c"]["center_id"])):
+        cur, e = r["current"], r["expected"]
+        words = (e.label_zh if b.zh else e.label_en) or e.quote or stage_word(b, e)
+        now = b.L("progress.table.event", word=stage_word(b, cur), date=b.d(When(cur.date, cur.basis), record=False)) \
+            if cur is not None else b.L("progress.table.no_stage")
+        if r["c"]["center_id"] in overdue:
+            words = b.L("progress.expected_table.passed", words=words)
+        rows.append({"cells": [centre_name(b, r["c"], province), now, words], "mark": False})
+        ids += [e.source_id] + ([cur.source_id] if cur is not None else [])
+    head = [b.L("progress.expected_table.col_centre"), b.L("progress.expected_table.col_now"),
+            b.L("progress.expected_table.col_expected")]
+    note = b.L("progress.expected_table.note") + " " + common.sources_line(b, ids)
+    return render("data_table.html.j2", caption=b.L("progress.expected_table.caption", name=b.name), head=head,
+                  rows=rows, note=note, cls="progress-expected")
 
 
 def frame(b, recs: list[dict], province: bool) -> pd.DataFrame:

@@ -423,7 +423,9 @@ def checklist_table(b, items: list[dict]):
             other.append(b.L("specialty.table.unnamed", n=b.fig(figure(it["unnamed"]))))
             ids.append(it["unnamed"].source_id)
         ids += [spec_row(b, c, it["code"], k).source_id for k in ("stated", "inferred", "focus") for c in it[k]]
-        rows.append({"cells": [spec_label(b, it["code"]), counted, sep.join(other)], "mark": bool(it["stated"])})
+        other_cell = sep.join(other)  # a cell begins with a capital ("Stated focus of …; a source counts 1, …")
+        rows.append({"cells": [spec_label(b, it["code"]), counted, other_cell[:1].upper() + other_cell[1:]],
+                     "mark": bool(it["stated"])})
     n = sum(1 for it in items if it["stated"])
     form = "none" if n == 0 else b.plural(n)
     caption = b.L(f"specialty.table.caption_{form}", name=b.name, n=n, total=len(items))

@@ -160,12 +160,13 @@ def message_items(b, messages: list[Finding]) -> list[dict]:
         # page 1 is what a reader forwards: "另有1项合计数见附录" is for the results section
         shown = dataclasses.replace(f, params={**f.params, "more": None}) \
             if f.theme == "performance" and f.params.get("more") else f
+        said_claim = claim(b, f, ev=True)  # in reading order: a name is spelled out in the claim
         ctx = context(b, shown, ev=True)
         plain = " ".join(str(ctx).split()) if ctx else ""
         if plain and plain in said:
             ctx = ""
         said.add(plain)
-        out.append({"n": i, "claim": claim(b, f, ev=True), "context": ctx,
+        out.append({"n": i, "claim": said_claim, "context": ctx,
                     "watch": watch(b, f), "refs": b.refs(*f.source_ids()), "key": f.key})
     return out
 
