@@ -145,7 +145,9 @@ def noun(b, r) -> dict:
     `part` names a sub-measure right after its whole ('41 of them firsts in the province')."""
     L = i18n.labels(b.lang).get("performance", {}).get("noun", {})
     key = r["metric"] + (("__" + r["breakdown"].replace("=", "_")) if r["breakdown"] else "")
-    entry = L.get(key) or L.get(r["metric"])
+    # a national total has a noun of its own where the province's would mislead ("firsts in their
+    # provinces", not "in the province")
+    entry = (L.get(key + "__national") if b.national else None) or L.get(key) or L.get(r["metric"])
     # a source's own noun where one measure groups several wordings (1400余项诊疗技术平移至输入省份
     # is a transferred count, but not of 新技术新项目): labels performance.noun_quote
     for words, own in i18n.labels(b.lang).get("performance", {}).get("noun_quote", {}).get(key, {}).items():

@@ -474,7 +474,7 @@ def _event_text(b, e: Event) -> str:
     """'2022年10月31日 门诊开诊（计为试运行）' / 'outpatient clinics opened … 31 Oct 2022'; an expectation in the source's words."""
     if e.stage == "expected_open":
         return stage_word(b, e)
-    return b.L("progress.table.event", word=stage_word(b, e), date=b.d(When(e.date, e.basis), record=False, short=True))
+    return b.L("progress.table.event", word=stage_word(b, e), date=b.d(When(e.date, e.basis), record=False))
 
 
 def stage_table(b, recs: list[dict], province: bool):
