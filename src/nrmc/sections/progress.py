@@ -327,15 +327,23 @@ def _first_latest(b, recs: list[dict], province: bool) -> Finding | None:
     return Finding("first_latest", THEME, "first_latest", p, 30 if b.national else 40)
 
 
-def _passed_by_reading(b, r: dict) -> bool:
-    """Whether a centre's expected time ended before the sources were last read, with nothing
-    reported of it after that time."""
+def _passed(b, r: dict, by) -> bool:
+    """Whether a centre's expected time ended before `by` (a date) with nothing reported of the
+    centre after that time: no later event, no later figure (either says more than "nothing since")."""
     end = dates.end(r["expected"].date)
-    read = pd.to_datetime(b.ds.sources["read_on"], errors="coerce").max()
-    if end is None or pd.isna(read) or end >= read.date():
+    if end is None or by is None or end >= by:
         return False
     later = [dates.start(e.date) for e in r["events"] if e.stage != "expected_open"]
+    m = b.ds.metrics
+    later += [d.date() for d in m.loc[m["subject_id"] == r["c"]["center_id"], "as_of_dt"] if not pd.isna(d)]
     return not any(d is not None and d > end for d in later)
+
+
+def _passed_by_reading(b, r: dict) -> bool:
+    """Whether a centre's expected time ended before the sources were last read (sources.csv
+    read_on), with nothing reported of it since."""
+    read = pd.to_datetime(b.ds.sources["read_on"], errors="coerce").max()
+    return _passed(b, r, None if pd.isna(read) else read.date())
 
 
 def _expected(b, r: dict, province: bool, salience: float) -> Finding:
@@ -361,17 +369,9 @@ def _expected_all(b, recs: list[dict], province: bool, salience: float) -> Findi
     briefing's own reading)."""
     items = [_expected(b, r, province, salience) for r in recs]
     latest = b.ds.latest_date.date()
-    m = b.ds.metrics
     overdue, overdue_ids = [], []
     for r, f in zip(recs, items):
-        end = dates.end(r["expected"].date)
-        if end is None or end >= latest:
-            continue
-        # anything reported of the centre after the expected time (an event, a figure) says more
-        # than "nothing since": then the centre is not listed
-        later = [dates.start(e.date) for e in r["events"] if e.stage != "expected_open"]
-        later += [d.date() for d in m.loc[m["subject_id"] == r["c"]["center_id"], "as_of_dt"] if not pd.isna(d)]
-        if not any(d is not None and d > end for d in later):
+        if _passed(b, r, latest):  # passed by the data's latest date, nothing reported since
             overdue.append(f.params["centre"])
             overdue_ids.append(r["c"]["center_id"])
     rows = [row for f in items for row in f.rows]
