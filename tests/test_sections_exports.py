@@ -212,3 +212,25 @@ def test_the_inferred_note_only_under_a_table_that_marks_one(scope, brief):
             table, note = html.split('class="table-note"', 1)
             marked = "*</td>" in table
             assert (b.L("table.inferred_note") in note) == marked, (scope, lang, limit)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_support_section_says_every_centres_figures_and_page_one_points_to_it(lang):
+    """Beijing's hospitals' figures are reported for 6 centres: the section says all six (it said
+    two and pointed to itself: "另有4个中心的此类数据见'输出'一节" inside the 输出 section); page 1
+    says two and points to the section."""
+    from briefing_texts import compose, running_text
+
+    blocks = compose("beijing", lang)
+    section = running_text([x for x in blocks if x[0] == "exports"])
+    one = running_text([x for x in blocks if x[0] == "key_messages"])
+    b = Briefing("beijing", lang)
+    f = next(f for f in E.findings(b) if f.key == "results")
+    n = f.params["with"].value
+    assert n >= 3 and len(f.params["centres"]) == min(n, E.CENTRES_SECTION)
+    for c in f.params["centres"]:
+        assert c["centre"] in section or c["centre"].split(" (")[0] in section
+    pointer = "见“输出”一节" if lang == "zh" else "are in the section “Support”"
+    assert pointer not in section
+    if f.params["page1"]["more"] is not None:
+        assert pointer in one

@@ -32,7 +32,8 @@ SENT = ("resident_experts", "expert_visits", "transferred_technologies", "visiti
         "experts_present", "academic_director_teams", "departments_transferred", "advanced_trainees",
         "advanced_training_visits")
 PER_CENTRE = 3
-CENTRES_SAID = 2  # examples in the support message (page 1): two at most, the rest in the table
+CENTRES_SAID = 2  # examples in the support message (page 1): two at most, the rest in the section
+CENTRES_SECTION = 8  # the section says each centre's figures up to this many, the rest are in the download
 
 # salience by the province's role: an exporter's briefing leads with what its hospitals support
 SALIENCE = {
@@ -152,14 +153,18 @@ def _results(b, ex: pd.DataFrame, salience: float, named: list) -> Finding | Non
                         "province": b.pname(row["province_code"]), "items": items, **P.share_when(items),
                         "_k": (-sum(1 for x in items if not x["flag"]), order.get(cid, 99))})
     centres.sort(key=lambda c: c["_k"])
-    shown = centres[:CENTRES_SAID]
     for c in centres:
         c.pop("_k")
     with_rows = [common.metric_row_of(per[per["subject_id"] == cid].iloc[0]) for cid in per["subject_id"].unique()]
     said = set(per["subject_id"])
     by_id = dict(zip(ex["center_id"], named))
-    p = {"name": b.name, "centres": shown, "with": count(with_rows), "more": P.rest(c["row"] for c in centres[len(shown):]),
-         "without": P.rest(by_id[c] for c in ex["center_id"] if c not in said)}
+    # the section says every centre's figures (up to CENTRES_SECTION, the rest are in the download);
+    # page 1 gives two and points to the section for the others (summary.message_items)
+    p = {"name": b.name, "centres": centres[:CENTRES_SECTION], "with": count(with_rows),
+         "more": P.rest(c["row"] for c in centres[CENTRES_SECTION:]), "where": "download",
+         "without": P.rest(by_id[c] for c in ex["center_id"] if c not in said),
+         "page1": {"centres": centres[:CENTRES_SAID], "more": P.rest(c["row"] for c in centres[CENTRES_SAID:]),
+                   "where": "section"}}
     for c in centres:
         c.pop("row")
     return Finding("results", THEME, "results", p, salience)

@@ -160,6 +160,8 @@ def message_items(b, messages: list[Finding]) -> list[dict]:
         # page 1 is what a reader forwards: "另有1项合计数见附录" is for the results section
         shown = dataclasses.replace(f, params={**f.params, "more": None}) \
             if f.theme == "performance" and f.params.get("more") else f
+        if f.params.get("page1"):  # page 1's shorter form of a finding (two centres' figures, not all)
+            f = shown = dataclasses.replace(f, params={**f.params, **f.params["page1"]})
         said_claim = claim(b, f, ev=True)  # in reading order: a name is spelled out in the claim
         ctx = context(b, shown, ev=True)
         plain = " ".join(str(ctx).split()) if ctx else ""
