@@ -116,13 +116,13 @@ def _legend_layout(entries: Sequence[_Entry], width: float, title: str | None = 
     placed: list[tuple] = []
     y = 0.0
     if title:
-        t = wrap(title, width)
+        t = wrap(title, width, as_printed=True)
         placed.append(("title", 0.0, 0.0, None, t))
         y += _box(t)[1] + 2.0
     x, row_h = 0.0, 0.0
     for e in entries:
-        text = wrap(e.text, width - SW_W - SW_GAP)
-        tw = _maxw(text)
+        text = wrap(e.text, width - SW_W - SW_GAP, as_printed=True)
+        tw = _maxw(text, as_printed=True)
         ew = SW_W + SW_GAP + tw
         eh = max(_box(text)[1], SW_H)
         if x > 0 and x + ew > width:

@@ -55,6 +55,41 @@ def _tw(s: str, size: float = FONT, weight: str = "normal") -> float:
     return w / 64.0 * size / TextToPath.FONT_SCALE
 
 
+@functools.lru_cache(maxsize=2)
+def _latin_file(weight: str) -> str | None:
+    """The Latin font English charts print in (briefing.css sets chart text in it on English pages),
+    or None when it is not installed."""
+    from nrmc import fonts
+
+    font = fonts.find_latin_font(bold=weight == "bold")
+    return font.path if font else None
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _tw_print(s: str, size: float = FONT, weight: str = "normal") -> float:
+    """Width in points of one line as it may print: text without Chinese is set in the Latin font on
+    English pages (Noto Sans, up to ~4 % wider than the CJK font's Latin letters, which `_tw`
+    measures) and in the CJK font on Chinese ones, so the wider of the two. Characters the Latin
+    font lacks (≥, −) the browser takes from the CJK font; they are measured there."""
+    w = _tw(s, size, weight)
+    if not s or _CJK.search(s):
+        return w
+    path = _latin_file(weight)
+    if path is None:
+        return w
+    with _font_lock:
+        font = font_manager.get_font(path)
+        has = [bool(font.get_char_index(ord(c))) for c in s]
+        latin = "".join(c for c, h in zip(s, has) if h)
+        lw = 0.0
+        if latin:
+            font.set_size(TextToPath.FONT_SCALE, TextToPath.DPI)
+            font.set_text(latin, 0.0, flags=LoadFlags.NO_HINTING)
+            lw = font.get_width_height()[0] / 64.0 * size / TextToPath.FONT_SCALE
+    lw += sum(_tw(c, size, weight) for c, h in zip(s, has) if not h)
+    return max(w, lw)
+
+
 _scratch_lock = threading.Lock()
 
 
@@ -77,6 +112,21 @@ def _box(s: str, size: float = FONT, weight: str = "normal", rotation: float = 0
 
 
 LINESPACING = 1.1
+
+
+@functools.lru_cache(maxsize=16)
+def _ascent(size: float = FONT, weight: str = "normal") -> float:
+    """Points from the top of a one-line text box (as `va="top"` places it) to its baseline, for a
+    line of the usual glyphs: texts of different glyphs or weights placed at `y + _ascent()` with
+    `va="baseline"` share one baseline (with `va="top"` each text's own glyphs move it)."""
+    with _scratch_lock:
+        fig, renderer = _scratch()
+        t = Text(0, 0, "国lp", fontsize=size, fontweight=weight, fontfamily=_families(), parse_math=False,
+                 linespacing=LINESPACING, va="top")
+        t.set_figure(fig)
+        top = t.get_window_extent(renderer).y1
+        t.set_va("baseline")
+        return t.get_window_extent(renderer).y1 - top
 
 
 def _block_h(lines: int | str, size: float = FONT) -> float:
@@ -191,12 +241,12 @@ def _line(atoms: Sequence[str]) -> str:
 
 
 def _wrap_para(s: str, width: float, size: float, weight: str, pinyin_hyphen: bool = True,
-               balance: bool = True) -> list[str]:
-    if _tw(s, size, weight) <= width:
+               balance: bool = True, tw=_tw) -> list[str]:
+    if tw(s, size, weight) <= width:
         return [s]
     atoms: list[str] = []
     for a in _atoms(s):
-        if _tw(a.strip(), size, weight) > width and not _is_cjk(a):
+        if tw(a.strip(), size, weight) > width and not _is_cjk(a):
             word, tail = a.rstrip(), a[len(a.rstrip()):]
             py = _pinyin_split(word)
             pieces = py or _syllables(word)
@@ -205,35 +255,35 @@ def _wrap_para(s: str, width: float, size: float, weight: str, pinyin_hyphen: bo
             atoms.append(pieces[-1] + tail)
         else:
             atoms.append(a)
-    lines = _greedy(atoms, width, size, weight)
+    lines = _greedy(atoms, width, size, weight, tw)
     if balance and len(lines) > 1:
         # the narrowest width that needs no more lines: even lines, no lone last character
         lo, hi = width * 0.4, width
         for _ in range(8):
             mid = (lo + hi) / 2
-            if len(_greedy(atoms, mid, size, weight)) <= len(lines):
+            if len(_greedy(atoms, mid, size, weight, tw)) <= len(lines):
                 hi = mid
             else:
                 lo = mid
-        lines = _greedy(atoms, hi, size, weight)
+        lines = _greedy(atoms, hi, size, weight, tw)
     return lines
 
 
-def _greedy(atoms: list[str], width: float, size: float, weight: str) -> list[str]:
+def _greedy(atoms: list[str], width: float, size: float, weight: str, tw=_tw) -> list[str]:
     lines: list[str] = []
     cur: list[str] = []
     i = 0
     while i < len(atoms):
         a = atoms[i]
-        if not cur or _tw(_line(cur + [a]), size, weight) <= width:
+        if not cur or tw(_line(cur + [a]), size, weight) <= width:
             cur.append(a)
             i += 1
             continue
         # cur is full: break after punctuation if that keeps the line at least half full
         cut = len(cur)
-        full = _tw(_line(cur), size, weight)
+        full = tw(_line(cur), size, weight)
         for j in range(len(cur) - 1, 0, -1):
-            if cur[j - 1][-1] in PREFER_AFTER and _is_cjk(cur[j - 1]) and _tw(_line(cur[:j]), size, weight) >= 0.5 * full:
+            if cur[j - 1][-1] in PREFER_AFTER and _is_cjk(cur[j - 1]) and tw(_line(cur[:j]), size, weight) >= 0.5 * full:
                 cut = j
                 break
         lines.append(_line(cur[:cut]))
@@ -243,9 +293,9 @@ def _greedy(atoms: list[str], width: float, size: float, weight: str) -> list[st
     # a piece wider than the line on its own (a single long syllable): split by character
     out: list[str] = []
     for ln in lines:
-        while _tw(ln, size, weight) > width and len(ln) > 1:
+        while tw(ln, size, weight) > width and len(ln) > 1:
             k = len(ln) - 1
-            while k > 1 and _tw(ln[:k] + ("" if _is_cjk(ln[k - 1]) else "-"), size, weight) > width:
+            while k > 1 and tw(ln[:k] + ("" if _is_cjk(ln[k - 1]) else "-"), size, weight) > width:
                 k -= 1
             out.append(ln[:k] + ("" if _is_cjk(ln[k - 1]) or not ln[k - 1].isalnum() else "-"))
             ln = ln[k:]
@@ -254,21 +304,25 @@ def _greedy(atoms: list[str], width: float, size: float, weight: str) -> list[st
 
 
 def wrap(text: str, width: float, size: float = FONT, weight: str = "normal", *, pinyin_hyphen: bool = True,
-         balance: bool = True) -> str:
+         balance: bool = True, as_printed: bool = False) -> str:
     """Wrap `text` to lines of at most `width` points (measured in the chart font); returns the
     lines joined by newlines. Existing newlines are kept. Never truncates: a word longer than the
     line is broken at syllables (pinyin, else before a consonant–vowel pair) with a hyphen, at worst
-    between letters. `balance` evens out the lines (no lone last character)."""
+    between letters. `balance` evens out the lines (no lone last character). `as_printed` measures
+    text without Chinese in the wider of the CJK and the Latin font (`_tw_print`): English pages
+    print chart text in the Latin font."""
     text = _clean(text)
     lines: list[str] = []
     for para in text.split("\n"):
         para = re.sub(r"[ ]+", " ", para.strip())
-        lines += _wrap_para(para, width, size, weight, pinyin_hyphen, balance) if para else [""]
+        lines += _wrap_para(para, width, size, weight, pinyin_hyphen, balance,
+                            _tw_print if as_printed else _tw) if para else [""]
     return "\n".join(lines)
 
 
-def _maxw(s: str, size: float = FONT, weight: str = "normal") -> float:
-    return max((_tw(ln, size, weight) for ln in s.split("\n")), default=0.0)
+def _maxw(s: str, size: float = FONT, weight: str = "normal", as_printed: bool = False) -> float:
+    tw = _tw_print if as_printed else _tw
+    return max((tw(ln, size, weight) for ln in s.split("\n")), default=0.0)
 
 
 def _fmt_num(v: float) -> str:
