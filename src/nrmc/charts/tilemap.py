@@ -15,10 +15,13 @@ from nrmc.charts.params import _href, _num, _sep
 from nrmc.charts.ramp import _class_of, _classes, _ink_on
 from nrmc.charts.style import EDGE, FONT, HIGHLIGHT_LW, INK, MIN_FONT, PAD, RAMP, W_PT
 from nrmc.charts.svg import Chart, _finish
-from nrmc.charts.text import _box, _clean, _maxw, wrap
+from nrmc.charts.text import _CJK, _ascent, _box, _clean, _maxw, _tw_print, wrap
 
 TILE_GAP = 1.4
 TILE_PAD = 0.3
+KEY_TITLE = {"en": "Province codes (ISO 3166-2)", "zh": "省份代码（ISO 3166-2）"}
+KEY_CODE_GAP = 2.5   # pt between a code and its name in the key
+KEY_SEP = 9.0        # pt between two entries of the key
 
 
 def tile_map(tiles: pd.DataFrame, *, lang: str, legend_title: str, legend_labels: Mapping[str, str] | None = None,
@@ -29,7 +32,10 @@ def tile_map(tiles: pd.DataFrame, *, lang: str, legend_title: str, legend_labels
     `tiles`: columns code, label, tile_row, tile_col, value (float or NaN), value_text (shown
     under the label), kind ∈ {"count", "known", "exporter", "unknown"}. "count" tiles are shaded by
     value on the ramp (0 lightest); "known" is hatched (centres known, number unknown); "exporter"
-    has horizontal lines; "unknown" is white with a dashed border. The legend explains the ramp's bins and every
+    has horizontal lines; "unknown" is white with a dashed border. Optional column `short`: a short
+    code per province (ISO 3166-2, "HL"); when a label would only fit its tile broken inside a word
+    (English names: "Heilongjiang" is twice a tile's width at 8 pt), the tiles show the codes and a
+    key under the legend gives each code's name. The legend explains the ramp's bins and every
     kind present, using `legend_labels` {kind: text} ("count" is the ramp, titled `legend_title`).
     `bins`: optional upper edges of the positive classes (else chosen from the values).
     `highlight`: a code outlined in vermilion (drawn into the cached base map). `links`:
@@ -41,13 +47,14 @@ def tile_map(tiles: pd.DataFrame, *, lang: str, legend_title: str, legend_labels
         raise ValueError(f"tile_map: missing columns {sorted(missing)}")
     recs = []
     cols = {c: tiles[c].tolist() for c in need}  # column lists: much faster than iterating rows
-    for code, label, row, col, value, vt, kind in zip(*(cols[c] for c in (
-            "code", "label", "tile_row", "tile_col", "value", "value_text", "kind"))):
+    cols["short"] = tiles["short"].tolist() if "short" in tiles.columns else [""] * len(tiles)
+    for code, label, short, row, col, value, vt, kind in zip(*(cols[c] for c in (
+            "code", "label", "short", "tile_row", "tile_col", "value", "value_text", "kind"))):
         kind = _clean(kind) or "count"
         if kind not in ("count", "known", "exporter", "unknown"):
             raise ValueError(f"tile_map: unknown kind {kind!r}")
-        recs.append({"code": _clean(code), "label": _clean(label), "row": int(row), "col": int(col),
-                     "value": _num(value), "value_text": _clean(vt), "kind": kind})
+        recs.append({"code": _clean(code), "label": _clean(label), "short": _clean(short), "row": int(row),
+                     "col": int(col), "value": _num(value), "value_text": _clean(vt), "kind": kind})
     recs.sort(key=lambda t: (t["row"], t["col"], t["code"]))
     params = {"tiles": recs, "lang": lang, "legend_title": _clean(legend_title),
               "legend_labels": {str(k): _clean(v) for k, v in sorted((legend_labels or {}).items())},
@@ -85,13 +92,16 @@ def _draw_tile_map(p: dict):
     cell = inner / (c1 - c0 + 1)
     tile_w = cell - TILE_GAP
     text_w = tile_w - 2 * TILE_PAD
-    # one size for every label: 8 pt if all fit on one line, else 7.5 pt and wrap what must wrap
-    # (at syllables, without a hyphen: the tiles are too narrow for 'Shang-', and a chart's text is
-    # read as words, where 'Hei- long- jiang' reads as broken)
-    size = FONT if all(_maxw(t["label"], FONT) <= text_w for t in tiles) else MIN_FONT
-    labels = {t["code"]: wrap(t["label"], text_w, size, pinyin_hyphen=False) for t in tiles}
+    # one size for every label: 8 pt if all fit on one line, else 7.5 pt and wrap at spaces (Chinese
+    # between characters). A label with a word wider than its tile ('Heilongjiang', 'Shanghai' in
+    # print) is never broken inside the word: the tiles then show short codes, named in a key.
+    codes = _use_codes(tiles, text_w)
+    shown = {t["code"]: t["short"] if codes else t["label"] for t in tiles}
+    size = FONT if all(_maxw(shown[t["code"]], FONT, as_printed=True) <= text_w for t in tiles) else MIN_FONT
+    labels = {t["code"]: wrap(shown[t["code"]], text_w, size, pinyin_hyphen=False, as_printed=True) for t in tiles}
     vsize = size
-    values = {t["code"]: wrap(t["value_text"], text_w, vsize) if t["value_text"] else "" for t in tiles}
+    values = {t["code"]: wrap(t["value_text"], text_w, vsize, as_printed=True) if t["value_text"] else ""
+              for t in tiles}
     gap_v = 1.0
     need = {}
     for t in tiles:
@@ -174,5 +184,61 @@ def _draw_tile_map(p: dict):
         lax2 = frame.add(PAD, total + 3.0, legend_w, lh2)
         _legend_draw(lax2, placed2)
         total += 3.0 + lh2
+    if codes:
+        title = ll.get("key") or KEY_TITLE["zh" if p["lang"] == "zh" else "en"]
+        kplaced, kh = _key_layout([(t["short"], t["label"].replace("\n", " ")) for t in tiles], legend_w, title)
+        kax = frame.add(PAD, total + 5.0, legend_w, kh)
+        _key_draw(kax, kplaced)
+        total += 5.0 + kh
     frame.finish(total + PAD)
     return fig, frame, {"tiles": meta_tiles}
+
+
+def _words_fit(label: str, width: float) -> bool:
+    """Whether `label` fits a tile `width` wide when it may break only between words (and between
+    Chinese characters) at the smallest size, as it prints in either font."""
+    for word in label.split():
+        for piece in (list(word) if _CJK.search(word) else [word]):
+            if _tw_print(piece, MIN_FONT) > width:
+                return False
+    return True
+
+
+def _use_codes(tiles: list[dict], text_w: float) -> bool:
+    """Short codes instead of labels: when every tile has one and some label would have to be
+    broken inside a word."""
+    if not all(t["short"] for t in tiles):
+        return False
+    return not all(_words_fit(t["label"], text_w) for t in tiles)
+
+
+def _key_layout(items: list[tuple[str, str]], width: float, title: str):
+    """The key of the codes, in the codes' alphabetical order, entries flowing in lines (an entry is
+    never split): [(what, x, y, code, name)], height."""
+    placed: list[tuple] = []
+    y = 0.0
+    if title:
+        t = wrap(title, width, as_printed=True)
+        placed.append(("title", 0.0, 0.0, None, t))
+        y += _box(t)[1] + 2.0
+    x, row_h = 0.0, 0.0
+    for code, name in sorted(set(items)):
+        cw = _tw_print(code, FONT, "bold") + KEY_CODE_GAP
+        name_t = wrap(name, width - cw, as_printed=True)
+        ew = cw + _maxw(name_t, as_printed=True)
+        if x > 0 and x + ew > width:
+            x, y, row_h = 0.0, y + row_h + 1.5, 0.0
+        placed.append(("entry", x, y, code, name_t))
+        x += ew + KEY_SEP
+        row_h = max(row_h, _box(name_t)[1])
+    return placed, y + row_h
+
+
+def _key_draw(ax, placed) -> None:
+    for what, x, y, code, text in placed:
+        if what == "title":
+            _text(ax, x, y, text, va="top", ha="left")
+            continue
+        base = y + _ascent()  # one baseline for the bold code and its name
+        _text(ax, x, base, code, va="baseline", ha="left", fontweight="bold")
+        _text(ax, x + _tw_print(code, FONT, "bold") + KEY_CODE_GAP, base, text, va="baseline", ha="left")
