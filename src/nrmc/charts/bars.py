@@ -8,9 +8,9 @@ from nrmc.charts.axes import MISSING_INK, ROW_MIN, _bar_axes, _below_axes, _labe
 from nrmc.charts.cache import _get, draws
 from nrmc.charts.frame import _Entry, _Frame, _legend_below, _new_fig
 from nrmc.charts.params import _bools, _is_zh, _num, _sep, _strs
-from nrmc.charts.style import DARK, FONT, HIGHLIGHT, INK, LIGHT, MID, MIN_FONT, PAD, _families
+from nrmc.charts.style import DARK, FONT, HIGHLIGHT, INK, LIGHT, MID, MIN_FONT, PAD, W_PT, _families
 from nrmc.charts.svg import Chart, _finish
-from nrmc.charts.text import _box, _clean, _tw
+from nrmc.charts.text import LINESPACING, _box, _clean, _maxw, _tw, _tw_print, wrap
 
 BAR_H = 10.0
 
@@ -22,7 +22,9 @@ def hbar(labels: Sequence[str], values: Sequence[float], *, value_texts: Sequenc
     """Horizontal bars, first item on top; `value_texts` printed after each bar ("—" and no bar for
     NaN). `highlight`: dark bars with a vermilion outline; `hatched`: light hatched bars; `legend`:
     [(style, text)] with style in {"solid", "hatched", "highlight"}; `reference`: [(label, x)]
-    vertical lines, explained in the legend."""
+    vertical lines, explained in the legend. No line ever runs through a text: a value text the line
+    would cross goes after the line, a bar-less row's text starts after it (wrapped to the room
+    left), and where neither fits the line pauses at the text."""
     n = len(labels)
     params = {"labels": _strs(labels, n, "labels"), "values": [_num(v) for v in values],
               "value_texts": _strs(value_texts, n, "value_texts"), "xlabel": _clean(xlabel),
@@ -54,37 +56,130 @@ def _patch_style(style: str) -> dict:
     return dict(facecolor=MID, edgecolor="none", linewidth=0)
 
 
+LINE_CLEAR = 2.0   # pt between a reference line and any text: a line through words reads as striking them out
+NO_DATA_OFF = 4.0  # pt from the axis (or from a reference line) to the text of a row without a bar
+
+
+def _crosses(x0: float, x1: float, lines: Sequence[float]) -> list[float]:
+    """The reference lines (x in points) that pass within LINE_CLEAR of the span x0..x1."""
+    return [x for x in lines if x0 - LINE_CLEAR < x < x1 + LINE_CLEAR]
+
+
+def _hbar_layout(p: dict, label_w: float):
+    """Where each value text goes, in points from the axes' left edge, so that no reference line
+    crosses a text: after the bar's end; else after the line(s) it would cross. A row without a bar
+    starts its text after the lines it would cross, wrapped to the room left. Returns the value axis
+    (A, xmin, xmax, ticks, rm) and per row (x of the text's left edge or None for 'after the bar',
+    the text, its width)."""
+    vals, hl = p["values"], p["highlight"]
+    vt = [t or "—" if v is None else t for v, t in zip(vals, p["value_texts"])]
+    weights = ["bold" if h and not _missing(t) else "normal" for t, h in zip(vt, hl)]
+    refs = [x for _, x in p["reference"]]
+    left = PAD + label_w + 4.0
+    avail = W_PT - PAD - left
+    needed = [(v, _tw_print(t, FONT, w) + (1.0 if h else 0.0))
+              for v, t, h, w in zip(vals, vt, hl, weights) if v is not None and v != 0]
+    extra: list[tuple[float, float]] = []
+    for _ in range(3):
+        A, xmin, xmax, ticks, rm = _value_axis(needed + extra, refs, avail)
+        u = A / (xmax - xmin)
+        px = lambda x: (x - xmin) * u  # noqa: E731
+        lines = [px(x) for x in refs]
+        out, more = [], []
+        for v, t, h, w in zip(vals, vt, hl, weights):
+            tw = _tw_print(t, FONT, w)
+            if v is None:
+                x0 = px(0.0) + NO_DATA_OFF
+                while _crosses(x0, x0 + tw, lines):
+                    x0 = max(_crosses(x0, x0 + tw, lines)) + LINE_CLEAR + NO_DATA_OFF / 2
+                room = A + rm - x0
+                text = t if tw <= room else wrap(t, room, as_printed=True)
+                if _maxw(text, as_printed=True) > room:  # no room after the line: keep it by the axis
+                    x0, text = px(0.0) + NO_DATA_OFF, t
+                out.append((x0, text, _maxw(text, FONT, as_printed=True)))
+                continue
+            off = 3.0 + (1.0 if h else 0.0)
+            end = px(v)
+            x0 = end + off if v >= 0 else end - off - tw
+            hit = _crosses(x0, x0 + tw, lines)
+            if not hit:
+                out.append((None, t, tw))
+                continue
+            x1 = max(hit) + LINE_CLEAR + 1.0
+            while _crosses(x1, x1 + tw, lines):
+                x1 = max(_crosses(x1, x1 + tw, lines)) + LINE_CLEAR + 1.0
+            if v >= 0 and x1 + tw <= A:
+                out.append((x1, t, tw))
+            else:
+                out.append((None, t, tw))  # the line gets a gap here instead (see _ref_segments)
+                if v >= 0:
+                    more.append((max(refs), tw + LINE_CLEAR + 1.0))
+        if not more or more == extra:
+            return (A, xmin, xmax, ticks, rm), out
+        extra = more
+    return (A, xmin, xmax, ticks, rm), out
+
+
+def _ref_segments(x: float, boxes: list[tuple[float, float, float, float]], total: float) -> list[tuple[float, float]]:
+    """The pieces (y0, y1) of a vertical line at x (points from the axes' left) from 0 to `total`
+    that stay LINE_CLEAR away from every text box (x0, y0, x1, y1) it would otherwise cross."""
+    gaps = sorted((y0 - LINE_CLEAR, y1 + LINE_CLEAR) for x0, y0, x1, y1 in boxes
+                  if x0 - LINE_CLEAR < x < x1 + LINE_CLEAR)
+    segs, y = [], 0.0
+    for g0, g1 in gaps:
+        if g0 > y:
+            segs.append((y, g0))
+        y = max(y, g1)
+    if y < total:
+        segs.append((y, total))
+    return segs
+
+
 @draws("hbar")
 def _draw_hbar(p: dict):
     fig = _new_fig()
     frame = _Frame(fig)
     wrapped, label_w = _label_column(p["labels"])
-    rows = [max(ROW_MIN, _box(w)[1] + 4.0) for w in wrapped]
     vals = p["values"]
-    vt = [t or "—" if v is None else t for v, t in zip(vals, p["value_texts"])]
     hl = p["highlight"]
-    needed = [(v, _tw(t, FONT, "bold" if h else "normal") + (1.0 if h else 0.0))
-              for v, t, h in zip(vals, vt, hl) if v is not None and v != 0]
+    axis, placed = _hbar_layout(p, label_w)
+    A, xmin, xmax, ticks, rm = axis
+    u = A / (xmax - xmin)
+    rows = [max(ROW_MIN, _box(w)[1] + 4.0, _box(text)[1] + 4.0) for w, (_x, text, _w) in zip(wrapped, placed)]
     refs = [x for _, x in p["reference"]]
-    ax, centers, A, xmax, rm = _bar_axes(fig, frame, wrapped, rows, label_w,
-                                         lambda avail: _value_axis(needed, refs, avail))
+    ax, centers, A, xmax, rm = _bar_axes(fig, frame, wrapped, rows, label_w, lambda avail: axis)
     left = frame.boxes[-1][1][0]
-    for yc, v, t, h, hat in zip(centers, vals, vt, hl, p["hatched"]):
+    boxes = []  # every value text's box, in points from the axes' top-left corner
+    for yc, v, (x0, t, tw), h, hat in zip(centers, vals, placed, hl, p["hatched"]):
+        th = _box(t)[1]
+        bold = h and not _missing(t)
         if v is None:
-            ax.annotate(t, (0, yc), xytext=(4.0, 0), textcoords="offset points", va="center", ha="left",
+            ax.annotate(t, (xmin, yc), xytext=(x0, 0), textcoords="offset points", va="center", ha="left",
                         fontsize=FONT, color=MISSING_INK if _missing(t) else INK, annotation_clip=False,
-                        parse_math=False, fontfamily=_families(), bbox=VALUE_BG, zorder=4)
+                        parse_math=False, fontfamily=_families(), bbox=VALUE_BG, zorder=4, linespacing=LINESPACING)
+            boxes.append((x0, yc - th / 2, x0 + tw, yc + th / 2))
             continue
         style = _patch_style("highlight" if h else "hatched" if hat else "solid")
         ax.barh(yc, v, height=BAR_H, **style)
-        off = 3.0 + (1.0 if h else 0.0)
-        ax.annotate(t, (v, yc), xytext=(off if v >= 0 else -off, 0), textcoords="offset points",
-                    va="center", ha="left" if v >= 0 else "right", fontsize=FONT, color=INK,
-                    fontweight="bold" if h and not _missing(t) else "normal",
-                    annotation_clip=False, parse_math=False, fontfamily=_families(), bbox=VALUE_BG, zorder=4)
+        if x0 is None:
+            off = 3.0 + (1.0 if h else 0.0)
+            ax.annotate(t, (v, yc), xytext=(off if v >= 0 else -off, 0), textcoords="offset points",
+                        va="center", ha="left" if v >= 0 else "right", fontsize=FONT, color=INK,
+                        fontweight="bold" if bold else "normal",
+                        annotation_clip=False, parse_math=False, fontfamily=_families(), bbox=VALUE_BG, zorder=4)
+            bx = (v - xmin) * u + (off if v >= 0 else -off - tw)
+        else:  # after the reference line it would cross
+            ax.annotate(t, (xmin, yc), xytext=(x0, 0), textcoords="offset points", va="center", ha="left",
+                        fontsize=FONT, color=INK, fontweight="bold" if bold else "normal", annotation_clip=False,
+                        parse_math=False, fontfamily=_families(), bbox=VALUE_BG, zorder=4)
+            bx = x0
+        boxes.append((bx, yc - th / 2, bx + tw, yc + th / 2))
     entries = [_Entry("patch", _patch_style(s), t) for s, t in p["legend"]]
+    total = max(sum(rows), ROW_MIN)
     for (lab, x), ls in zip(p["reference"], REF_STYLES * 3):
-        ax.axvline(x, color=INK, linestyle=ls, linewidth=1.1, zorder=3)
+        for y0, y1 in _ref_segments((x - xmin) * u, boxes, total):
+            ax.plot([x, x], [y0, y1], color=INK, linestyle=ls, linewidth=1.1, zorder=3, solid_capstyle="butt",
+                    dash_capstyle="butt")
         entries.append(_Entry("line", dict(color=INK, linestyle=ls, linewidth=1.1), lab))
     below = _below_axes(ax, frame, left, A, rm, p["xlabel"])
     top = PAD + 2.0 + sum(rows) + below
