@@ -61,7 +61,8 @@ def tiles(lang: str) -> pd.DataFrame:
             vt[i] = "7+2"
     labels = PROVINCES["name_zh_short" if lang == "zh" else "name_en"].tolist()
     labels[PROVINCES.index[PROVINCES["code"] == "120000"][0]] = HOSTILE
-    return pd.DataFrame({"code": PROVINCES["code"], "label": labels, "tile_row": PROVINCES["tile_row"],
+    return pd.DataFrame({"code": PROVINCES["code"], "label": labels, "short": PROVINCES["iso"].str.removeprefix("CN-"),
+                         "tile_row": PROVINCES["tile_row"],
                          "tile_col": PROVINCES["tile_col"], "value": vals, "value_text": vt, "kind": kinds})
 
 
