@@ -94,8 +94,8 @@ def _hbar_layout(p: dict, label_w: float):
                     x0 = max(_crosses(x0, x0 + tw, lines)) + LINE_CLEAR + NO_DATA_OFF / 2
                 room = A + rm - x0
                 text = t if tw <= room else wrap(t, room, as_printed=True)
-                if _maxw(text, as_printed=True) > room:  # no room after the line: keep it by the axis
-                    x0, text = px(0.0) + NO_DATA_OFF, t
+                if text.count("\n") > 1 or _maxw(text, as_printed=True) > room:
+                    x0, text = px(0.0) + NO_DATA_OFF, t  # no room after the line: by the axis, the line pauses
                 out.append((x0, text, _maxw(text, FONT, as_printed=True)))
                 continue
             off = 3.0 + (1.0 if h else 0.0)
