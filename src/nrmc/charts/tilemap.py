@@ -240,5 +240,7 @@ def _key_draw(ax, placed) -> None:
             _text(ax, x, y, text, va="top", ha="left")
             continue
         base = y + _ascent()  # one baseline for the bold code and its name
-        _text(ax, x, base, code, va="baseline", ha="left", fontweight="bold")
-        _text(ax, x + _tw_print(code, FONT, "bold") + KEY_CODE_GAP, base, text, va="baseline", ha="left")
+        # the code ends where its name begins, less the gap, in whichever font prints it
+        xc = x + _tw_print(code, FONT, "bold")
+        _text(ax, xc, base, code, va="baseline", ha="right", fontweight="bold")
+        _text(ax, xc + KEY_CODE_GAP, base, text, va="baseline", ha="left")
