@@ -40,10 +40,6 @@ def fresh_cache(tmp_path, monkeypatch):
     charts.cache_clear()
 
 
-NEEDS_PATCH = pytest.mark.xfail(strict=True, reason="needs /work/helpers/charts4-outside-remit.patch (sections/coverage.py, "
-                                 "sections/maps.py, coverage.py), which removes this mark")
-
-
 _FT: dict = {}
 
 
@@ -285,7 +281,6 @@ def row_text(svg: str, label: str) -> str:
                     and t["box"][1] - 4 < yc < t["box"][3] + 4)
 
 
-@NEEDS_PATCH
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_beijings_chart_says_beijing_and_shanghai_lead_centres_elsewhere(lang):
     svg = per_head_svg("beijing", lang)
@@ -313,7 +308,6 @@ def test_the_english_chart_title_compares_with_the_national_average():
     assert not re.search(r"(above|below) the national \d", html)
 
 
-@NEEDS_PATCH
 def test_the_national_map_of_the_briefings_shows_codes_in_english():
     from briefings import composed
 

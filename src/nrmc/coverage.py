@@ -69,7 +69,7 @@ def centers_by_province(ds: Dataset, pop_year: int | None = None) -> pd.DataFram
     """One row per province (all 31): named centres, population, centres per 10 million residents,
     rank by that rate (1 = highest; ties share a rank), and any stated total from a source."""
     year = pop_year or population_year(ds)
-    prov = ds.provinces[["code", "name_zh", "name_zh_short", "name_en", "slug", "region", "region_en",
+    prov = ds.provinces[["code", "name_zh", "name_zh_short", "name_en", "slug", "iso", "region", "region_en",
                          "tile_row", "tile_col", f"pop_{year}"]].rename(columns={f"pop_{year}": "population"})
     counts = ds.counted_centers.groupby("province_code").size().rename("centers")
     out = prov.merge(counts, left_on="code", right_index=True, how="left")

@@ -316,7 +316,8 @@ def per_head_chart(b):
         labels.append(r["name_zh_short"] if b.zh else r["name_en"])
         values.append(r["per_10m"])
         if pd.isna(r["per_10m"]):
-            texts.append(b.L("chart.count_unknown") if r["role"] == "known" else b.L("chart.not_in_sources"))
+            texts.append(b.L({"known": "chart.count_unknown", "exporter": "chart.exporter_no_centre"}.get(
+                r["role"], "chart.not_in_sources")))
         else:
             texts.append(f"{r['per_10m']:.2f}")
         hl.append(r["code"] == b.code)

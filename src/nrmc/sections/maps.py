@@ -21,6 +21,8 @@ def map_tiles(status: pd.DataFrame, lang: str) -> pd.DataFrame:
         kind = KINDS[r["role"]]
         text = fmt_number(r["count"]) if kind == "count" else ("≥1" if kind == "known" else "—")
         rows.append({"code": r["code"], "label": r["name_zh_short"] if lang == "zh" else r["name_en"],
+                     # the ISO 3166-2 code ("HL"): shown instead of a name that would break inside a word
+                     "short": r["iso"].removeprefix("CN-") if isinstance(r.get("iso"), str) else "",
                      "tile_row": r["tile_row"], "tile_col": r["tile_col"],
                      "value": r["count"] if kind == "count" else float("nan"), "value_text": text, "kind": kind})
     return pd.DataFrame(rows)
