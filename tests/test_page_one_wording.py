@@ -264,3 +264,14 @@ def test_page_one_window_lies_within_the_headers(scope):
         assert _ymd(m.group(1)) >= _ymd(first), (meta["as_of"], m.group(1))
     if scope == "hubei":
         assert m and first == m.group(1) == "2023年1月12日"
+
+
+@pytest.mark.parametrize("scope", ["shanghai", "beijing"])
+def test_page_one_dates_its_data_by_what_page_one_prints(scope):
+    """The support message says two centres' figures on page 1 and all of them in its section: the
+    currency line dates page 1 by the two (Shanghai's oldest is the list of 12 January 2023, not a
+    2021 figure that only the section prints)."""
+    one = _page(scope, "zh", "key_messages")
+    oldest = re.search(r"最早为([^；，。]+)", one).group(1)
+    body = one.split("。", 1)[1]
+    assert oldest in body or scope == "shanghai" and oldest == "2023年1月12日", oldest

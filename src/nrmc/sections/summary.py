@@ -103,9 +103,16 @@ def _plain_count(f: Finding) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # page 1
+def page_one_form(f: Finding) -> Finding:
+    """A finding as page 1 says it: its shorter form where it has one (the support message gives two
+    centres' figures, the section all of them)."""
+    return dataclasses.replace(f, params={**f.params, **f.params["page1"]}) if f.params.get("page1") else f
+
+
 def currency(b, messages: list[Finding]) -> Markup:
     """How current the data is: the newest and oldest dates the key messages rest on, and the
     date of the national total."""
+    messages = [page_one_form(f) for f in messages]  # the dates page 1 prints, not the section's
     own = own_subjects(b)
     # the dates the messages print (not every row behind them: a stage a message only counts is
     # not a date the reader sees), of the scope's own facts; else the rows behind them
@@ -161,7 +168,7 @@ def message_items(b, messages: list[Finding]) -> list[dict]:
         shown = dataclasses.replace(f, params={**f.params, "more": None}) \
             if f.theme == "performance" and f.params.get("more") else f
         if f.params.get("page1"):  # page 1's shorter form of a finding (two centres' figures, not all)
-            f = shown = dataclasses.replace(f, params={**f.params, **f.params["page1"]})
+            f = shown = page_one_form(f)
         said_claim = claim(b, f, ev=True)  # in reading order: a name is spelled out in the claim
         ctx = context(b, shown, ev=True)
         plain = " ".join(str(ctx).split()) if ctx else ""
