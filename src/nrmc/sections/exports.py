@@ -276,7 +276,7 @@ def heading(b) -> str:
 
     if b.national and "exports_national" in i18n.labels(b.lang).get("section", {}):
         return b.L("section.exports_national")
-    return b.L("section.exports")
+    return b.L("section.exports", name=b.name)
 
 
 def table_html(b, limit: int | None = None):

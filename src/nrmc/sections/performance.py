@@ -163,7 +163,9 @@ def noun(b, r) -> dict:
     if isinstance(entry, dict):
         one = not b.zh and float(r["value"]) == 1 and not r["qualifier"]
         text = entry.get("one") if one and entry.get("one") else entry["noun"]
-        return {"noun": text + breakdown_extra, "before": bool(entry.get("before")), "part": entry.get("part", "")}
+        # `wrap`: the whole phrase with {n} where the number goes ("an increase of {n} in discharges")
+        return {"noun": text + breakdown_extra, "before": bool(entry.get("before")), "part": entry.get("part", ""),
+                "wrap": entry.get("wrap", "")}
     if isinstance(entry, str):
         return {"noun": entry + breakdown_extra, "before": False, "part": ""}
     # a metric without words of its own (new in the data): its label; a rate or score before its number
@@ -215,7 +217,7 @@ def item(b, r, hist: dict | None = None) -> dict:
         pr = common.metric_row_of(prev)
         d = float(r["value_base"]) - float(prev["value_base"])
         prev_item = {"n": figure(pr), "when": when(pr), "dir": "up" if d > 0 else "down" if d < 0 else "same"}
-    return {"noun": words["noun"], "before": words["before"], "n": figure(row), "when": when(row),
+    return {"noun": words["noun"], "before": words["before"], "wrap": words.get("wrap", ""), "n": figure(row), "when": when(row),
             "period": period_words(b, r["period"], r["as_of"]), "flag": flag_words(b, r["flag"]),
             "earlier": prev_item, "show_when": True, "show_period": True, "metric": r["metric"],
             "subject": r["subject_id"], "breakdown": r["breakdown"], "part_noun": words["part"], "part": False,
