@@ -32,12 +32,7 @@ CJK = re.compile(r"[\u2e80-\u2fff\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\
 CSS = ROOT / "src" / "nrmc" / "templates" / "nrmc_briefing" / "static" / "briefing.css"
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("NRMC_CACHE_DIR", str(tmp_path / "cache"))
-    charts.cache_clear()
-    yield
-    charts.cache_clear()
+from test_charts import fresh_cache  # noqa: E402,F401  (autouse: every test starts with empty caches)
 
 
 _FT: dict = {}

@@ -112,13 +112,16 @@ class _Entry:
     text: str
 
 
+def _title_block(width: float, title: str | None) -> tuple[list[tuple], float]:
+    """A legend's or key's title, wrapped as printed: ([("title", 0, 0, None, text)], the y below it)."""
+    if not title:
+        return [], 0.0
+    t = wrap(title, width, as_printed=True)
+    return [("title", 0.0, 0.0, None, t)], _box(t)[1] + 2.0
+
+
 def _legend_layout(entries: Sequence[_Entry], width: float, title: str | None = None):
-    placed: list[tuple] = []
-    y = 0.0
-    if title:
-        t = wrap(title, width, as_printed=True)
-        placed.append(("title", 0.0, 0.0, None, t))
-        y += _box(t)[1] + 2.0
+    placed, y = _title_block(width, title)
     x, row_h = 0.0, 0.0
     for e in entries:
         text = wrap(e.text, width - SW_W - SW_GAP, as_printed=True)

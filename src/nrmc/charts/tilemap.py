@@ -10,7 +10,7 @@ from matplotlib.patches import Rectangle
 
 from nrmc.charts.axes import MISSING_INK, _missing
 from nrmc.charts.cache import _get, draws
-from nrmc.charts.frame import _Entry, _Frame, _legend_draw, _legend_layout, _new_fig, _text
+from nrmc.charts.frame import _Entry, _Frame, _legend_draw, _legend_layout, _new_fig, _text, _title_block
 from nrmc.charts.params import _href, _num, _sep
 from nrmc.charts.ramp import _class_of, _classes, _ink_on
 from nrmc.charts.style import EDGE, FONT, HIGHLIGHT_LW, INK, MIN_FONT, PAD, RAMP, W_PT
@@ -215,12 +215,7 @@ def _use_codes(tiles: list[dict], text_w: float) -> bool:
 def _key_layout(items: list[tuple[str, str]], width: float, title: str):
     """The key of the codes, in the codes' alphabetical order, entries flowing in lines (an entry is
     never split): [(what, x, y, code, name)], height."""
-    placed: list[tuple] = []
-    y = 0.0
-    if title:
-        t = wrap(title, width, as_printed=True)
-        placed.append(("title", 0.0, 0.0, None, t))
-        y += _box(t)[1] + 2.0
+    placed, y = _title_block(width, title)
     x, row_h = 0.0, 0.0
     for code, name in sorted(set(items)):
         cw = _tw_print(code, FONT, "bold") + KEY_CODE_GAP
