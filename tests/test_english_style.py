@@ -23,6 +23,7 @@ import re
 import pytest
 
 import briefing_texts as bt
+from nrmc import i18n
 
 # ---------------------------------------------------------------------------------------------
 # Phrasings an English writer does not use. (pattern, why); patterns are case-sensitive unless
@@ -233,6 +234,35 @@ def chinese_problems(blocks) -> list[str]:
                               for name, blk in blocks for t in bt.chinese_outside_glosses(blk.html)))
 
 
+@functools.lru_cache(maxsize=1)
+def _names_by_article() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """English full names of hospitals and centres (longest first): those that take "the"
+    (i18n.takes_article) and the others."""
+    ds = bt.dataset()
+    names = {n for n in [*ds.hospitals["name_en"], *ds.centers["name_en"]] if isinstance(n, str) and n.strip()}
+    ordered = sorted(names, key=len, reverse=True)
+    return (tuple(n for n in ordered if i18n.takes_article(n)), tuple(n for n in ordered if not i18n.takes_article(n)))
+
+
+def article_problems(blocks) -> list[str]:
+    """A descriptive hospital name ("First Affiliated Hospital of …") in running text without
+    "the" before it ("The" at a sentence start), and an article mark left unresolved."""
+    found = [f"[{name}] unresolved article mark" for name, blk in blocks if "nrmc-the" in str(blk.html)]
+    described, proper = _names_by_article()
+    text = re.sub(r"(?m)\bSources?: .*$", "", bt.running_text(blocks))  # a source line lists publishers
+    for n in proper:  # a proper name may contain a descriptive one ("Co-built by … and Children's Hospital of …")
+        text = text.replace(n, "\x00")
+    for n in described:
+        for m in re.finditer(re.escape(n), text):
+            before = text[max(0, m.start() - 4):m.start()]
+            if before not in ("the ", "The "):
+                found.append(f"no article before {n!r}: …{text[max(0, m.start() - 60):m.end()]!r}")
+            elif before == "The " and not re.search(r"(^|[.!?][”’)]*(\[[^\]]*\])*\s|\n)$", text[:m.start() - 4] or "\n"):
+                found.append(f"'The' mid-sentence: …{text[max(0, m.start() - 60):m.end()]!r}")
+        text = text.replace(n, "\x00")
+    return found
+
+
 @pytest.mark.parametrize("scope", _scopes())
 def test_english_as_an_english_writer_writes_it(scope):
     """One briefing, composed once: its phrasing and spelling, no Chinese outside glosses, and
@@ -240,6 +270,7 @@ def test_english_as_an_english_writer_writes_it(scope):
     blocks = _blocks(scope)
     problems = phrasing_problems(blocks) + chinese_problems(blocks) + numeral_starts(blocks)
     problems += [m for _, m in _first_uses(bt.running_text(blocks), _short_names())]
+    problems += article_problems(blocks)
     assert not problems, f"{scope}: {len(problems)} problems\n" + "\n".join(problems)
 
 
@@ -488,7 +519,8 @@ def test_short_names_spell_themselves_out_once_in_reading_order():
     h = b.hospital("复旦大学附属儿科医院", short=True)
     assert h == "Fudan Children's" and f"{h}" == "Fudan Children's"  # charts and Python code get the short name
     first, again = str(escape(h)), str(escape(b.hospital("复旦大学附属儿科医院", short=True)))
-    assert first == "Children&#39;s Hospital of Fudan University (Fudan Children&#39;s)" and again == "Fudan Children&#39;s"
+    assert first == str(i18n.ARTICLE) + "Children&#39;s Hospital of Fudan University (Fudan Children&#39;s)"
+    assert again == "Fudan Children&#39;s"  # a short name takes no article
     # a centre named after a hospital already spelled out needs no spelling out
     centre = b.centres_by_id["AH-01"]
     assert str(Markup("{}").format(b.centre(centre, short=True))) == "Fudan Children&#39;s Anhui"
@@ -505,3 +537,21 @@ def test_short_names_spell_themselves_out_once_in_reading_order():
     # Chinese briefings: as before
     z = Briefing("anhui", lang="zh", ds=bt.dataset())
     assert z.hospital("复旦大学附属儿科医院", short=True) == "复旦儿科" and type(z.hospital("复旦大学附属儿科医院", short=True)) is str
+
+
+def test_a_descriptive_name_takes_the_article_its_place_calls_for():
+    """"The" at a sentence or paragraph start, "the" inside a sentence, nothing in a table cell;
+    proper names take none."""
+    the = str(i18n.ARTICLE)
+    html = (f"<p>{the}First Affiliated Hospital of X opened. {the}Children's Hospital of Y followed.[3] "
+            f"Led by {the}Second Affiliated Hospital of Z: {the}Third Affiliated Hospital of W.</p>"
+            f"<table><tr><td>{the}First Affiliated Hospital of X</td></tr></table><li><a href='#x'>{the}Cancer Hospital</a></li>")
+    out = str(i18n.articles(html))
+    assert out == ("<p>The First Affiliated Hospital of X opened. The Children's Hospital of Y followed.[3] "
+                   "Led by the Second Affiliated Hospital of Z: the Third Affiliated Hospital of W.</p>"
+                   "<table><tr><td>First Affiliated Hospital of X</td></tr></table><li><a href='#x'>The Cancer Hospital</a></li>")
+    assert i18n.takes_article("Second Xiangya Hospital of Central South University")
+    assert not i18n.takes_article("Peking Union Medical College Hospital")
+    assert not i18n.takes_article("Shanghai Children's Medical Center, Shanghai Jiao Tong University School of Medicine")
+    problems = article_problems([("x", type("B", (), {"html": "<p>It joined First Affiliated Hospital of Nanchang University.</p>"})())])
+    assert problems and "no article" in problems[0]

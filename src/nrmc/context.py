@@ -57,6 +57,15 @@ class ShortName(str):
         return escape(self._briefing.spell_out(self))  # Markup: Markup.format escapes a plain str again
 
 
+class FullName(str):
+    """An English full name with no short form that takes "the" in running text (a description
+    such as "First Affiliated Hospital of Nanchang University"): as a str, the name; printed as
+    HTML, the name after i18n.ARTICLE, which the block resolves to "The", "the" or nothing."""
+
+    def __html__(self) -> Markup:
+        return i18n.ARTICLE + escape(str(self))
+
+
 class Suffixed(str):
     """A short name with words after it ('Wuhan Tongji Xiangyang (Hubei)'): as a str, both joined;
     printed as HTML, the name still spells itself out at its first use."""
@@ -184,7 +193,7 @@ class Briefing:
         full = (h.get("name_en") or "").strip() or self.L("name_zh_only")
         abbr = (h.get("short_en") or "").strip() if short else ""
         if not abbr or abbr == full:
-            return full
+            return self._full(full, spell)
         return self._short(("hospital", name_zh), abbr, full, name_zh, spell)
 
     def centre(self, row, short: bool = False, spell: bool = True) -> str:
@@ -197,7 +206,7 @@ class Briefing:
         full = (row.get("name_en") or "").strip() or self.L("name_zh_only")
         abbr = (row.get("short_en") or "").strip() if short else ""
         if not abbr or abbr == full:
-            return full
+            return self._full(full, spell)
         lead = row.get("output_hospital_zh") or ""
         h = self._hosp.get(lead, {})
         h_short, h_full = (h.get("short_en") or "").strip(), (h.get("name_en") or "").strip()
@@ -216,6 +225,10 @@ class Briefing:
             return key
         return self._short(("abbr", key), key, self.L(f"glossary.abbr.{key}"), "", True)
 
+    @staticmethod
+    def _full(full: str, spell: bool) -> str:
+        return FullName(full) if spell and i18n.takes_article(full) else full
+
     def _short(self, key: tuple, abbr: str, full: str, zh: str, spell: bool, parent: tuple | None = None) -> str:
         self.short_names.setdefault(key, (abbr, full, zh))
         if not spell:
@@ -230,7 +243,10 @@ class Briefing:
         done.add(name.key)
         if name.parent is not None:
             done.add(name.parent)
-        return self.L("glossary.spelled_out", full=name.full, short=str(name)) if first else str(name)
+        if not first:
+            return str(name)
+        spelled = escape(self.L("glossary.spelled_out", full=name.full, short=str(name)))
+        return i18n.ARTICLE + spelled if i18n.takes_article(name.full) else spelled
 
     @functools.cached_property
     def centres_by_id(self) -> dict[str, dict]:

@@ -184,3 +184,52 @@ def warm() -> None:
         labels(lang)
         for path in sorted((HERE / "templates" / lang).glob("*.j2")):
             module(lang, path.stem)
+
+
+# ---------------------------------------------------------------------------------------------
+# the definite article before descriptive hospital names (English)
+ARTICLE = Markup('<span class="nrmc-the">the</span> ')  # what a name prints before itself
+_ARTICLE_RE = re.compile(re.escape(str(ARTICLE)))
+_BOUNDARY = re.compile(r"</?(p|li|td|th|h[1-6]|caption|figcaption|dd|dt|div|section|blockquote|br)\b[^>]*>", re.I)
+_SENTENCE_END = re.compile(r"[.!?][”’\"')]*(\s*\[[^\]]*\])*$")
+
+
+def takes_article(name: str) -> bool:
+    """Whether an English hospital or centre name is a description that takes "the" in running
+    text ("the First Affiliated Hospital of …"): its first word is one of the glossary's
+    `article_words`. Proper names ("Peking Union Medical College Hospital") take none."""
+    words = name.split(maxsplit=1)
+    return bool(words) and words[0] in label("en", "glossary.article_words")
+
+
+def articles(html: str) -> Markup:
+    """A block's HTML with each ARTICLE resolved by where it stands: "The" at the start of a
+    sentence or of a paragraph, nothing at the start of a table cell (a cell is a label), "the"
+    elsewhere. Names print the mark because only the whole block knows where a sentence starts."""
+    html = str(html)
+    if str(ARTICLE) not in html:
+        return Markup(html)
+    out, pos = [], 0
+    for m in _ARTICLE_RE.finditer(html):
+        before = html[pos:m.start()]
+        out.append(before)
+        pos = m.end()
+        done = "".join(out)
+        edge = None
+        for edge in _BOUNDARY.finditer(done):
+            pass
+        since = done[edge.end():] if edge else done
+        text = _unescape(re.sub(r"<[^>]+>", "", since)).strip()
+        if not text:
+            cell = edge is not None and edge.group(0)[1:3].lower() in ("td", "th")
+            out.append("" if cell else "The ")
+        else:
+            out.append("The " if _SENTENCE_END.search(text) else "the ")
+    out.append(html[pos:])
+    return Markup("".join(out))
+
+
+def _unescape(text: str) -> str:
+    import html as _html
+
+    return _html.unescape(text)

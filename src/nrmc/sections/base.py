@@ -23,6 +23,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from nrmc import i18n
 from nrmc.findings import Finding
 
 BLOCK_MIME = "application/vnd.nrmc.block+json"
@@ -118,6 +119,8 @@ class Block:
     def __post_init__(self):
         if self.page not in PAGES:
             raise ValueError(f"page must be one of {PAGES}, not {self.page!r}")
+        if self.lang == "en":
+            self.html = i18n.articles(self.html)  # "the" before descriptive names, "The" at a sentence start
 
     def _repr_html_(self) -> str:
         return self._wrapped(style=True)
