@@ -221,7 +221,9 @@ def test_centres_only_on_a_list_are_named_and_the_list_is_not_called_built():
 def test_an_exporters_inferred_general_centres_are_said_apart():
     one = _page("shanghai", "zh", "key_messages")
     assert "另有5个综合类中心，专科据输出医院推断" in one and "综合类5个" not in one
-    assert "5 more centres are general ones" in _page("shanghai", "en", "key_messages")
+    assert "the other five are general centres, as inferred from their lead hospitals" in _page("shanghai", "en", "key_messages")
+    beijing = _page("beijing", "en", "key_messages")  # general and inferred-specialist centres said apart
+    assert "the other two are general centres" in beijing and "For 5 of the 40 specialist centres, too," in beijing
 
 
 def test_national_spread_names_the_provinces_whose_centres_are_unnamed():
