@@ -12,7 +12,8 @@ import pytest
 from nrmc import charts, dates
 import importlib
 
-progress = importlib.import_module("nrmc.sections.progress")  # the module (nrmc.sections.progress is its section function)
+progress = importlib.import_module("nrmc.sections.progress")
+annex = importlib.import_module("nrmc.sections.annex")  # the module (nrmc.sections.progress is its section function)
 from sections_support import (SCOPES, briefing, printed_dates, reader_problems, row_dates, rows, section_html, slug_of,
                               source_words, visible_text)
 
@@ -147,7 +148,7 @@ def test_every_labelled_stage_is_printed_in_the_sources_words(lang):
         c = centres[r["center_id"]]
         words = r["label_zh"] if lang == "zh" else r["label_en"]
         name = c["short_zh"] if lang == "zh" else c["short_en"]
-        scopes = [slug_of(c["province_code"]), "national"]
+        scopes = [slug_of(c["province_code"])]  # nationally, the annex's table of centres (below)
         # the lead hospital's province shows the centres it leads elsewhere when it has none of its
         # own (Hubei now has HB-01..03, so its briefing is a host's, without Shanxi's SX-01)
         if briefing(slug_of(c["output_province_code"]), lang).role == "exporter":
@@ -156,6 +157,10 @@ def test_every_labelled_stage_is_printed_in_the_sources_words(lang):
             if scope not in printed:
                 printed[scope] = section_html(progress.section(briefing(scope, lang)))
             assert words in _row_text(printed[scope], name), (scope, r["center_id"], words)
+        if "national" not in printed:
+            nb = briefing("national", lang)
+            printed["national"] = {x["name_zh"]: " ".join(x["stages"]) for x in annex.centres_full(nb)}
+        assert words in printed["national"][c["name_zh"]], ("national annex", r["center_id"], words)
 
 
 def test_trial_words_follow_the_quote_and_a_launch_is_not_called_trial_operation():
@@ -365,3 +370,32 @@ def test_many_expected_openings_are_a_table_one_row_each(lang):
     for scope in ("anhui", "hubei"):
         fs = [x for x in progress.findings(briefing(scope, lang)) if x.key == "expected_all"]
         assert all(not x.params["table"] for x in fs)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_national_stage_table_is_one_line_per_furthest_stage_with_its_provinces(lang):
+    """Nationally the table of stages is one line per furthest stage (how many centres, in which
+    provinces), not one line a centre over three pages: its counts add up to the named centres,
+    each stage's count and provinces agree with stages.csv, and it points to the annex's table of
+    centres where each one is listed."""
+    s = progress.section(briefing("national", lang))
+    table = re.search(r'class="[^"]*progress-stages.*?</table>', section_html(s), flags=re.S).group(0)
+    body = [visible_text(tr) for tr in re.findall(r"<tr>.*?</tr>", table.split("</thead>")[-1], flags=re.S)]
+    recs = s.findings and progress.standing(briefing("national", lang), briefing("national", lang).ds.counted_centers)
+    by: dict[str, list[dict]] = {}
+    for r in recs:
+        by.setdefault(r["cls"], []).append(r)
+    assert len(body) == len(by) and len(by) >= 5
+    n = re.compile(r"(\d+)\s*(?:个中心|centres?)")
+    assert sum(int(n.search(tr).group(1)) for tr in body) == len(recs)
+    open_row = next(tr for tr in body if (" opened " in f" {tr} " if lang == "en" else "开诊" in tr))
+    assert int(n.search(open_row).group(1)) == len(by["open"])
+    guizhou = sum(r["c"]["province_code"] == "520000" for r in by["open"])
+    assert (f"贵州{guizhou}个" if lang == "zh" else f"Guizhou {guizhou}") in open_row
+    note = visible_text(table.split("</table>")[0] + html_after(section_html(s), table))
+    assert ("附录“中心”表" if lang == "zh" else "the annex's table of centres") in note
+
+
+def html_after(html: str, part: str) -> str:
+    """The HTML right after `part` (a table's note follows it)."""
+    return html[html.index(part) + len(part):][:3000]

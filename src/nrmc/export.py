@@ -383,7 +383,8 @@ FIT_PAGES_JS = r"""() => {
       }
       const first = cols.includes(el) ? el.querySelector('.gl-entry, dt, li, p') : null;  // a column block's first entry
       out.push({el, top: r.top, bottom, cols: cols.includes(el), head: first ? first.getBoundingClientRect().bottom : r.bottom,
-                keep: KEEP.test(el.tagName) || el.classList.contains('glossary-intro')});
+                keep: KEEP.test(el.tagName) || el.classList.contains('glossary-intro') ||
+                      (el.tagName === 'TR' && el.parentElement.tagName === 'THEAD')});  // a header row goes with the first rows (briefing.css)
     }
     return out;
   };

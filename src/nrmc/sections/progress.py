@@ -480,25 +480,15 @@ def _event_text(b, e: Event) -> str:
 def stage_table(b, recs: list[dict], province: bool):
     """Each centre: where it stands in the source's words, the date at its precision, and the
     stages before it (and any expected one)."""
+    if b.national and len(recs) > DETAIL_MAX:
+        return class_table(b, recs)
     rows = []
     ids = []
     moved = [r for r in recs if r["cls"] not in ("listed", "approved", "none")]
     rest = [r for r in recs if r not in moved]
     groups: list[list[dict]] = []
-    classes: list[list[dict]] = []
     if len(recs) <= DETAIL_MAX:
         shown = recs
-    elif b.national:
-        # nationally the centres that have begun treating patients one by one; the others one line
-        # per class with the provinces they are in (some fifty lines would fill four pages)
-        # a centre whose source words its stage (a plaque, a groundbreaking) keeps its own line
-        own_words = [r for r in rest if any(e.label_zh for e in r["events"])]
-        shown = moved + own_words
-        by_cls: dict[str, list[dict]] = {}
-        for r in rest:
-            if r not in own_words:
-                by_cls.setdefault(r["cls"], []).append(r)
-        classes = [by_cls[c] for c in CLASSES if c in by_cls]
     else:
         # the centres that have not moved beyond a list or an approval: one line for each stage
         # word and date several share (47 centres only on the 'built' list of 12 January 2023),
@@ -529,22 +519,35 @@ def stage_table(b, recs: list[dict], province: bool):
         rows.append({"cells": [b.L(label, n=len(g)), stage_word(b, cur) if cur else b.L("progress.table.no_stage"),
                                b.d(When(cur.date, cur.basis), record=False) if cur else "", ""], "mark": False})
         ids += [e.source_id for r in g for e in r["events"]]
-    for g in classes:
+    head = [b.L("progress.table.col_centre"), b.L("progress.table.col_stage"), b.L("progress.table.col_date"),
+            b.L("progress.table.col_other")]
+    note = b.L("progress.table.note") + " " + common.sources_line(b, ids)
+    return render("data_table.html.j2", caption=b.L("progress.table.caption", name=b.name), head=head, rows=rows,
+                  note=note, cls="progress-stages", nowrap=[2])
+
+
+def class_table(b, recs: list[dict]):
+    """Nationally, one line per furthest stage: how many centres and in which provinces (one line a
+    centre took three pages, and the annex's table of centres has each one with every stage; the
+    timeline shows the dates)."""
+    by: dict[str, list[dict]] = {}
+    for r in recs:
+        by.setdefault(r["cls"], []).append(r)
+    rows, ids = [], []
+    for cls in (c for c in CLASSES if c in by):
+        g = by[cls]
         per: dict[str, int] = {}
         for r in g:
             per[r["c"]["province_code"]] = per.get(r["c"]["province_code"], 0) + 1
         where = b.L("list_sep").join(b.L("progress.table.prov_n", province=b.pname(code), n=n)
                                      for code, n in sorted(per.items(), key=lambda x: (-x[1], x[0])))
-        rows.append({"cells": [b.L("progress.table.group", n=len(g)), b.L(f"progress.table.class_{g[0]['cls']}"), "", where],
-                     "mark": False})
+        rows.append({"cells": [b.L("progress.table.group", n=len(g)) if len(g) > 1 else b.L("progress.table.one"),
+                               b.L(f"progress.table.class_{cls}"), where], "mark": False})
         ids += [e.source_id for r in g for e in r["events"]]
-    head = [b.L("progress.table.col_centre"), b.L("progress.table.col_stage"), b.L("progress.table.col_date"),
-            b.L("progress.table.col_other")]
-    note = b.L("progress.table.note") + " " + common.sources_line(b, ids)
-    if classes:
-        note = b.L("progress.table.national_rest") + " " + note
-    return render("data_table.html.j2", caption=b.L("progress.table.caption", name=b.name), head=head, rows=rows,
-                  note=note, cls="progress-stages", nowrap=[2])
+    head = [b.L("progress.table.col_centres"), b.L("progress.table.col_stage"), b.L("progress.table.col_provinces")]
+    note = " ".join([b.L("progress.table.national_rest"), b.L("progress.table.note_national"), common.sources_line(b, ids)])
+    return render("data_table.html.j2", caption=b.L("progress.table.caption_national", name=b.name), head=head,
+                  rows=rows, note=note, cls="progress-stages", nowrap=[0])
 
 
 # ---- the timeline ------------------------------------------------------------------------------

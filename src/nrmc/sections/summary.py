@@ -136,7 +136,8 @@ def currency(b, messages: list[Finding]) -> Markup:
     params = {"newest": i18n.qualified_date(win.last, win.last_basis, b.lang, in_range=True) if win else None,
               "oldest": i18n.qualified_date(win.first, win.first_basis, b.lang, in_range=True) if win and win.first != win.last else None,
               "total_date": i18n.qualified_date(bench.date, bench.basis, b.lang) if bench is not None else None,
-              "as_of": i18n.date(b.as_of, b.lang) if b.as_of else None}
+              "as_of": i18n.date(b.as_of, b.lang) if b.as_of else None,
+              "name": None if own is None else b.name}  # a province's own figures: a comparison's date is its own
     return b.say("summary", "currency", p=params)
 
 
