@@ -5,6 +5,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from nrmc import charts, coverage, dates
+from nrmc.context import ShortName, Suffixed
 from nrmc.findings import Num, Row, When, centre_row, metric_row
 from nrmc.labels import fmt_number
 from nrmc.sections.base import render
@@ -116,6 +117,19 @@ def national_map(b, highlight: str | None = None):
     from nrmc.sections.maps import national_map as _map
 
     return _map(b.status, b.lang, highlight=highlight)
+
+
+def centre_name(b, c: dict, province: bool = False) -> str:
+    """A centre's short name; with `province`, the province it is in ('Fudan Children's Anhui',
+    'Jiangsu People's Chongqing', 'SYSU Cancer Center Gansu'; 'X in Hebei' where the short name
+    does not carry its place) for a list of centres in several provinces."""
+    name = b.centre(c, short=True)
+    where = b.pname(c["province_code"])
+    if province and not b.zh and where not in name:  # short names mostly carry their place already
+        if isinstance(name, ShortName):  # still spelled out at its first use
+            return Suffixed(name, b.L("centre_in", centre="", province=where))
+        return b.L("centre_in", centre=name, province=where)
+    return name
 
 
 def stage_when(e) -> When:

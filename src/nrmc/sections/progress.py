@@ -22,9 +22,9 @@ from markupsafe import Markup
 
 from nrmc import charts, dates
 from nrmc.findings import Finding, Num, Row, When, count, stage_row
-from nrmc.context import ShortName, Suffixed
 from nrmc.lifecycle import Event
 from nrmc.sections import common
+from nrmc.sections.common import centre_name
 from nrmc.sections.base import Section, render
 from nrmc.sections.text import say_all_with_watch
 
@@ -77,16 +77,6 @@ def srow(b, e: Event, c: dict) -> Row:
 
 def swhen(b, e: Event, c: dict) -> When:
     return When(e.date, e.basis, (stage_row(e, c),))
-
-
-def centre_name(b, c: dict, province: bool = False) -> str:
-    name = b.centre(c, short=True)
-    where = b.pname(c["province_code"])
-    if province and not b.zh and where not in name:  # short names mostly carry their place already
-        if isinstance(name, ShortName):  # still spelled out at its first use
-            return Suffixed(name, b.L("progress.centre_in", centre="", province=where))
-        return b.L("progress.centre_in", centre=name, province=where)
-    return name
 
 
 def months(a: Event, z: Event) -> int | None:

@@ -25,9 +25,9 @@ from __future__ import annotations
 import pandas as pd
 
 from nrmc import charts, coverage
-from nrmc.context import ShortName, Suffixed
 from nrmc.findings import Finding, Num, Row, When, count, figure
 from nrmc.sections import common
+from nrmc.sections.common import centre_name
 from nrmc.sections.base import Section, render
 from nrmc.sections.text import say_all_with_watch
 
@@ -52,17 +52,6 @@ def spec_label(b, code: str) -> str:
     """A specialty as a table or chart label (capitalised in English)."""
     s = spec_name(b, code)
     return s if b.zh else s[:1].upper() + s[1:]
-
-
-def centre_name(b, c: dict, province: bool = False) -> str:
-    """A centre's short name; with `province`, the province it is in (an exporter's centres)."""
-    name = b.centre(c, short=True)
-    where = b.pname(c["province_code"])
-    if province and not b.zh and where not in name:  # short names mostly carry their place already
-        if isinstance(name, ShortName):  # still spelled out at its first use
-            return Suffixed(name, b.L("specialty.centre_in", centre="", province=where))
-        return b.L("specialty.centre_in", centre=name, province=where)
-    return name
 
 
 # ---------------------------------------------------------------------------------------------
