@@ -230,7 +230,7 @@ def test_the_support_section_says_every_centres_figures_and_page_one_points_to_i
     assert n >= 3 and len(f.params["centres"]) == min(n, E.CENTRES_SECTION)
     for c in f.params["centres"]:
         assert c["centre"] in section or c["centre"].split(" (")[0] in section
-    pointer = "见“输出”一节" if lang == "zh" else "are in the section “Support”"
+    pointer = "见“输出”一节" if lang == "zh" else "are in the section on support"
     assert pointer not in section
     if f.params["page1"]["more"] is not None:
         assert pointer in one

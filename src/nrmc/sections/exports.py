@@ -113,6 +113,7 @@ def _province(b) -> list[Finding]:
                                                              "more_centres": P.rest(r for x in sp[shown:] for r in x["rows"]),
                                                              "inferred": inferred, "n": count(named),
                                                              "general": general["n"] if general else None,
+                                                             "specialists": count([r for x in sp for r in x["rows"]]) if general else None,
                                                              "inferred_other": inferred - (general["n"].value if general else 0),
                                                              "kinds": len(sp)}, s["specialties"]))
     # lead hospitals
