@@ -64,8 +64,28 @@ def test_an_outlet_has_one_english_name(ds):
     wrong = [(r["source_id"], r["publisher_en"], hospitals[r["publisher"]]) for _, r in src.iterrows()
              if r["publisher"] in hospitals and r["publisher_en"] != hospitals[r["publisher"]]]
     assert wrong == []
-    s = src.set_index("source_id")
-    assert s.loc["P001", "title_en"] == s.loc["P300", "title_en"]  # one report of 中国中医药报
+    # one article is one source: the source list printed 中国中医药报's report twice (P001, P300)
+    dup = src[src["url"].astype(str).str.len() > 0].groupby("url")["source_id"].apply(list)
+    assert {u: ids for u, ids in dup.items() if len(ids) > 1} == {}
+
+
+def test_source_titles_follow_one_convention(ds):
+    """A title the sources do not print is supplied by us: 〔…〕 in Chinese (full-width brackets
+    inside), […] in English; an outlet's tag inside a real title (【广西日报】) is 'Guangxi Daily: …',
+    not brackets; quotation inside an English title is curly; no calque of 落户/辐射/基层/加速键."""
+    bad = []
+    for _, r in ds.sources.iterrows():
+        zh, en = str(r["title"]), str(r["title_en"])
+        supplied = zh.startswith("〔") and zh.endswith("〕")
+        if zh.startswith("[") or (supplied and re.search(r"[()]", zh)):
+            bad.append((r["source_id"], "Chinese supplied title: 〔…〕 with （）", zh))
+        if supplied != (en.startswith("[") and en.endswith("]")) or en.count("[") > int(supplied):
+            bad.append((r["source_id"], "English brackets only around a whole supplied title", en))
+        if re.search(r"(?<![A-Za-z])'[^']+'(?![A-Za-z])|\"", en):
+            bad.append((r["source_id"], "straight quotes inside a title", en))
+        if re.search(r"(?i)\bsettles? (?:in|at)\b|\bradiat|\bgrassroots\b|\baccelerator\b|\bsink further\b", en):
+            bad.append((r["source_id"], "a calque", en))
+    assert bad == []
 
 
 # words a stage label may open with in capitals: proper names

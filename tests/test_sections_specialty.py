@@ -51,7 +51,7 @@ def test_guizhou_counts_only_stated_specialties_of_named_centres():
     assert len(planned_codes()) == 13
     assert naive("520000") == {"pediatrics", "trauma", "tcm", "oncology", "neurology", "cardiovascular", "respiratory",
                                "orthopedics"}, "the 8 of '8/13' (the data changed: update this test)"
-    # P300 (中国中医药报) states Guangdong TCM Guizhou's (GZ-04) specialty: TCM now counts
+    # P001 (中国中医药报) states Guangdong TCM Guizhou's (GZ-04) specialty: TCM now counts
     assert honest("520000") == {"pediatrics", "trauma", "tcm"}
     for lang in ("zh", "en"):
         b = briefing("guizhou", lang)

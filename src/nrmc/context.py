@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from nrmc import coverage, dates, i18n, inputs, lifecycle, performance
 from nrmc.citations import Citations, split_ids
-from nrmc.data import Dataset, load
+from nrmc.data import Dataset, is_reference_fact, load
 from nrmc.findings import Num, Row, When
 from nrmc.parameters import normalize_as_of
 
@@ -310,17 +310,25 @@ class Briefing:
             ident=ident, text=text, groups=self.evidence_groups(rows), how=how, r=self))
 
     def evidence_groups(self, rows) -> list[dict]:
-        """Evidence rows by source, in order: the source in words, how many rows, their dates and
-        (up to three) quotes — a count of 75 named centres reads as a few sources, not 75 lines."""
+        """Evidence rows by source, in order: the source in words, how many rows, their dates, the
+        quotes (a count of 75 named centres reads as a few sources, not 75 lines) and, for rows
+        without a quote, what they are. A reference fact's quote is the reference list's summary,
+        not the source's words (`summary`: printed as such). The popover and the annex both print
+        these groups."""
         groups: dict[str, dict] = {}
         for r in rows:
-            g = groups.setdefault(r.source_id or "", {"source": self.source_words(r.source_id) if r.source_id else "",
-                                                      "n": 0, "quotes": [], "whats": []})
+            sid = r.source_id or ""
+            g = groups.setdefault(sid, {"source_id": sid, "source": self.source_words(sid) if sid else "",
+                                        "n": 0, "quotes": [], "whats": [], "dates": set(), "basis": r.basis,
+                                        "summary": is_reference_fact(sid)})
             g["n"] += 1
-            if r.quote and r.quote not in g["quotes"]:
-                g["quotes"].append(r.quote)
-            elif not r.quote and r.what(self.lang) and r.what(self.lang) not in g["whats"]:
-                g["whats"].append(r.what(self.lang))
+            if r.date:
+                g["dates"].add(r.date)
+            quote, what = r.quote, r.what(self.lang)
+            if quote and quote not in g["quotes"]:
+                g["quotes"].append(quote)
+            elif not quote and what and what not in g["whats"]:
+                g["whats"].append(what if self.zh or what[1:2].isupper() else what[:1].lower() + what[1:])
         return list(groups.values())
 
     def d(self, w: When, record: bool = True, short: bool = False) -> str:

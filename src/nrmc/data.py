@@ -177,6 +177,12 @@ EXPECTED_YEARS = 10
 
 PERIOD = r"^(cumulative|snapshot|change|first_[1-9][0-9]*_months|[0-9]{4}|[0-9]{4}/[0-9]{4})$"
 
+def is_reference_fact(source_id: str) -> bool:
+    """A fact of shared/reference (R01…): its quote is the reference list's English summary of
+    the source, not the source's own words."""
+    return str(source_id).startswith("R")
+
+
 TABLES: dict[str, dict[str, Col]] = {
     "sources": {
         # S01… the seed articles, R01… facts of shared/reference, P001… pages of the public record

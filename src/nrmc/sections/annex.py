@@ -20,19 +20,15 @@ def evidence_rows(b) -> list[dict]:
     out = []
     for e in b.evidence:
         rows = []
-        by: dict[str, list] = {}
-        for r in e.rows:
-            by.setdefault(r.source_id or "", []).append(r)
-        for sid, rs in by.items():
-            ds = sorted({x.date for x in rs if x.date})
-            basis = rs[0].basis
-            when = (i18n.qualified_date(ds[0], basis, b.lang, short=True) if len(ds) == 1 else
+        for g in b.evidence_groups(e.rows):
+            ds = sorted(g["dates"])
+            when = (i18n.qualified_date(ds[0], g["basis"], b.lang, short=True) if len(ds) == 1 else
                     b.L("annex.date_range", first=i18n.date_short(ds[0], b.lang), last=i18n.date_short(ds[-1], b.lang))
                     if ds else "—")
-            quotes = list(dict.fromkeys(x.quote for x in rs if x.quote))
-            whats = list(dict.fromkeys(x.what(b.lang) for x in rs if not x.quote and x.what(b.lang)))
-            rows.append({"source": b.source_words(sid) if sid else "", "ref": b.cit.number(sid) if sid else "",
-                         "date": when, "n": len(rs), "quotes": quotes[:3], "more": max(0, len(quotes) - 3),
+            sid, quotes, whats = g["source_id"], g["quotes"], g["whats"]
+            rows.append({"source": g["source"], "ref": b.cit.number(sid) if sid else "", "date": when, "n": g["n"],
+                         "quotes": quotes[:3], "summary": g["summary"] and bool(quotes),
+                         "more": max(0, len(quotes) - 3) if quotes else max(0, len(whats) - 3),
                          "what": b.L("list_sep").join(whats[:3])})
         out.append({"id": e.ident, "text": e.text, "rows": rows, "how": e.how})
     return out
@@ -183,7 +179,7 @@ def annex(b) -> Block:
 
 
 def method(b) -> list[Markup]:
-    keys = ["count", "per_head", "named", "stages", "kept"]
+    keys = ["count", "per_head", "named", "stages", "kept", "sources"]
     if not b.national and ((b.figures["kind"] == "province").any()):
         keys.insert(3, "province_totals")
     return [b.say("annex", f"method_{k}", p={"pop_year": b.nat.pop_year}) for k in keys]

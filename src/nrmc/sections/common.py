@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from nrmc import charts, coverage, dates
+from nrmc import charts, coverage, dates, i18n
 from nrmc.context import ShortName, Suffixed
 from nrmc.findings import Num, Row, When, centre_row, metric_row
 from nrmc.labels import fmt_number
@@ -50,7 +50,8 @@ def named_rows(b, centres: pd.DataFrame) -> list[Row]:
         s = src[sid]
         row = centre_row(r, sid, r["first_reported"], s["date_basis"] or "stated")
         if not (b.national or b.code in (r["province_code"], r["output_province_code"])):
-            row = Row(row.kind, row.ref, row.source_id, row.date, row.basis, "", "", "", subject=row.subject)
+            row = Row(row.kind, row.ref, row.source_id, row.date, row.basis, "", i18n.label("zh", "annex.other_centre"),
+                      i18n.label("en", "annex.other_centre"), subject=row.subject)
         out.append(row)
     return out
 
