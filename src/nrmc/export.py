@@ -30,7 +30,7 @@ from typing import Any
 from nbconvert.exporters import HTMLExporter
 from traitlets import Unicode, default
 
-from nrmc import __version__, fonts
+from nrmc import __version__, fonts, i18n
 from nrmc.chromium import CHROMIUM_CANDIDATES, INSTALL_HINT, BrowserUnavailable, find_chromium  # noqa: F401
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
@@ -550,6 +550,8 @@ def briefing_header(nb, runtime_meta: dict | None = None) -> dict:
             fields["title"] = _clean(md.get("title")) or labels["kicker"]
     fields.setdefault("kicker", labels["kicker"])
     fields.setdefault("built", datetime.now().strftime("%Y-%m-%d"))
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(fields["built"])):  # printed as the briefing prints its dates
+        fields["built"] = i18n.date_short(fields["built"], lang)
     fields.setdefault("footer", (f"由 nrmc {__version__} 生成。每个数字都注明日期和来源，来源列表见附录。" if lang == "zh"
                                  else f"Made with nrmc {__version__}. Every figure carries its date and source; the sources are listed in the annex."))
     fields["lang"] = lang
