@@ -300,10 +300,12 @@ class Briefing:
             return Markup(escape(text))
         return self.evidence_link(text, n.rows, n.how(self.lang))
 
-    def evidence_link(self, text: str, rows, how: str = "") -> Markup:
+    def evidence_link(self, text: str, rows, how: str = "", label: str | None = None) -> Markup:
+        """`text` as printed, opening its evidence; the annex lists the number as `label` (its
+        digits where the sentence spells it out: "five" in a sentence, 5 in the annex's table)."""
         ident = f"ev-{len(self.evidence) + 1}"
         rows = tuple(rows)
-        self.evidence.append(EvidenceEntry(ident, text, rows, how))
+        self.evidence.append(EvidenceEntry(ident, label or text, rows, how))
         for r in rows:
             self.cit.number(r.source_id) if r.source_id else None
         return Markup(i18n.environment().get_template("evidence.html.j2").module.link(
@@ -312,19 +314,19 @@ class Briefing:
     def evidence_groups(self, rows) -> list[dict]:
         """Evidence rows by source, in order: the source in words, how many rows, their dates, the
         quotes (a count of 75 named centres reads as a few sources, not 75 lines) and, for rows
-        without a quote, what they are. A reference fact's quote is the reference list's summary,
-        not the source's words (`summary`: printed as such). The popover and the annex both print
-        these groups."""
+        without a quote, what they are. A reference fact (R01…) is said by what it is: its quote is
+        the reference list's English summary of the source, not the source's words, so it is never
+        printed as a quotation. The popover and the annex both print these groups."""
         groups: dict[str, dict] = {}
         for r in rows:
             sid = r.source_id or ""
             g = groups.setdefault(sid, {"source_id": sid, "source": self.source_words(sid) if sid else "",
-                                        "n": 0, "quotes": [], "whats": [], "dates": set(), "basis": r.basis,
-                                        "summary": is_reference_fact(sid)})
+                                        "n": 0, "quotes": [], "whats": [], "dates": set(), "basis": r.basis})
             g["n"] += 1
             if r.date:
                 g["dates"].add(r.date)
-            quote, what = r.quote, r.what(self.lang)
+            quote = "" if is_reference_fact(sid) else r.quote
+            what = r.what(self.lang)
             if quote and quote not in g["quotes"]:
                 g["quotes"].append(quote)
             elif not quote and what and what not in g["whats"]:

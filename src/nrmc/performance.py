@@ -200,7 +200,8 @@ def unknowns(ds: Dataset, province: object, metrics: tuple[str, ...] = CORE_METR
         missing = [defs.loc[m, label] for m in core if m not in got]
         rows.append({"center_id": r["center_id"], "name_zh": r["name_zh"], "name_en": r["name_en"] or r["name_zh"],
                      "known": len(core) - len(missing), "of": len(core),
-                     "missing": ("、" if lang == "zh" else ", ").join(missing)})
+                     "missing": "、".join(missing) if lang == "zh" else ", ".join(
+                         m if i == 0 or not m[1:2].islower() else m[:1].lower() + m[1:] for i, m in enumerate(missing))})
     return pd.DataFrame(rows, columns=["center_id", "name_zh", "name_en", "known", "of", "missing"])
 
 

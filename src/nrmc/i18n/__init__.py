@@ -98,6 +98,11 @@ def mlisting(items, lang: str, style: str = "standard") -> Markup:
     items = [i if isinstance(i, Markup) else Markup(escape(i)) for i in items if str(i)]
     if not items:
         return Markup("")
+    if lang == "en" and len(items) > 2 and any("," in re.sub(r"<[^>]+>", "", str(i)) for i in items):
+        # an item with a comma of its own ('Shanghai Sixth People's Hospital, Anhui Hospital'):
+        # the items are parted by semicolons, so that the reader sees where each one ends
+        last = Markup("; or ") if style == "or" else Markup("; and ")
+        return Markup("; ").join(items[:-1]) + last + items[-1]
     marks = [f"\ue000{k}\ue001" for k in range(len(items))]  # private-use sentinels, never in data
     joined = escape(format_list(marks, style=style, locale=LOCALES[lang]))
     for k, item in enumerate(items):

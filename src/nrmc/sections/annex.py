@@ -27,7 +27,7 @@ def evidence_rows(b) -> list[dict]:
                     if ds else "—")
             sid, quotes, whats = g["source_id"], g["quotes"], g["whats"]
             rows.append({"source": g["source"], "ref": b.cit.number(sid) if sid else "", "date": when, "n": g["n"],
-                         "quotes": quotes[:3], "summary": g["summary"] and bool(quotes),
+                         "quotes": quotes[:3],
                          "more": max(0, len(quotes) - 3) if quotes else max(0, len(whats) - 3),
                          "what": b.L("list_sep").join(whats[:3])})
         out.append({"id": e.ident, "text": e.text, "rows": rows, "how": e.how})
