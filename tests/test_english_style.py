@@ -93,7 +93,7 @@ REFUSED: list[tuple[str, str]] = [
     (r"\b[Ll]evels?-[1-4]\b", "'Level-4 operations': write 'level IV operations', as the glossary does"),
     # a code of the data in reader text: "Firsts in the province (transferred_technologies)"
     (r"(?<![/\w.=-])[a-z]+_[a-z]+(?:_[a-z]+)*\b(?![\w./])", "a data code (snake_case) in reader text"),
-    # brackets inside brackets: "(Cancer Hospital of China Medical University (China Med Univ Cancer))",
+    # brackets inside brackets: "(Cancer Hospital of China Medical University (China Med. Univ. Cancer))",
     # "Number of NRMC projects (General (comprehensive))"
     (r"\((?:[^()]*\([^()]*\))+[^()]*\)", "brackets nested in brackets: recast (a colon, a dash)"),
     # one English name per measure: the label and the running text say the same
@@ -395,7 +395,7 @@ def test_chinese_briefings_have_no_glossary():
     "Xi'an Jiaotong First Qinghai is at the stage “Completion accepted” (November 2025)",
     "Anhui, all its centres Famous-doctor studios 93", "Inpatient admissions (person-times) 18,228",
     "Outpatient visits, Inpatients, Level-4 operations", "Firsts in the province (transferred_technologies)",
-    "led by the province's own hospitals (Cancer Hospital of China Medical University (China Med Univ Cancer))",
+    "led by the province's own hospitals (Cancer Hospital of China Medical University (China Med. Univ. Cancer))",
     "Number of NRMC projects (General (comprehensive))", "New technologies and projects, Province firsts",
     # found by the independent reading of 2026-12-03 (review-en-result.md), each printed in some briefing
     "Guizhou has 3 of the 13 planned specialties: paediatrics, trauma and traditional Chinese medicine",
@@ -461,7 +461,7 @@ def test_numeral_check_lets_english_through(good):
     "1 is in operation at a transitional campus", "a source counts 1 oncology centre without naming them",
     "is at the stage “groundbreaking”", "reached “Dingyuan campus formally opened”", "93 renowned-doctor studios",
     "18,228 inpatient admissions", "level IV (most complex) operations", "Firsts in the province (of the transferred ones)",
-    "led by the province's own hospitals: Cancer Hospital of China Medical University (China Med Univ Cancer)",
+    "led by the province's own hospitals: Cancer Hospital of China Medical University (China Med. Univ. Cancer)",
     "Number of NRMC projects (general care)", "http://www.example.cn/a_b/c_d.html", "West China Second (Sichuan)",
     # the recasts of the reading of 2026-12-03
     "Counting only named centres whose specialty a source states, Guizhou has centres in 2 of the plan's 12 key specialties",
