@@ -265,12 +265,24 @@ class _SiteBuild:
 FIRST = ("test_incremental.py", "test_install.py", "test_browser.py")
 
 
+# The modules whose tests read briefings composed in process (tests/briefings.py: one composition
+# per scope, language and process). Under `--dist loadgroup` (the fast half of `make test`) a
+# scope's tests in these modules go to one worker, so that each briefing is composed by one
+# worker instead of by every one (1–3 s each, 64 of them).
+COMPOSING = ("test_page_one_wording.py", "test_findings.py", "test_english_caveats.py", "test_english_style.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
     def rank(item):
         name = Path(str(item.fspath)).name
         return FIRST.index(name) if name in FIRST else len(FIRST)
 
     items.sort(key=rank)  # stable: the order within each module is kept
+    for item in items:
+        scope = getattr(getattr(item, "callspec", None), "params", {}).get("scope")
+        if isinstance(scope, str) and Path(str(item.fspath)).name in COMPOSING:
+            item.add_marker(pytest.mark.xdist_group(f"briefing-{scope}"))
 
 
 def pytest_collection_finish(session):
