@@ -269,7 +269,8 @@ FIRST = ("test_incremental.py", "test_install.py", "test_browser.py")
 # per scope, language and process). Under `--dist loadgroup` (the fast half of `make test`) a
 # scope's tests in these modules go to one worker, so that each briefing is composed by one
 # worker instead of by every one (1–3 s each, 64 of them).
-COMPOSING = ("test_page_one_wording.py", "test_findings.py", "test_english_caveats.py", "test_english_style.py")
+COMPOSING = ("test_page_one_wording.py", "test_findings.py", "test_english_caveats.py", "test_english_style.py",
+             "test_incremental.py")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
