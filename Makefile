@@ -32,7 +32,8 @@ test: setup-test-system $(STAMP)
 	@# core too: the builds wait on kernels and Chromium much of the time, the workers share the one
 	@# site build (tests/conftest.py) and each module stays on one worker (--dist loadscope), so
 	@# that its module fixtures (its own build) are made once;
-	@# exit 5 = "nothing selected" (ARGS naming one file)
+	@# exit 5 = "nothing selected" (ARGS naming one file); the fast half's tests of one briefing
+	@# composed in process are consecutive, so mostly on one worker (tests/conftest.py, COMPOSING)
 	$(VENV)/bin/pytest -m "not e2e" -n auto $(ARGS) || [ $$? -eq 5 ]
 	$(VENV)/bin/pytest -m e2e -n auto --dist loadscope $(ARGS) || [ $$? -eq 5 ]
 

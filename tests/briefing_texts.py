@@ -26,11 +26,11 @@ NOTEBOOKS = ROOT / "notebooks"
 LAST = ("glossary", "annex")  # called after every other section, in this order
 
 
-@functools.lru_cache(maxsize=1)
 def dataset():
-    from nrmc.data import load
+    """The shipped dataset (the one tests/briefings.py composes from)."""
+    from briefings import dataset
 
-    return load()
+    return dataset()
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,21 +86,12 @@ def _blocks(out) -> list:
     raise TypeError(f"a section returned {type(out).__name__}, not a Block or a Section")
 
 
-@functools.lru_cache(maxsize=70)
 def compose(scope: str, lang: str = "en") -> tuple[tuple[str, object], ...]:
-    """The blocks of one briefing in reading order, each with the name of its section."""
-    import nrmc.sections as s
-    from nrmc.context import Briefing
+    """The blocks of one briefing in reading order, each with the name of its section (composed
+    once per test process together with the context and HTML of tests/briefings.py: one pass)."""
+    from briefings import composition
 
-    b = Briefing(scope, lang=lang, ds=dataset())
-    out: list[tuple[str, object]] = []
-    for name in section_names(scope):
-        try:
-            blocks = _blocks(getattr(s, name)(b))
-        except Exception as err:
-            raise RuntimeError(f"{scope} ({lang}): section {name} failed: {type(err).__name__}: {err}") from err
-        out += [(name, blk) for blk in blocks]
-    return tuple(out)
+    return composition(scope, lang)[2]
 
 
 # ---------------------------------------------------------------------------------------------

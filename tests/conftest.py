@@ -265,12 +265,27 @@ class _SiteBuild:
 FIRST = ("test_incremental.py", "test_install.py", "test_browser.py")
 
 
+# The modules whose tests read briefings composed in process (tests/briefings.py: one composition
+# per scope, language and process). Their tests of one scope are put next to each other (all
+# modules' anhui tests, then all their beijing tests, …), right after FIRST's: xdist's --dist load
+# hands each worker runs of consecutive tests, so a briefing is mostly composed by one worker
+# instead of by every one (0.5–2 s each, 64 of them). (xdist's --dist loadgroup would keep a group
+# on one worker, but xdist 3.8 under pytest 9 ignores the groups: they spread over the workers.)
+COMPOSING = ("test_page_one_wording.py", "test_findings.py", "test_english_caveats.py", "test_english_style.py",
+             "test_incremental.py", "test_chart_text_print.py")
+
+
 def pytest_collection_modifyitems(config, items):
+    scopes: dict[str, int] = {}
+
     def rank(item):
         name = Path(str(item.fspath)).name
-        return FIRST.index(name) if name in FIRST else len(FIRST)
+        scope = getattr(getattr(item, "callspec", None), "params", {}).get("scope")
+        if isinstance(scope, str) and name in COMPOSING:
+            return (len(FIRST), scopes.setdefault(scope, len(scopes)))
+        return (FIRST.index(name), 0) if name in FIRST else (len(FIRST) + 1, 0)
 
-    items.sort(key=rank)  # stable: the order within each module is kept
+    items.sort(key=rank)  # stable: within a module, and within a scope across modules, the order is kept
 
 
 def pytest_collection_finish(session):

@@ -71,11 +71,34 @@ def reports(tmp_path):
 # Bad data → the build stops at once, names the place, touches nothing
 # ---------------------------------------------------------------------------------------------
 
+@pytest.fixture
+def no_starts(monkeypatch):
+    """The kernel pool's and the browser's starters record a call and raise: the list of what was
+    started (a build that starts either anyway would, before, have hidden the raise in its own
+    failure, so the test reads the list)."""
+    from nrmc.export import PdfPrinter
+    from nrmc.kernels import KernelPool
+
+    started: list[str] = []
+
+    def starter(what: str):
+        async def start(self):
+            started.append(what)
+            raise AssertionError(f"{what} started for a build of invalid data")
+
+        return start
+
+    monkeypatch.setattr(KernelPool, "start", starter("a Jupyter kernel"))
+    monkeypatch.setattr(PdfPrinter, "start", starter("Chromium"))
+    return started
+
+
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_bad_data_stops_the_build_and_keeps_the_report(fault, tmp_path, reports):
+def test_bad_data_stops_the_build_and_keeps_the_report(fault, tmp_path, reports, no_starts):
     data = overlay(fault, tmp_path / "data")
     before = snapshot(reports)
     r = cli("build", "anhui", "--out", reports, "--data", data)
+    assert no_starts == [], f"{no_starts} started before the data was found invalid"
     assert r.exit_code == 1, r.output
     fname, line, column = FAULTS[fault]
     assert fname in r.output, r.output

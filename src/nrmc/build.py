@@ -331,14 +331,19 @@ def _build(scopes, out_dir, *, formats, langs, lang, jobs, force, data_dir, note
                     else:
                         todo.append(_Job(scope, lg, layout, nbpath, params, digest))
             if todo:
-                try:
-                    preflight(snap.dir, formats, shown_as=data, as_of=as_of)
-                except BuildError as err:
-                    _check_out(out, snap, err)
-                    with contextlib.suppress(OSError):
-                        prune_snapshots(out, keep=())  # this data was never used: keep no copy of it
-                    raise
+                check(formats)
             return todo, skipped
+
+        def check(formats_: Sequence[str]) -> None:
+            """preflight: raises BuildError (nothing written, no copy of this data kept) when the
+            data cannot be built from, or (for PDFs) there is no browser or Chinese font."""
+            try:
+                preflight(snap.dir, formats_, shown_as=data, as_of=as_of)
+            except BuildError as err:
+                _check_out(out, snap, err)
+                with contextlib.suppress(OSError):
+                    prune_snapshots(out, keep=())  # this data was never used: keep no copy of it
+                raise
 
         results: list[ScopeResult] = []
 
@@ -374,8 +379,12 @@ def _build(scopes, out_dir, *, formats, langs, lang, jobs, force, data_dir, note
         keep_cache = False  # a build that fails before building (no browser, say) leaves no new file
         try:
             if force or digests.missing(codes):
-                # Reading the data for the digests takes seconds: the kernels and the browser start
-                # meanwhile (and are closed again if nothing turns out to need building).
+                # The data is validated first, so that a build of invalid data fails before any
+                # kernel or browser starts (the same message as plan's preflight, which then finds
+                # the loaded data in load's cache). Computing the digests takes seconds more: the
+                # kernels and the browser start meanwhile (and are closed again if nothing turns
+                # out to need building).
+                check(())
                 ran = True
                 results += _run_jobs(plan, out, snap, formats=formats, **parallelism(total), cwd=nbdir,
                                      timeout=timeout, on_result=on_result, on_message=say, total=total,

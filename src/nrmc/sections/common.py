@@ -39,13 +39,19 @@ def official_total_row(b) -> Row | None:
                quote, "官方公布的国家区域医疗中心项目总数", "official total of NRMC projects", float(r["projects_total"]), "个")
 
 
+NAMED_COLUMNS = ("center_id", "name_zh", "name_en", "source_ids", "first_reported", "province_code",
+                 "output_province_code")
+
+
 def named_rows(b, centres: pd.DataFrame) -> list[Row]:
     """Each named centre as evidence: the earliest source naming it, at that source's date. A
     province's briefing quotes the names of its own centres (and those its hospitals lead); of
     the others it reads only that a source names them (nrmc.inputs: it never sees their names)."""
     src = b.sources
     out = []
-    for r in centres.to_dict("records"):
+    # only the columns read here and by centre_row: a row of all ~26 columns cost more than the rest
+    cols = [c for c in NAMED_COLUMNS if c in centres.columns]
+    for r in centres[cols].to_dict("records"):
         sid = r["source_ids"].split(";")[0]
         s = src[sid]
         row = centre_row(r, sid, r["first_reported"], s["date_basis"] or "stated")
@@ -69,11 +75,12 @@ def stated_count_row(b, code: str) -> Row | None:
 
 def metric_from_metrics(b, r) -> Row:
     """A raw metrics.csv row as evidence (labels from its definition, basis from its source)."""
-    defs = b.ds.metric_definitions.set_index("code")
+    if "metric_labels" not in b._cache:  # code -> (label_zh, label_en), once per briefing
+        defs = b.ds.metric_definitions
+        b._cache["metric_labels"] = dict(zip(defs["code"], zip(defs["label_zh"], defs["label_en"])))
     sb = b.sources.get(r["source_id"], {}).get("date_basis")
     d = dict(r)
-    d["label_zh"] = defs.loc[r["metric"], "label_zh"]
-    d["label_en"] = defs.loc[r["metric"], "label_en"]
+    d["label_zh"], d["label_en"] = b._cache["metric_labels"][r["metric"]]
     d["date_basis"] = dates.effective_basis(r["as_of_basis"], sb)
     return metric_row(d)
 

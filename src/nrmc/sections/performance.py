@@ -120,21 +120,28 @@ def latest(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def history(rows: pd.DataFrame) -> dict:
-    """The unflagged reports of each subject and measure, oldest first (for trends)."""
+    """The oldest unflagged report of each subject and measure (for trends): key -> (the reports
+    oldest first, the oldest's position among them, its date). One pass over the rows: no
+    DataFrame per group."""
     ok = rows[rows["flag"] == ""]
     if ok.empty:
         return {}
     ok = ok.sort_values(["as_of_dt", "_line"])
-    return {k: g for k, g in ok.groupby(["subject_id", *MEASURE], sort=False)}
+    oldest: dict = {}
+    for pos, (key, when) in enumerate(zip(zip(ok["subject_id"], *(ok[c] for c in MEASURE)), ok["as_of_dt"])):
+        if key not in oldest and not any(pd.isna(k) for k in key):  # as groupby: no group for a missing key
+            oldest[key] = (ok, pos, when)
+    return oldest
 
 
 def earlier(hist: dict, r) -> pd.Series | None:
-    """The oldest report of the same subject and measure at an earlier date (for a trend), unflagged."""
-    g = hist.get((r["subject_id"], *(r[c] for c in MEASURE)))
-    if g is None:
+    """The oldest report of the same subject and measure at an earlier date (for a trend), unflagged.
+    The reports are oldest first (an undated one last): if the oldest is not earlier, none is."""
+    h = hist.get((r["subject_id"], *(r[c] for c in MEASURE)))
+    if h is None:
         return None
-    g = g[g["as_of_dt"] < r["as_of_dt"]]
-    return None if g.empty else g.iloc[0]
+    ok, pos, when = h
+    return ok.iloc[pos] if when < r["as_of_dt"] else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -610,7 +617,7 @@ def _national(b) -> list[Finding]:
         cm = cm.assign(province=cm["subject_id"].map(c["province_code"]))
         firsts = cm.sort_values(["province", "_line"]).groupby("province").head(1)
         rows = [common.metric_from_metrics(b, r) for _, r in firsts.iterrows()]
-        crow = [common.named_rows(b, c.loc[[cid]].reset_index())[0] for cid in sorted(cm["subject_id"].unique())]
+        crow = common.named_rows(b, c.loc[sorted(cm["subject_id"].unique())].reset_index())  # a row per centre
         provs = [b.pname(p) for p in firsts["province"]]
         totals = m[m["subject_id"].str.fullmatch(r"\d{6}")]
         p = {"provinces": Num(len(rows), "count", tuple(rows)), "names": provs, "centres": count(crow),
