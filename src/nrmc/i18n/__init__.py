@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import html as _html
 import re
 import tomllib
 from pathlib import Path
@@ -224,7 +225,7 @@ def articles(html: str) -> Markup:
         for edge in _BOUNDARY.finditer(done):
             pass
         since = done[edge.end():] if edge else done
-        text = _unescape(re.sub(r"<[^>]+>", "", since)).strip()
+        text = _html.unescape(re.sub(r"<[^>]+>", "", since)).strip()
         if not text:
             cell = edge is not None and edge.group(0)[1:3].lower() in ("td", "th")
             out.append("" if cell else "The ")
@@ -232,9 +233,3 @@ def articles(html: str) -> Markup:
             out.append("The " if _SENTENCE_END.search(text) else "the ")
     out.append(html[pos:])
     return Markup("".join(out))
-
-
-def _unescape(text: str) -> str:
-    import html as _html
-
-    return _html.unescape(text)
