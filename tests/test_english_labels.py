@@ -114,7 +114,7 @@ def test_guizhou_inpatients_say_what_the_source_counts(ds):
     inp = m[(m["subject_id"] == "520000") & (m["metric"] == "out_of_province_patients")
             & (m["breakdown"] == "care=inpatient")].iloc[0]
     # the Chinese caveats travel: less certain than the figures before; patients coming into Guizhou
-    assert "不如前两项确定" in inp["flag_reason_zh"] and "less certain than the two figures before" in inp["flag_reason_en"]
+    assert "不如前两项确定" in inp["flag_reason_zh"] and "less certain than the two figures that precede it in the source" in inp["flag_reason_en"]
     assert "来黔" in inp["flag_reason_zh"] and "came to Guizhou" in inp["flag_reason_en"]
 
 
