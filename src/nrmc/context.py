@@ -292,13 +292,14 @@ class Briefing:
             return i18n.number(n.whole, self.lang)
         return published(n, self.lang)
 
-    def n(self, n: Num, link: bool = False) -> Markup:
+    def n(self, n: Num, link: bool = False, of: str = "") -> Markup:
         """A number as Markup; with `link`, it opens its evidence (HTML) or points to the annex row
-        that holds it (print)."""
+        that holds it (print). `of` names what a bare count in a list is of ('Inner Mongolia (4)'):
+        the annex lists it as '4 (Inner Mongolia)', not a bare 4 among others."""
         text = self.fig(n)
         if not link:
             return Markup(escape(text))
-        return self.evidence_link(text, n.rows, n.how(self.lang))
+        return self.evidence_link(text, n.rows, n.how(self.lang), label=self.L("evidence.of", n=text, of=of) if of else None)
 
     def evidence_link(self, text: str, rows, how: str = "", label: str | None = None) -> Markup:
         """`text` as printed, opening its evidence; the annex lists the number as `label` (its
