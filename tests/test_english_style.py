@@ -555,3 +555,9 @@ def test_a_descriptive_name_takes_the_article_its_place_calls_for():
     assert not i18n.takes_article("Shanghai Children's Medical Center, Shanghai Jiao Tong University School of Medicine")
     problems = article_problems([("x", type("B", (), {"html": "<p>It joined First Affiliated Hospital of Nanchang University.</p>"})())])
     assert problems and "no article" in problems[0]
+
+
+def test_a_label_inside_a_list_is_lower_case_unless_it_opens_with_an_abbreviation():
+    assert i18n.lower_first("Level IV (most complex) operations") == "level IV (most complex) operations"
+    assert i18n.lower_first("Traditional Chinese medicine") == "traditional Chinese medicine"
+    assert i18n.lower_first("TCM hospitals") == "TCM hospitals" and i18n.lower_first("") == ""

@@ -331,7 +331,7 @@ class Briefing:
             if quote and quote not in g["quotes"]:
                 g["quotes"].append(quote)
             elif not quote and what and what not in g["whats"]:
-                g["whats"].append(what if self.zh or what[1:2].isupper() else what[:1].lower() + what[1:])
+                g["whats"].append(what if self.zh else i18n.lower_first(what))
         return list(groups.values())
 
     def d(self, w: When, record: bool = True, short: bool = False) -> str:

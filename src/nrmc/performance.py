@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nrmc import dates
+from nrmc import dates, i18n
 from nrmc.coverage import province_code
 from nrmc.data import Dataset
 from nrmc.labels import FLAGS, fmt_breakdown, fmt_period, fmt_value, pick
@@ -201,7 +201,7 @@ def unknowns(ds: Dataset, province: object, metrics: tuple[str, ...] = CORE_METR
         rows.append({"center_id": r["center_id"], "name_zh": r["name_zh"], "name_en": r["name_en"] or r["name_zh"],
                      "known": len(core) - len(missing), "of": len(core),
                      "missing": "、".join(missing) if lang == "zh" else ", ".join(
-                         m if i == 0 or not m[1:2].islower() else m[:1].lower() + m[1:] for i, m in enumerate(missing))})
+                         m if i == 0 else i18n.lower_first(m) for i, m in enumerate(missing))})
     return pd.DataFrame(rows, columns=["center_id", "name_zh", "name_en", "known", "of", "missing"])
 
 

@@ -111,6 +111,12 @@ def mlisting(items, lang: str, style: str = "standard") -> Markup:
     return Markup(joined)
 
 
+def lower_first(text: str) -> str:
+    """An English label inside a sentence or a list: its first letter in lower case ('Level IV
+    operations' → 'level IV operations'), unless the label opens with an abbreviation ('TCM')."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def date(text: str, lang: str) -> str:
     """A partial ISO date at its own precision: '2024' → '2024年' / '2024'; '2024-08' →
     '2024年8月' / 'August 2024'; '2024-08-31' → '2024年8月31日' / '31 August 2024'. Never more

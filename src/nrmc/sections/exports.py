@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nrmc import charts, performance as perf
+from nrmc import charts, i18n, performance as perf
 from nrmc.findings import Finding, count
 from nrmc.sections import common
 import importlib
@@ -96,8 +96,8 @@ def _province(b) -> list[Finding]:
     sp = []
     for code, g in ex.groupby("specialty", sort=False):
         name = b.specialty(code)
-        if not b.zh and len(name) > 1 and not name[1].isupper():  # 'Traditional Chinese medicine' → 'traditional Chinese medicine'
-            name = name[0].lower() + name[1:]
+        if not b.zh:  # 'Traditional Chinese medicine' → 'traditional Chinese medicine'
+            name = i18n.lower_first(name)
         sp.append({"specialty": name, "n": count(rows(g)), "first": rows(g)[0], "rows": rows(g),
                    "inferred": int((g["specialty_basis"] != "stated").sum()), "code": code})
     sp.sort(key=lambda x: (-x["n"].value, x["code"] == "comprehensive", x["code"]))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import pandas as pd
 from markupsafe import Markup
 
-from nrmc import charts, dates
+from nrmc import charts, dates, i18n
 from nrmc.findings import Finding, Num, Row, When, count, stage_row
 from nrmc.lifecycle import Event
 from nrmc.sections import common
@@ -67,7 +67,7 @@ def class_words(b, cls: str, events: list[Event]) -> list[str]:
     if len(words) > WORDS_MAX and cls == "trial":
         return [b.L("progress.stage.trial_class")]
     if not b.zh:
-        words = [w[:1].lower() + w[1:] if w[1:2].islower() else w for w in words]
+        words = [i18n.lower_first(w) for w in words]
     return words
 
 
@@ -408,7 +408,7 @@ def section(b) -> Section:
     # a table where a centre has moved beyond a list or an approval, or a source gives a stage in
     # its own words (河北: 2022年成为国家级区域医疗中心), which the sentences' vocabulary does not print
     if recs and any(r["cls"] not in ("listed", "approved", "none") or any(e.label_zh for e in r["events"]) for r in recs):
-        table_html = stage_table(b, recs, province)
+        table_html = class_table(b, recs) if b.national and len(recs) > DETAIL_MAX else stage_table(b, recs, province)
         # a timeline only where centres differ and at least two have moved beyond approval
         moved = [r for r in recs if r["cls"] not in ("listed", "approved", "none")]
         if len(moved) >= 2 and len({(r["cls"], r["current"].date if r["current"] else "") for r in recs}) > 1:
@@ -470,8 +470,6 @@ def _event_text(b, e: Event) -> str:
 def stage_table(b, recs: list[dict], province: bool):
     """Each centre: where it stands in the source's words, the date at its precision, and the
     stages before it (and any expected one)."""
-    if b.national and len(recs) > DETAIL_MAX:
-        return class_table(b, recs)
     rows = []
     ids = []
     moved = [r for r in recs if r["cls"] not in ("listed", "approved", "none")]
