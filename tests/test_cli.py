@@ -1,6 +1,7 @@
 """The command line, without building anything (fast)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,31 @@ def test_bad_as_of_is_a_usage_error_that_says_what_is_accepted(tmp_path):
     assert r.exit_code == 2
     assert "as_of 'last year' is not a date" in r.output and "2023-12-31" in r.output
     assert not (tmp_path / "r").exists()
+
+
+PROBE = '''
+import ctypes, signal
+from nrmc import build, cli
+
+# What an extension module does while it is imported: run Python code with PyRun_String. A signal's
+# KeyboardInterrupt raised in there, and handled by the build, is remembered by CPython as unhandled.
+run = ctypes.pythonapi.PyRun_String
+run.restype, run.argtypes = ctypes.py_object, [ctypes.c_char_p, ctypes.c_int, ctypes.py_object, ctypes.py_object]
+try:
+    run(b"raise KeyboardInterrupt", 257, {}, {})
+except KeyboardInterrupt as err:
+    build.note_signal(int(signal.SIGTERM))
+    cli._interrupted(err, lambda: None)
+'''
+
+
+def test_an_interrupted_build_exits_143_even_when_the_interrupt_passed_through_c_code(tmp_path):
+    """CI saw `python -m nrmc build` end with SIGINT (-2) after printing that SIGTERM had stopped
+    it: CPython, at exit, kills a `-m` process with SIGINT when a KeyboardInterrupt went through
+    PyRun_String, even one that was handled. The status must still say SIGTERM (143)."""
+    (tmp_path / "nrmc_signal_probe.py").write_text(PROBE)
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}:{REPO / 'src'}"}
+    r = subprocess.run([sys.executable, "-m", "nrmc_signal_probe"], capture_output=True, text=True, timeout=60,
+                       env=env, cwd=tmp_path)
+    assert r.returncode == 143, (r.returncode, r.stdout, r.stderr)
+    assert "interrupted by SIGTERM" in r.stderr and "Traceback" not in r.stderr

@@ -87,6 +87,19 @@ def _data_folder(command: str, data: Path) -> None:
         sys.exit(1)
 
 
+def _exit_after_signal(status: int) -> None:
+    """End the process now with `status` (128 + the signal, or 0 for a stopped preview), what was
+    printed flushed. Not sys.exit: once a signal's KeyboardInterrupt has passed through Python code
+    that C code runs with PyRun_String (extension modules do so while they are imported), CPython
+    remembers it as unhandled and, under `python -m nrmc`, ends the process with SIGINT at exit
+    whatever sys.exit said (CI: SIGTERM 2 s into a build ended -2, not 143). Kernels, browser and
+    temporary files are closed and removed before this is called."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
+
+
 def _echo_err(text: str) -> None:
     click.echo(text, err=True)
 
@@ -221,8 +234,7 @@ def _interrupted(err: KeyboardInterrupt, close_bar) -> None:
             click.echo(summary.text())
         _echo_err(f"nrmc build: interrupted by {b._signal_name(signum)}; finished briefings were kept, nothing "
                   "half-written was left.")
-    sys.stdout.flush()
-    sys.exit(128 + int(signum))
+    _exit_after_signal(128 + int(signum))
 
 
 @main.command()
@@ -270,12 +282,14 @@ def preview(scopes, out_dir, langs, data_dir, notebooks_dir, port, pdf, jobs):
         _echo_err(f"nrmc preview: {err}")
         sys.exit(1)
     except KeyboardInterrupt:
-        result = "stop"
+        result = "stop:signal"
     if result == "restart":
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(sys.executable, [sys.executable, "-m", "nrmc", *sys.argv[1:]])
     click.echo("nrmc preview: stopped; kernels and browser closed.")
+    if result == "stop:signal":
+        _exit_after_signal(0)
     sys.exit(0)
 
 
@@ -331,7 +345,7 @@ def init(dest, force):
         signum = err.args[0] if err.args and isinstance(err.args[0], int) else int(signal.SIGINT)
         click.echo(f"nrmc init: interrupted; nothing was copied into {dest}." if not Path(dest).exists() else
                    "nrmc init: interrupted; no file was left half-copied.", err=True)
-        sys.exit(128 + signum)
+        _exit_after_signal(128 + signum)
     except (FileExistsError, FileNotFoundError, InitError) as err:
         click.echo(f"nrmc init: {err}", err=True)
         sys.exit(1)
