@@ -11,7 +11,7 @@ import pandas as pd
 
 from nrmc import dates, i18n
 from nrmc.coverage import province_code
-from nrmc.data import Dataset
+from nrmc.data import Dataset, plain_text_columns
 from nrmc.labels import FLAGS, fmt_breakdown, fmt_period, fmt_value, pick
 
 __all__ = ["IncomparableFiguresError", "source_numbers", "subject_names", "figures", "figures_of", "figure_table", "latest",
@@ -131,7 +131,8 @@ def _labelled(ds: Dataset, keep: pd.DataFrame) -> pd.DataFrame:
     m["flag_en"] = m["flag"].map(lambda f: pick(FLAGS[f], "en") if f else "")
     order = {"province": 0, "national": 0, "centre": 1, "provincial_centre": 2}
     m["_o"] = m["kind"].map(order)
-    return m.sort_values(["_o", "subject_id", "metric", "breakdown", "as_of_dt", "source_id"]).drop(columns="_o").reset_index(drop=True)
+    m = m.sort_values(["_o", "subject_id", "metric", "breakdown", "as_of_dt", "source_id"]).drop(columns="_o").reset_index(drop=True)
+    return plain_text_columns(m)
 
 
 def figure_table(fig: pd.DataFrame, lang: str = "zh", specialties: dict | None = None) -> pd.DataFrame:
