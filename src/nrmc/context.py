@@ -151,8 +151,9 @@ class Briefing:
 
     # ---- names -------------------------------------------------------------------------------
     @functools.cached_property
-    def _prov(self) -> pd.DataFrame:
-        return self.ds.provinces.set_index("code")
+    def _prov(self) -> dict[str, dict]:
+        """provinces.csv by code (a dict: a name is looked up a hundred times a briefing)."""
+        return {r["code"]: r for r in self.ds.provinces.to_dict("records")}
 
     @property
     def name(self) -> str:
@@ -164,13 +165,13 @@ class Briefing:
         return self.L("china") if self.national else self.pname(self.code, full=True)
 
     def pname(self, code: str, full: bool = False) -> str:
-        r = self._prov.loc[code]
+        r = self._prov[code]
         if self.zh:
             return r["name_zh"] if full else r["name_zh_short"]
         return r["name_en"]
 
     def region(self, code: str | None = None) -> str:
-        r = self._prov.loc[code or self.code]
+        r = self._prov[code or self.code]
         return self.L(f"region.{r['region_en']}")
 
     @functools.cached_property
@@ -253,12 +254,12 @@ class Briefing:
         return {r["center_id"]: r for r in self.ds.centers.to_dict("records")}
 
     def specialty(self, code: str) -> str:
-        r = self._specs.loc[code]
+        r = self._specs[code]
         return r["name_zh"] if self.zh else r["name_en"]
 
     @functools.cached_property
-    def _specs(self) -> pd.DataFrame:
-        return self.ds.specialties.set_index("code")
+    def _specs(self) -> dict[str, dict]:
+        return {r["code"]: r for r in self.ds.specialties.to_dict("records")}
 
     @functools.cached_property
     def _cities(self) -> dict[str, str]:

@@ -115,11 +115,8 @@ class Finding:
 
     def evidence(self) -> list[Row]:
         """Every row the finding rests on: its own, and those of its numbers and dates, in order."""
-        out: list[Row] = []
-        for r in [*self.rows, *(r for n in self.numbers() for r in n.rows), *(r for w in self.whens() for r in w.rows)]:
-            if r not in out:
-                out.append(r)
-        return out
+        return list(dict.fromkeys([*self.rows, *(r for n in self.numbers() for r in n.rows),
+                                   *(r for w in self.whens() for r in w.rows)]))
 
     def source_ids(self) -> list[str]:
         return list(dict.fromkeys(r.source_id for r in self.evidence() if r.source_id))

@@ -141,16 +141,12 @@ def lifecycles(ds: Dataset) -> dict[str, Lifecycle]:
     """Every centre's lifecycle (centres without a stage row get an empty one)."""
     out: dict[str, Lifecycle] = {}
     source_dates = {r["source_id"]: r["date"] for r in ds.sources.to_dict("records")}
-    st = ds.stages
-    by = {cid: g for cid, g in st.groupby("center_id")} if len(st) else {}
+    by: dict[str, list[Event]] = {}  # stages.csv's rows by centre, in file order
+    for r in ds.stages.to_dict("records"):
+        by.setdefault(r["center_id"], []).append(Event(r["stage"], r["date"], r["date_basis"], r["source_id"],
+                                                       r["quote"], r.get("label_zh") or "", r.get("label_en") or ""))
     for cid in ds.centers["center_id"]:
-        g = by.get(cid)
-        events: list[Event] = []
-        if g is not None:
-            for r in g.to_dict("records"):
-                events.append(Event(r["stage"], r["date"], r["date_basis"], r["source_id"], r["quote"],
-                                    r.get("label_zh") or "", r.get("label_en") or ""))
-        events = one_per_event(events)
+        events = one_per_event(by.get(cid, []))
         events.sort(key=lambda e: (dates.sort_key(e.date), PROGRESS.get(e.stage, 9)))
         reached = [e for e in events if e.stage in PROGRESS and e.stage != "agreement"] or \
             [e for e in events if e.stage == "agreement"]

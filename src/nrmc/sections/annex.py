@@ -147,10 +147,9 @@ def unknowns(b) -> list[dict]:
 
 
 def sources(b) -> list[dict]:
-    s = b.ds.sources.set_index("source_id")
     out = []
     for n, sid in b.cit.used():
-        r = s.loc[sid]
+        r = b.sources[sid]
         out.append({"n": n, "publisher": r["publisher"] if b.zh else (r.get("publisher_en") or r["publisher"]),
                     "title": r["title"] if b.zh else (r.get("title_en") or r["title"]), "title_zh": r["title"],
                     "date": i18n.qualified_date(r["date"], r["date_basis"] or "stated", b.lang) if r["date"] else b.L("annex.undated"),

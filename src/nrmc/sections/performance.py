@@ -475,7 +475,14 @@ def _centres(b, fig: pd.DataFrame) -> list[Finding]:
 
 
 def _national_context(b) -> dict:
-    """The NHC's national fall in patients leaving their region and the baseline, as context."""
+    """The NHC's national fall in patients leaving their region and the baseline, as context (a
+    copy: three findings ask for it)."""
+    if "national_context" not in b._cache:
+        b._cache["national_context"] = _national_context_of(b)
+    return dict(b._cache["national_context"])
+
+
+def _national_context_of(b) -> dict:
     nat = b.national_figures
     out = {"decline": None, "decline_when": None, "baseline": None, "baseline_when": None}
     for metric, key in ((NATIONAL_OUTFLOW, "decline"), (NATIONAL_BASELINE, "baseline")):
