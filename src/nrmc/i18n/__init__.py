@@ -180,11 +180,26 @@ def duration(months: int, lang: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # sentences
+@functools.lru_cache(maxsize=1)
+def bytecode_cache():
+    """Compiled templates kept between processes: every kernel, test worker and preview compiled
+    the sentence templates again (1.5 s of a kernel's warm-up). Jinja's own per-user cache in the
+    temporary folder (created private, refused when another user owns it; an entry is used only
+    for the exact template source it was compiled from). None when there is no such folder."""
+    from jinja2 import FileSystemBytecodeCache
+
+    try:
+        return FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
 @functools.lru_cache(maxsize=None)
 def environment() -> Environment:
     """The Jinja2 environment of the sentence templates (autoescaping on, undefined names fail)."""
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      bytecode_cache=bytecode_cache())
     env.filters["number"] = lambda v, lang, decimals=None: number(v, lang, decimals)
     return env
 

@@ -36,7 +36,8 @@ PAGES = ("header", "summary-1", "summary-2", "analysis", "note", "annex")  # "he
 @functools.lru_cache(maxsize=1)
 def env() -> Environment:
     return Environment(loader=FileSystemLoader(str(TEMPLATES / "blocks")), autoescape=select_autoescape(default=True),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                       bytecode_cache=i18n.bytecode_cache())
 
 
 def render(template: str, **params) -> Markup:
