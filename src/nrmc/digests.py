@@ -378,6 +378,35 @@ def briefing_digest(static: str, data: str, notebook: Path, params: dict) -> str
     return h.hexdigest()
 
 
+# The code's and the tools' digest caches are also kept per user, beside Jinja's compiled templates'
+# (not only in each output folder's .state): a build into a new folder (a test, a user's second
+# copy) parsed all 57 modules and asked Chromium and fontconfig again, a second before any kernel
+# could start. An entry still counts only for the same file size and modification time.
+def _shared_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    key = hashlib.sha256(f"{PACKAGE_DIR}\0{SCHEMA}".encode()).hexdigest()[:16]
+    return Path(base) / "nrmc" / f"digests-{key}.json"
+
+
+def _read_shared() -> dict:
+    with contextlib.suppress(OSError, ValueError):
+        got = json.loads(_shared_path().read_text(encoding="utf-8"))
+        if isinstance(got, dict):
+            return got
+    return {}
+
+
+def _write_shared(before: dict, now: dict) -> None:
+    if json.dumps(before, sort_keys=True) == json.dumps(now, sort_keys=True):
+        return
+    path = _shared_path()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(now, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+
+
 class BuildDigests:
     """The digests of one build: `briefing(scope, notebook, params)` for each briefing,
     `frontpage()` for the front page; `save()` writes the caches (under the build lock).
@@ -397,11 +426,13 @@ class BuildDigests:
                 cache = {}
         except (OSError, ValueError):
             self._on_disk, cache = None, {}
-        self.cache = {"schema": SCHEMA, "code": cache.get("code") or {}, "tools": cache.get("tools") or {},
-                      "data": cache.get("data") or {}}
+        shared = _read_shared()
+        self.cache = {"schema": SCHEMA, "code": cache.get("code") or dict(shared.get("code") or {}),
+                      "tools": cache.get("tools") or dict(shared.get("tools") or {}), "data": cache.get("data") or {}}
         before = json.dumps(self.cache, sort_keys=True)
         self.code = code_digest(self.cache["code"])
         self.tools = tools_digest(self.cache["tools"])
+        _write_shared(shared, {"code": self.cache["code"], "tools": self.cache["tools"]})
         self._entry_key = f"{snapshot.digest}:{self.code}:{package_versions(['pandas'])['pandas']}"
         entry = self.cache["data"].get(self._entry_key)
         self._entry = entry if isinstance(entry, dict) else {}
