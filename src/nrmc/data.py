@@ -719,7 +719,11 @@ def _finish_types(df: pd.DataFrame, spec: dict[str, Col]) -> pd.DataFrame:
             out[c] = out[c].where(_present(out[c]), "").astype(str)
             if col.kind == "date":
                 out[c + "_dt"] = pd.to_datetime(_by_unique(out[c], parse_partial_date))
-    return plain_text_columns(out)
+    out = plain_text_columns(out)
+    # the reading's notes (control characters, suspect text) served the checks; a table that
+    # carries attrs has them deep-copied by every pandas operation on it (thousands a briefing)
+    out.attrs = {}
+    return out
 
 
 def plain_text_columns(df: pd.DataFrame) -> pd.DataFrame:
