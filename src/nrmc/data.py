@@ -792,8 +792,21 @@ class Dataset:
 
     @property
     def counted_centers(self) -> pd.DataFrame:
-        """Approved NRMC projects (status other than 'planned')."""
-        return self.centers[self.centers["status"] != "planned"]
+        """Approved NRMC projects (status other than 'planned'). Not to be changed in place."""
+        return self.derived("counted_centers", lambda ds: ds.centers[ds.centers["status"] != "planned"], "centers")
+
+    def derived(self, key: str, make, *tables: str):
+        """`make(self)`, remembered while `tables` are the same objects (a briefing asks for the
+        counted centres some thirty times; `replace` and `copy` give a dataset that remembers
+        nothing). What it returns is shared: callers derive new frames, never change it."""
+        memo = self.__dict__.setdefault("_derived", {})
+        frames = tuple(getattr(self, t) for t in tables)
+        hit = memo.get(key)
+        if hit is not None and len(hit[0]) == len(frames) and all(a is b for a, b in zip(hit[0], frames)):
+            return hit[1]
+        value = make(self)
+        memo[key] = (frames, value)
+        return value
 
     def province(self, name: object) -> pd.Series:
         """The provinces row for any accepted name form (安徽, 皖, anhui, 340000, CN-AH …)."""

@@ -58,6 +58,10 @@ def source_numbers(ds: Dataset) -> dict[str, int]:
 
 def subject_names(ds: Dataset) -> pd.DataFrame:
     """subject_id → kind, name_zh, name_en, province_code for every possible metric subject."""
+    return ds.derived("subject_names", _subject_names, "centers", "provinces", "provincial_centers")
+
+
+def _subject_names(ds: Dataset) -> pd.DataFrame:
     c = ds.centers
     p = ds.provinces
     pc = ds.provincial_centers
