@@ -124,3 +124,28 @@ def test_the_glossary_names_each_term_the_briefings_print():
                  "technologies and procedures transferred from the lead hospital", "specialty alliances",
                  "national performance assessment of tertiary public hospitals", "science and technology value ranking"):
         assert term in terms, term
+
+
+def test_a_template_cache_that_cannot_be_written_only_means_compiling_again(tmp_path, monkeypatch):
+    """The compiled templates are kept between processes (i18n.bytecode_cache); a cache folder that
+    cannot be written (a full disk, a file in its place) must not stop a sentence."""
+    import copy
+
+    from jinja2 import DictLoader, Environment
+
+    from nrmc import i18n
+
+    cache = copy.copy(i18n.bytecode_cache())
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setattr(cache, "directory", str(tmp_path / "not-a-folder"))
+    env = Environment(loader=DictLoader({"t.j2": "{{ 35000 | string }} 项"}), bytecode_cache=cache)
+    assert env.get_template("t.j2").render() == "35000 项"
+
+
+def test_dates_and_numbers_read_the_same_from_the_formatting_cache():
+    from nrmc import i18n
+
+    for _ in range(2):  # the second time from i18n's cache of Babel's formatting
+        assert i18n.date("2024-08", "en") == "August 2024" and i18n.date("2024-08-31", "zh") == "2024年8月31日"
+        assert i18n.date_short("2024-08-31", "en") == "31 Aug 2024"
+        assert i18n.number(35000, "zh") == "35,000" and i18n.number(1.467, "en", 2) == "1.47"

@@ -282,13 +282,13 @@ def preview(scopes, out_dir, langs, data_dir, notebooks_dir, port, pdf, jobs):
         _echo_err(f"nrmc preview: {err}")
         sys.exit(1)
     except KeyboardInterrupt:
-        result = "stop:signal"
+        result = "stopped by a signal"
     if result == "restart":
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(sys.executable, [sys.executable, "-m", "nrmc", *sys.argv[1:]])
     click.echo("nrmc preview: stopped; kernels and browser closed.")
-    if result == "stop:signal":
+    if result == "stopped by a signal":  # see _exit_after_signal
         _exit_after_signal(0)
     sys.exit(0)
 

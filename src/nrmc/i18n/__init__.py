@@ -11,6 +11,7 @@ Everything reaches HTML through Jinja2's autoescaping: data is text, never marku
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import html as _html
@@ -185,11 +186,21 @@ def bytecode_cache():
     """Compiled templates kept between processes: every kernel, test worker and preview compiled
     the sentence templates again (1.5 s of a kernel's warm-up). Jinja's own per-user cache in the
     temporary folder (created private, refused when another user owns it; an entry is used only
-    for the exact template source it was compiled from). None when there is no such folder."""
+    for the exact template source it was compiled from). None when there is no such folder; a
+    cache that cannot be read or written (a full disk) only means compiling again."""
     from jinja2 import FileSystemBytecodeCache
 
+    class Quiet(FileSystemBytecodeCache):
+        def load_bytecode(self, bucket):
+            with contextlib.suppress(OSError, EOFError, ValueError):
+                super().load_bytecode(bucket)
+
+        def dump_bytecode(self, bucket):
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
     try:
-        return FileSystemBytecodeCache()
+        return Quiet()
     except (OSError, RuntimeError):
         return None
 
