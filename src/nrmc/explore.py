@@ -274,7 +274,7 @@ def figures(ds: Dataset | None = None, lang: Literal["zh", "en"] = "zh", *, prov
 
 def _figures(ds: Dataset, lang: str, province: object) -> _pd.DataFrame:
     """figures() with `_date`: the end of each figure's as-of period (for ordering)."""
-    from nrmc import dates
+    from nrmc import dates, i18n
     from nrmc.labels import fmt_breakdown, fmt_period
     from nrmc.performance import subject_names
 
@@ -294,7 +294,7 @@ def _figures(ds: Dataset, lang: str, province: object) -> _pd.DataFrame:
     def part_of(b: str) -> str:  # 'of=transferred_technologies': a part of another measure
         if b.startswith("of=") and b[3:] in defs.index:
             other = defs.loc[b[3:], "label_zh" if i == 0 else "label_en"]
-            return f"{other}中" if i == 0 else f"of {other[:1].lower()}{other[1:]}"
+            return f"{other}中" if i == 0 else f"of {i18n.lower_first(other)}"
         return fmt_breakdown(b, lang, spec, cities) if b else ""
 
     part = m["breakdown"].map(part_of)

@@ -100,12 +100,11 @@ class _Tables(dict):
         self.records: dict[str, list[dict]] = {}
 
 
-def _rows(t: dict, name: str) -> list[dict]:
-    """The rows of table `name` as dicts (read, never changed, by the rules); [] when it is missing."""
+def _rows(t: _Tables, name: str) -> list[dict]:
+    """The rows of table `name` as dicts, made once per `check` (read, never changed, by the
+    rules); [] when it is missing."""
     if name not in t:
         return []
-    if not isinstance(t, _Tables):
-        return t[name].to_dict("records")
     if name not in t.records:
         t.records[name] = t[name].to_dict("records")
     return t.records[name]

@@ -108,7 +108,7 @@ def sources_line(b, ids, *, population: bool = False, limit: int = 3) -> str:
     more = len(words) - len(shown)
     # inside a line a descriptive outlet is not a name: "…; compiled by Ding Siyue", "…; unnamed outlet (repost)"
     shown = [w if i == 0 or b.zh or not w.startswith(("Compiled by", "Unnamed outlet", "Hospital-directory"))
-             else w[:1].lower() + w[1:] for i, w in enumerate(shown)]
+             else i18n.lower_first(w) for i, w in enumerate(shown)]
     text = b.L("chart.sources_sep").join(shown)
     if more > 0:
         text += b.L("chart.and_more", n=more)

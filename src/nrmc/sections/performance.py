@@ -176,7 +176,7 @@ def noun(b, r) -> dict:
     if isinstance(entry, str):
         return {"noun": entry + breakdown_extra, "before": False, "part": ""}
     # a metric without words of its own (new in the data): its label; a rate or score before its number
-    label = r["label_zh"] if b.zh else (r["label_en"][:1].lower() + r["label_en"][1:])
+    label = r["label_zh"] if b.zh else i18n.lower_first(r["label_en"])
     before = not b.zh and r["base_unit"] in ("%", "分")
     return {"noun": label + breakdown_extra + (" of" if before else ""), "before": before, "part": ""}
 
