@@ -17,6 +17,32 @@ def test_every_table_loads_with_types(ds):
     assert ds.specialties["plan_target"].sum() == 12  # the expansion plan's 12 specialties
 
 
+def test_text_is_plain_strings_in_one_block_and_empty_is_an_empty_string(ds):
+    """Text columns are object columns of str (pandas 3's `str` dtype puts each column in a block of
+    its own, and every filter of a briefing took them one by one); an empty cell is "", never NaN,
+    and the tables carry no attrs (pandas deep-copies them on every operation)."""
+    from nrmc.data import TABLES
+
+    for name in TABLES:
+        df = getattr(ds, name)
+        assert not any(isinstance(t, pd.StringDtype) for t in df.dtypes), name
+        assert df.attrs == {}, name
+    text = ds.metrics.select_dtypes("object")
+    assert len(text.columns) >= 10 and ds.metrics._mgr.nblocks <= 6
+    assert text.map(lambda v: isinstance(v, str)).all().all()
+    assert (ds.metrics["flag"] == "").any() and not ds.metrics["flag"].isna().any()
+
+
+def test_counted_centres_are_derived_once_and_again_when_the_table_changes(ds):
+    ds = ds.copy()  # the session's dataset is shared: this one's table is replaced below
+    first = ds.counted_centers
+    assert ds.counted_centers is first
+    assert set(first["status"]) and "planned" not in set(first["status"])
+    ds.centers = ds.centers[ds.centers["province_code"] == "340000"]
+    again = ds.counted_centers
+    assert again is not first and set(again["province_code"]) == {"340000"}
+
+
 def test_71_projects_of_the_2023_list_are_all_there(ds):
     from_list = ds.centers[ds.centers["source_ids"].str.split(";").map(lambda s: "S02" in s)]
     assert len(from_list) == 71

@@ -522,3 +522,26 @@ def test_front_page_is_rewritten_only_when_an_entry_changes(real_copy):
     write_rows(data / "metrics.csv", fields, rows)
     _rebuild(data, out, log)
     assert index.stat().st_mtime_ns != before
+
+
+def test_a_build_into_a_new_folder_reuses_the_users_code_digests(tmp_path, monkeypatch):
+    """The code's digest cache is also kept per user (~/.cache/nrmc): a second output folder parses
+    no module again; a changed module is parsed again, whichever folder asks."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    snap = state.snapshot_data(DATA, tmp_path / "out1")
+    first = digests.BuildDigests(tmp_path / "out1" / ".state", snap)
+    calls = []
+    real = digests.file_digest
+    monkeypatch.setattr(digests, "file_digest", lambda p: calls.append(p) or real(p))
+    snap2 = state.snapshot_data(DATA, tmp_path / "out2")
+    second = digests.BuildDigests(tmp_path / "out2" / ".state", snap2)
+    assert second.code == first.code and calls == []
+    assert (tmp_path / "cache" / "nrmc").is_dir() and any((tmp_path / "cache" / "nrmc").glob("digests-*.json"))
+    # an entry counts only for the file as it was: a stale size or mtime is parsed again
+    shared = digests._shared_path()
+    entries = json.loads(shared.read_text(encoding="utf-8"))
+    rel = next(iter(entries["code"]))
+    entries["code"][rel][0] += 1
+    shared.write_text(json.dumps(entries), encoding="utf-8")
+    digests.BuildDigests(tmp_path / "out3" / ".state", state.snapshot_data(DATA, tmp_path / "out3"))
+    assert [p.relative_to(digests.PACKAGE_DIR).as_posix() for p in calls] == [rel]
