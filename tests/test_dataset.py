@@ -33,6 +33,38 @@ def test_text_is_plain_strings_in_one_block_and_empty_is_an_empty_string(ds):
     assert (ds.metrics["flag"] == "").any() and not ds.metrics["flag"].isna().any()
 
 
+def _same_records(a: list[dict], b: list[dict]) -> None:
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert list(x) == list(y)
+        for k in x:
+            assert type(x[k]) is type(y[k]), (k, x[k], y[k])
+            assert x[k] == y[k] or (pd.isna(x[k]) and pd.isna(y[k])), (k, x[k], y[k])
+
+
+def test_records_are_what_to_dict_gives(ds):
+    """`records` stands in for `to_dict("records")` on every table a briefing reads: the same keys in
+    the same order, the same values of the same Python types (numpy scalars as Python ones, a missing
+    value of a text or extension column as None, NaT and Timestamps as pandas gives them)."""
+    import numpy as np
+    from dataclasses import fields
+
+    from nrmc.data import records
+
+    for f in fields(ds):
+        df = getattr(ds, f.name)
+        if isinstance(df, pd.DataFrame):
+            _same_records(records(df), df.to_dict("records"))
+            _same_records(df.iloc[:0].pipe(records), [])
+    odd = pd.DataFrame({"int": [1, 2], "float": [1.5, np.nan], "Int64": pd.array([1, None], dtype="Int64"),
+                        "mixed": ["x", np.int64(3)], "when": pd.to_datetime(["2024-01-01", None]),
+                        "flag": [True, False], "string": pd.array(["s", None], dtype="string"),
+                        "np_float": pd.Series([np.float64(2.5), "y"], dtype=object)})
+    got = records(odd)
+    _same_records(got, odd.to_dict("records"))
+    assert got[1]["Int64"] is None and got[1]["string"] is None and type(got[1]["mixed"]) is int
+
+
 def test_counted_centres_are_derived_once_and_again_when_the_table_changes(ds):
     ds = ds.copy()  # the session's dataset is shared: this one's table is replaced below
     first = ds.counted_centers

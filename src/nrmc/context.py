@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from nrmc import coverage, dates, i18n, inputs, lifecycle, performance
 from nrmc.citations import Citations, split_ids
-from nrmc.data import Dataset, is_reference_fact, load
+from nrmc.data import Dataset, is_reference_fact, load, records
 from nrmc.findings import Num, Row, When
 from nrmc.parameters import normalize_as_of
 
@@ -153,7 +153,7 @@ class Briefing:
     @functools.cached_property
     def _prov(self) -> dict[str, dict]:
         """provinces.csv by code (a dict: a name is looked up a hundred times a briefing)."""
-        return {r["code"]: r for r in self.ds.provinces.to_dict("records")}
+        return {r["code"]: r for r in self.ds.provinces.pipe(records)}
 
     @property
     def name(self) -> str:
@@ -176,7 +176,7 @@ class Briefing:
 
     @functools.cached_property
     def _hosp(self) -> dict[str, dict]:
-        return {r["name_zh"]: r for r in self.ds.hospitals.to_dict("records")}
+        return {r["name_zh"]: r for r in self.ds.hospitals.pipe(records)}
 
     def hospital(self, name_zh: str, short: bool = False, spell: bool = True) -> str:
         """A hospital's name in the reader's language (the published Chinese in zh).
@@ -251,7 +251,7 @@ class Briefing:
 
     @functools.cached_property
     def centres_by_id(self) -> dict[str, dict]:
-        return {r["center_id"]: r for r in self.ds.centers.to_dict("records")}
+        return {r["center_id"]: r for r in self.ds.centers.pipe(records)}
 
     def specialty(self, code: str) -> str:
         r = self._specs[code]
@@ -259,7 +259,7 @@ class Briefing:
 
     @functools.cached_property
     def _specs(self) -> dict[str, dict]:
-        return {r["code"]: r for r in self.ds.specialties.to_dict("records")}
+        return {r["code"]: r for r in self.ds.specialties.pipe(records)}
 
     @functools.cached_property
     def _cities(self) -> dict[str, str]:
@@ -271,7 +271,7 @@ class Briefing:
     @functools.cached_property
     def sources(self) -> dict[str, dict]:
         """sources.csv as a dict by source id."""
-        return {r["source_id"]: r for r in self.ds.sources.to_dict("records")}
+        return {r["source_id"]: r for r in self.ds.sources.pipe(records)}
 
     @functools.lru_cache(maxsize=None)
     def source_words(self, source_id: str) -> str:

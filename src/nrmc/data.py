@@ -736,6 +736,29 @@ def plain_text_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype({c: object for c in text}).copy() if text else df
 
 
+def records(df: pd.DataFrame) -> list[dict]:
+    """`df.to_dict("records")`, the same dicts and values (numpy scalars as Python ones, a missing
+    value of a text or extension column as None), 3-4 times faster: pandas builds a Series per
+    column on every call, and a briefing turns ~40 tables into rows (composing one spent a fifth
+    of its time there). Use as `df.pipe(records)`."""
+    if not df.columns.is_unique:
+        return df.to_dict("records")  # pandas' own warning and choice of the duplicated columns
+    if not len(df):
+        return []
+    from pandas.api.extensions import ExtensionDtype
+    from pandas.core.dtypes.cast import maybe_box_native
+
+    rows = df.to_numpy(dtype=object).tolist()
+    boxed = [i for i, dt in enumerate(df.dtypes.values) if dt == object or isinstance(dt, ExtensionDtype)]
+    if boxed:
+        for row in rows:
+            for i in boxed:
+                if type(row[i]) is not str:
+                    row[i] = maybe_box_native(row[i])
+    cols = df.columns.tolist()
+    return [dict(zip(cols, row)) for row in rows]
+
+
 # ---------------------------------------------------------------------------------------------
 # the dataset
 @dataclass
@@ -899,7 +922,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     check_fk("centers", "city_zh", cities, "city (add it to cities.csv)")
     check_fk("provincial_centers", "city_zh", cities, "city (add it to cities.csv)")
     if "metrics" in t and cities is not None:
-        for row in t["metrics"].to_dict("records"):
+        for row in t["metrics"].pipe(records):
             b = str(row.get("breakdown") or "")
             if b.startswith("city=") and b[5:] not in cities:
                 problems.append(Problem("metrics.csv", int(row["_line"]), "breakdown",
@@ -918,7 +941,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
         wrong_unit = _present(base_unit) & _present(m["unit"]) & (m["unit"] != base_unit) & (m["unit"] != WAN + base_unit)
         unreasoned = _present(m["flag"]) & ~(_present(m["note"]) & _present(m["flag_reason_zh"]) & _present(m["flag_reason_en"]))
         # only the rows with a problem are walked, in file order
-        for row in m[wrong_unit | unreasoned].to_dict("records"):
+        for row in m[wrong_unit | unreasoned].pipe(records):
             base = units.get(row["metric"])
             unit = row["unit"]
             if base is None or is_missing(unit):
@@ -943,7 +966,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                                         "duplicate figure: same subject, metric, breakdown, date, period and source "
                                         f"as line {int(first[idx])}"))
     if "centers" in t:
-        for row in t["centers"].to_dict("records"):
+        for row in t["centers"].pipe(records):
             if row["specialty_basis"] == "inferred" and is_missing(row.get("note")):
                 problems.append(Problem("centers.csv", int(row["_line"]), "note",
                                         "an inferred specialty needs its reasoning in note"))
@@ -956,7 +979,7 @@ def _cross_checks(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
                 problems.append(Problem("centers.csv", int(row["_line"]), "city_basis",
                                         "a city needs its basis: stated, name or inferred"))
     if "sources" in t:
-        for row in t["sources"].to_dict("records"):
+        for row in t["sources"].pipe(records):
             if not is_missing(row.get("date")) and is_missing(row.get("date_basis")):
                 problems.append(Problem("sources.csv", int(row["_line"]), "date_basis",
                                         "a date needs its basis: stated, about or not_before"))
@@ -1058,7 +1081,7 @@ def _stage_dates(t: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     if "sources" in t:
         src_dates = {sid: parse_partial_date(d) for sid, d in zip(t["sources"]["source_id"], t["sources"]["date"])
                      if not is_missing(d)}
-    for row in t["stages"].to_dict("records"):
+    for row in t["stages"].pipe(records):
         text = row["date"]
         if is_missing(text) or parse_partial_date(text) is None:
             continue

@@ -20,7 +20,7 @@ import pandas as pd
 
 from nrmc import dates, lifecycle, performance
 from nrmc.coverage import province_centers
-from nrmc.data import Dataset
+from nrmc.data import Dataset, records
 from nrmc.labels import check_lang, fmt_breakdown, fmt_period, pick
 from nrmc.regions import resolve_scope
 
@@ -98,11 +98,11 @@ def _frame(rows: list[dict], columns: list[tuple[str, str, str]], lang: str) -> 
 def _figure_rows(ds: Dataset, figs: pd.DataFrame, lang: str) -> list[dict]:
     defs = ds.metric_definitions.set_index("code")
     src = ds.sources.set_index("source_id")
-    sp = {r["code"]: (r["name_zh"], r["name_en"]) for r in ds.specialties.to_dict("records")}
+    sp = {r["code"]: (r["name_zh"], r["name_en"]) for r in ds.specialties.pipe(records)}
     cities = dict(zip(ds.cities["name_zh"], ds.cities["name_en"]))
     zh = lang == "zh"
     rows = []
-    for r in figs.to_dict("records"):
+    for r in figs.pipe(records):
         s = src.loc[r["source_id"]]
         label = r["label_zh" if zh else "label_en"]
         if r["breakdown"]:
@@ -147,11 +147,11 @@ def _centre_rows(ds: Dataset, centres: pd.DataFrame, lang: str) -> list[dict]:
         return hosp.loc[name, "name_en"] or name
 
     rows = []
-    for r in centres.to_dict("records"):
+    for r in centres.pipe(records):
         own = stages[stages["center_id"] == r["center_id"]]
         events = "; ".join(f"{(s['label_zh'] if zh else s['label_en']) or lifecycle.label(s['stage'], lang)} "
                            f"{dates.qualified(s['date'], s['date_basis'], lang)} [{s['source_id']}]"
-                           for s in own.to_dict("records"))
+                           for s in own.pipe(records))
         host = r["host_hospital_zh_corrected"] or r["host_hospital_zh"]
         rows.append({
             "center_id": r["center_id"], "name_zh": r["name_zh_corrected"] or r["name_zh"], "name_en": r["name_en"],

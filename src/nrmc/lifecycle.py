@@ -16,7 +16,7 @@ from datetime import date
 import pandas as pd
 
 from nrmc import dates
-from nrmc.data import Dataset
+from nrmc.data import Dataset, records
 from nrmc.integrity import _interval  # the validator's reading of a dated row as an interval (rule stage-once)
 
 # code → (中文, English); the order is the order a centre goes through them.
@@ -140,9 +140,9 @@ def latest_expectation(events: list[Event], source_dates: dict[str, str]) -> Eve
 def lifecycles(ds: Dataset) -> dict[str, Lifecycle]:
     """Every centre's lifecycle (centres without a stage row get an empty one)."""
     out: dict[str, Lifecycle] = {}
-    source_dates = {r["source_id"]: r["date"] for r in ds.sources.to_dict("records")}
+    source_dates = {r["source_id"]: r["date"] for r in ds.sources.pipe(records)}
     by: dict[str, list[Event]] = {}  # stages.csv's rows by centre, in file order
-    for r in ds.stages.to_dict("records"):
+    for r in ds.stages.pipe(records):
         by.setdefault(r["center_id"], []).append(Event(r["stage"], r["date"], r["date_basis"], r["source_id"],
                                                        r["quote"], r.get("label_zh") or "", r.get("label_en") or ""))
     for cid in ds.centers["center_id"]:

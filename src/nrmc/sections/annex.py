@@ -7,6 +7,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from nrmc import i18n, performance
+from nrmc.data import records
 from nrmc.labels import fmt_breakdown, fmt_period
 from nrmc.safety import safe_url
 from nrmc.sections.base import Block, render
@@ -38,7 +39,7 @@ def figures_by_theme(b, limit: int = 400) -> list[dict]:
     figs = b.figures
     if figs.empty:
         return []
-    sp = {x["code"]: (x["name_zh"], x["name_en"]) for x in b.ds.specialties.to_dict("records")}
+    sp = {x["code"]: (x["name_zh"], x["name_en"]) for x in b.ds.specialties.pipe(records)}
     figs = figs.assign(theme=figs["theme"].where(figs["kind"] != "provincial_centre", "provincial"))
     out = []
     for theme, (zh, en) in performance.THEMES.items():
@@ -47,7 +48,7 @@ def figures_by_theme(b, limit: int = 400) -> list[dict]:
             continue
         shown = f if len(f) <= limit else f.sort_values("as_of_dt").groupby(["subject_id", "metric", "breakdown"]).tail(1).head(limit)
         rows = []
-        for r in shown.to_dict("records"):
+        for r in shown.pipe(records):
             label, whole = (r["label_zh"], False) if b.zh else measure_en(r)
             if r["breakdown"] and not whole:
                 part = fmt_breakdown(r["breakdown"], b.lang, sp, b._cities)
@@ -75,7 +76,7 @@ def centres_full(b, c: pd.DataFrame | None = None) -> list[dict]:
     if c is None:
         c = b.ds.counted_centers if b.national else pd.concat([b.centres, b.planned_centres], ignore_index=True)
     rows = []
-    for r in c.to_dict("records"):
+    for r in c.pipe(records):
         life = b.life[r["center_id"]]
         rows.append({"province": b.pname(r["province_code"]), "name": b.centre(r), "name_zh": r["name_zh"],
                      "corrected": r.get("name_zh_corrected") or "",
@@ -95,11 +96,11 @@ def stage_words(b, e) -> str:
 
 def flagged(b) -> list[dict]:
     out = []
-    for r in b.centres.to_dict("records") if len(b.centres) else []:
+    for r in b.centres.pipe(records) if len(b.centres) else []:
         if r["flag"]:
             out.append({"what": b.centre(r), "value": b.L("annex.doubtful_name"),
                         "reason": r["flag_reason_zh"] if b.zh else straight(r["flag_reason_en"]), "refs": b.refs(r["source_ids"])})
-    for r in b.figures[b.figures["flag"] != ""].to_dict("records"):
+    for r in b.figures[b.figures["flag"] != ""].pipe(records):
         out.append({"what": f"{subject(b, r)} · {r['label_zh'] if b.zh else measure_en(r)[0]}",
                     "value": f"{r['display_zh'] if b.zh else r['display_en']}（{r['flag_zh']}）" if b.zh
                     else f"{occasions(r['display_en'])} ({r['flag_en']})",

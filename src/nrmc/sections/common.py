@@ -5,6 +5,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from nrmc import charts, coverage, dates, i18n
+from nrmc.data import records
 from nrmc.context import ShortName, Suffixed
 from nrmc.findings import Num, Row, When, centre_row, metric_row
 from nrmc.labels import fmt_number
@@ -51,7 +52,7 @@ def named_rows(b, centres: pd.DataFrame) -> list[Row]:
     out = []
     # only the columns read here and by centre_row: a row of all ~26 columns cost more than the rest
     cols = [c for c in NAMED_COLUMNS if c in centres.columns]
-    for r in centres[cols].to_dict("records"):
+    for r in centres[cols].pipe(records):
         sid = r["source_ids"].split(";")[0]
         s = src[sid]
         row = centre_row(r, sid, r["first_reported"], s["date_basis"] or "stated")

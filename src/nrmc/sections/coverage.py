@@ -9,6 +9,7 @@ import functools
 import pandas as pd
 
 from nrmc import charts
+from nrmc.data import records
 from nrmc.findings import Finding, Num, When, count, figure, when
 from nrmc.sections import common
 from nrmc.sections.base import Section, render
@@ -141,16 +142,16 @@ def _cities(b) -> Finding | None:
     if len(stated):
         m = b.ds.metrics
         rows = []
-        for r in stated.to_dict("records"):
+        for r in stated.pipe(records):
             x = m[(m["subject_id"] == b.code) & (m["metric"] == "nrmc_count") & (m["breakdown"] == f"city={r['city_zh']}")]
             rows.append(common.metric_from_metrics(b, x.sort_values("as_of_dt").iloc[-1]))
-        parts = [{"city": b.city(r["city_zh"]), "n": figure(row)} for r, row in zip(stated.to_dict("records"), rows)]
+        parts = [{"city": b.city(r["city_zh"]), "n": figure(row)} for r, row in zip(stated.pipe(records), rows)]
         return Finding("cities", THEME, "cities", {"name": b.name, "parts": parts, "stated": True}, 30)
     named = c[c["named"] > 0]
     if len(named) < 2:
         return None
     parts = []
-    for r in named.to_dict("records"):
+    for r in named.pipe(records):
         cs = b.centres[b.centres["city_zh"] == r["city_zh"]]
         parts.append({"city": b.city(r["city_zh"]), "n": count(common.named_rows(b, cs)), "inferred": int(r["named_inferred"])})
     unknown = int((b.centres["city_zh"] == "").sum())
@@ -207,7 +208,7 @@ def _batch_totals(b, final: float) -> list[dict]:
     ms = b.ds.milestones
     ms = ms[ms["projects_total"].notna() & (ms["projects_total"] != final)].sort_values("date_dt")
     out: dict[float, dict] = {}
-    for r in ms.to_dict("records"):
+    for r in ms.pipe(records):
         batch = int(r["batch"]) if r["batch"] == r["batch"] and r["batch"] not in (None, "") else None
         if batch is None:
             m = re.search(r"([一二三四五六七八九])批共", str(r.get("event_zh") or ""))
@@ -254,11 +255,11 @@ def _national(b) -> list[Finding]:
     third = srt["named"].iloc[min(2, len(srt) - 1)] if len(srt) else 0
     top = srt[srt["named"] >= third].head(5) if len(srt[srt["named"] >= third]) <= 5 else srt.head(3)
     leaders = [{"province": b.pname(r["code"]), "n": count(common.named_rows(
-        b, b.ds.counted_centers[b.ds.counted_centers["province_code"] == r["code"]]))} for r in top.to_dict("records")]
+        b, b.ds.counted_centers[b.ds.counted_centers["province_code"] == r["code"]]))} for r in top.pipe(records)]
     # the map prints each province's best-supported number, not its named centres: say where they differ
     raised = []
     for r in st[st["known"] & (st["count"] > st["named"]) & (st["count_basis"] == "stated")].sort_values(
-            ["count", "code"], ascending=[False, True]).to_dict("records"):
+            ["count", "code"], ascending=[False, True]).pipe(records):
         row = common.stated_count_row(b, r["code"])
         if row is not None:
             raised.append({"province": b.pname(r["code"]), "n": figure(row)})
@@ -312,7 +313,7 @@ def per_head_chart(b):
     reg = b.status[b.status["region"] == b.row["region"]].sort_values(["per_10m", "code"], ascending=[False, True],
                                                                       na_position="last")
     labels, values, texts, hl, hatched = [], [], [], [], []
-    for r in reg.to_dict("records"):
+    for r in reg.pipe(records):
         labels.append(r["name_zh_short"] if b.zh else r["name_en"])
         values.append(r["per_10m"])
         if pd.isna(r["per_10m"]):

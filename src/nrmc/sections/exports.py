@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from nrmc import charts, i18n, performance as perf
+from nrmc.data import records
 from nrmc.findings import Finding, count
 from nrmc.sections import common
 import importlib
@@ -88,7 +89,7 @@ def _province(b) -> list[Finding]:
     for code, g in ex.groupby("province_code", sort=False):
         parts.append({"province": b.pname(code), "n": count(rows(g)),
                       # a host's few exported centres are named (湖北: 同济医院山西医院, 协和医院重庆医院)
-                      "names": [b.centre(c, short=True) for c in g.to_dict("records")] if len(ex) <= 3 else []})
+                      "names": [b.centre(c, short=True) for c in g.pipe(records)] if len(ex) <= 3 else []})
     out.append(Finding("count", THEME, "count", {"name": b.name, "n": count(named), "parts": parts,
                                                  "provinces": len(parts), "role": b.role,
                                                  "hospitals": ex["output_hospital_zh"].nunique()}, s["count"]))
@@ -148,7 +149,7 @@ def _results(b, ex: pd.DataFrame, salience: float, named: list) -> Finding | Non
     for cid, g in per.groupby("subject_id", sort=False):
         g = g.sort_values(["_f", "_o", "_p"]).head(PER_CENTRE)
         row = b.centres_by_id[cid]
-        items = P.attach_parts([P.item(b, r, hist) for r in g.to_dict("records")])
+        items = P.attach_parts([P.item(b, r, hist) for r in g.pipe(records)])
         centres.append({"row": common.metric_row_of(g.iloc[0]), "centre": P.centre_label(b, cid),
                         "hospital": b.hospital(row["output_hospital_zh"], short=True),
                         "province": b.pname(row["province_code"]), "items": items, **P.share_when(items),
@@ -291,7 +292,7 @@ def table_html(b, limit: int | None = None):
         return None
     shown = ex if limit is None else ex.head(limit)
     rows = []
-    for r in shown.to_dict("records"):
+    for r in shown.pipe(records):
         life = b.life[r["center_id"]]
         rows.append({"province": b.pname(r["province_code"]), "name": b.centre(r, short=True, spell=False),
                      "lead": b.hospital(r["output_hospital_zh"], short=True, spell=False), "specialty": b.specialty(r["specialty"]),

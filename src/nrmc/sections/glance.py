@@ -16,6 +16,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from nrmc import i18n
+from nrmc.data import records
 from nrmc.sections.base import render
 
 STATED_MARK = "†"
@@ -53,7 +54,7 @@ def table(b) -> Markup | None:
     if t.empty:
         return None
     rows = []
-    for r in t.to_dict("records"):
+    for r in t.pipe(records):
         if r["count"] is None or (isinstance(r["count"], float) and math.isnan(r["count"])):
             count, per = "≥1", ""
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from nrmc import charts, i18n
+from nrmc.data import records
 from nrmc.labels import fmt_number
 
 __all__ = ["map_tiles", "national_map"]
@@ -17,7 +18,7 @@ KINDS = {"host": "count", "known": "known", "exporter": "exporter", "unknown": "
 def map_tiles(status: pd.DataFrame, lang: str) -> pd.DataFrame:
     """One row per province: its label in `lang`, tile position, value (the count) and kind."""
     rows = []
-    for r in status.to_dict("records"):
+    for r in status.pipe(records):
         kind = KINDS[r["role"]]
         text = fmt_number(r["count"]) if kind == "count" else ("≥1" if kind == "known" else "—")
         rows.append({"code": r["code"], "label": r["name_zh_short"] if lang == "zh" else r["name_en"],

@@ -29,6 +29,7 @@ from markupsafe import Markup
 from datetime import date
 
 from nrmc import charts, i18n, inputs, performance as perf
+from nrmc.data import records
 from nrmc.findings import Finding, Num, count, figure, rankable, when
 from nrmc.sections import common
 from nrmc.sections.base import Section
@@ -365,7 +366,7 @@ def _headlines(b, fig: pd.DataFrame) -> list[Finding]:
     """A source's own rank of the province or of a centre (never a flagged one)."""
     out = []
     ranks = latest(fig[(fig["group"] == "rank") & (fig["flag"] == "")], ["subject_id", "measure"])
-    for r in ranks.to_dict("records"):
+    for r in ranks.pipe(records):
         row = common.metric_row_of(r)
         v = float(r["value"])
         subject = b.name if r["kind"] == "province" else centre_label(b, r["subject_id"])
@@ -397,7 +398,7 @@ def _totals(b, fig: pd.DataFrame) -> list[Finding]:
                      _p=x["period"].map(lambda v: PERIOD_PREFERENCE.get(v, 2)))
         x = x.sort_values(["_o", "_b", "_p", "breakdown"]).drop_duplicates("metric")
         shown = x.head(TOTALS_PER_FINDING)
-        items = [item(b, r, hist) for r in shown.to_dict("records")]
+        items = [item(b, r, hist) for r in shown.pipe(records)]
         common_when = share_when(items)
         lead = shown.iloc[0]
         pr = None
@@ -406,7 +407,7 @@ def _totals(b, fig: pd.DataFrame) -> list[Finding]:
         p = {"name": b.name, "group": g, "items": items, **common_when, "full": first,
              "centres": centres_covered(b, b.code, lead["source_id"]),
              "peer": pr, "lead": items[0],
-             "first": first, "more": rest(common.metric_row_of(r) for r in x.iloc[len(shown):].to_dict("records"))}
+             "first": first, "more": rest(common.metric_row_of(r) for r in x.iloc[len(shown):].pipe(records))}
         said_peer = said_peer or pr is not None
         trend = any(i["earlier"] for i in items)
         out.append(Finding(f"totals:{g}", THEME, "totals", p, GROUP_SALIENCE[g] + (4 if trend else 0)))
@@ -434,7 +435,7 @@ def _centres(b, fig: pd.DataFrame) -> list[Finding]:
     for rank, (_, _, _, _, _, g) in enumerate(shared[:CENTRE_FINDINGS]):
         g = g.sort_values(["value_base", "subject_id"], ascending=[False, True])
         items = []
-        for r in g.to_dict("records"):
+        for r in g.pipe(records):
             it = item(b, r, hist)
             it["centre"] = centre_label(b, r["subject_id"])
             items.append(it)
@@ -448,7 +449,7 @@ def _centres(b, fig: pd.DataFrame) -> list[Finding]:
         tie = len(items) > 1 and g["value_base"].iloc[0] == g["value_base"].iloc[1]
         p = {"name": b.name, "top": top, "others": others[:3], "more": rest(x["n"].rows[0] for x in others[3:]),
              "of": count(ev_rows), "same_date": same_date, "tie": tie and ranked,
-             **group_noun(b, g.to_dict("records"), items),
+             **group_noun(b, g.pipe(records), items),
              "period": top["period"], "ranked": ranked}
         out.append(Finding(f"centre:{g['metric'].iloc[0]}:{g['breakdown'].iloc[0]}:{g['period'].iloc[0]}", THEME,
                            "centre_top", p, 62 - rank, ranks=tuple(ev_rows) if ranked else ()))
@@ -512,7 +513,7 @@ def _patients(b, fig: pd.DataFrame, headline_outflow: bool) -> Finding | None:
         ["_k", "_f", "subject_id", "metric", "breakdown"])
     parts: list[dict] = []
     fhist = history(flows)
-    for r in per.to_dict("records"):
+    for r in per.pipe(records):
         it = item(b, r, fhist)
         if not parts or parts[-1]["subject_id"] != r["subject_id"]:
             parts.append({"subject_id": r["subject_id"], "items": [],
@@ -542,7 +543,7 @@ def _flagged(b, fig: pd.DataFrame) -> list[Finding]:
         if x.empty:
             continue
         items = []
-        for r in x.to_dict("records"):
+        for r in x.pipe(records):
             it = item(b, r)
             it["centre"] = centre_label(b, r["subject_id"]) if kind == "centre" else ""
             items.append(it)
@@ -566,7 +567,7 @@ def _watch(b, fig: pd.DataFrame) -> Finding | None:
                          _o=[GROUP_ORDER.index(g) * 100 + _order(m, g) for m, g in zip(stale["metric"], stale["group"])])
     stale = stale.sort_values(["_k", "_o", "as_of_dt"]).head(2)
     items = []
-    for r in stale.to_dict("records"):
+    for r in stale.pipe(records):
         it = item(b, r)
         it["centre"] = centre_label(b, r["subject_id"]) if r["kind"] == "centre" else ""
         items.append(it)
@@ -604,7 +605,7 @@ def _programme_items(b) -> list[dict]:
     x = x.assign(_o=[0 if m in NATIONAL_RESULTS_EXTRA else 1 + _order(m, group_of(m, t))
                      for m, t in zip(x["metric"], x["theme"])]).sort_values(["as_of_dt", "_o"], ascending=[False, True])
     hist = history(nat)
-    return [item(b, r, hist) for r in x.to_dict("records")]
+    return [item(b, r, hist) for r in x.pipe(records)]
 
 
 def _national(b) -> list[Finding]:
@@ -657,7 +658,7 @@ def _national_totals(b) -> Finding | None:
     groups.sort(key=lambda t: t[:2])
     g = groups[0][2].sort_values("subject_id")
     parts = []
-    for r in g.to_dict("records"):
+    for r in g.pipe(records):
         row = common.metric_from_metrics(b, pd.Series(r))
         parts.append({"province": b.pname(r["subject_id"]), "n": figure(row), "when": when(row),
                       "centres": centres_covered(b, r["subject_id"], r["source_id"])})
@@ -719,14 +720,14 @@ def chart(b):
     if g.empty:
         return None
     items = []
-    for r in g.to_dict("records"):
+    for r in g.pipe(records):
         it = item(b, r)
         it["centre"] = centre_label(b, r["subject_id"])
         items.append(it)
     same_date = len({(x["when"].text, x["when"].basis) for x in items}) == 1
     sep, open_, close = ("，", "（", "）") if b.zh else (", ", " (", ")")
     texts = [b.fig(x["n"]) + ("" if same_date else open_ + b.d(x["when"], short=True) + close) for x in items]
-    words = {**items[0], **group_noun(b, g.to_dict("records"), items)}
+    words = {**items[0], **group_noun(b, g.pipe(records), items)}
     axis = words["noun"] if b.zh else words["noun"][:1].upper() + words["noun"][1:]
     notes = [t for t in (words["period"], b.d(words["when"]) if same_date else "") if t]
     xlabel = b.L("performance.chart.axis", noun=axis) + (open_ + sep.join(notes) + close if notes else "")

@@ -21,6 +21,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from nrmc import charts, dates, i18n
+from nrmc.data import records
 from nrmc.findings import Finding, Num, Row, When, count, stage_row
 from nrmc.lifecycle import Event
 from nrmc.sections import common
@@ -110,7 +111,7 @@ def duration(b, a: Event, z: Event, ca: dict) -> dict | None:
 def standing(b, centres: pd.DataFrame) -> list[dict]:
     """One record per centre: its furthest stage (`current`), class, expected stage, events."""
     out = []
-    for c in centres.to_dict("records"):
+    for c in centres.pipe(records):
         life = b.life.get(c["center_id"])
         cur = life.current if life else None
         out.append({"c": c, "life": life, "current": cur, "cls": CLASS_OF.get(cur.stage, "none") if cur else "none",
@@ -377,7 +378,7 @@ def _planned(b) -> Finding | None:
     if pl.empty:
         return None
     items = []
-    for c in pl.to_dict("records"):
+    for c in pl.pipe(records):
         life = b.life.get(c["center_id"])
         agreements = [e for e in (life.events if life else ()) if e.stage == "agreement"]
         items.append({"centre": centre_name(b, c), "when": [swhen(b, e, c) for e in agreements]})

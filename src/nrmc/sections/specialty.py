@@ -25,6 +25,7 @@ from __future__ import annotations
 import pandas as pd
 
 from nrmc import charts, coverage
+from nrmc.data import records
 from nrmc.findings import Finding, Num, Row, When, count, figure
 from nrmc.sections import common
 from nrmc.sections.common import centre_name
@@ -65,7 +66,7 @@ def _cached(b, key: str, make):
 
 def _source(b, sid: str) -> tuple[str, str]:
     src = _cached(b, "sources", lambda: {r["source_id"]: (r["date"] or "", r["date_basis"] or "stated")
-                                         for r in b.ds.sources.to_dict("records")})
+                                         for r in b.ds.sources.pipe(records)})
     return src[sid]
 
 
@@ -76,7 +77,7 @@ def plan_rows(b) -> list[Row]:
         sp = sp[sp["plan_target"] | (sp["category"] == "tcm")].sort_values("sort_order")
         date, basis = _source(b, PLAN_SOURCE)
         return [Row("plan", f"specialties.csv {r['code']}", PLAN_SOURCE, date, basis, "", r["name_zh"], r["name_en"])
-                for r in sp.to_dict("records")]
+                for r in sp.pipe(records)]
     return list(_cached(b, "plan", make))
 
 
@@ -89,7 +90,7 @@ def spec_row(b, c: dict, code: str, kind: str) -> Row:
     date, basis = _source(b, sid)
     what = {"stated": ("专科（来源写明）", "specialty (stated)"), "inferred": ("专科（按输出医院推断）", "specialty (inferred)"),
             "focus": ("来源所述重点", "stated focus")}[kind]
-    names = _cached(b, "spec_names", lambda: {r["code"]: (r["name_zh"], r["name_en"]) for r in b.ds.specialties.to_dict("records")})
+    names = _cached(b, "spec_names", lambda: {r["code"]: (r["name_zh"], r["name_en"]) for r in b.ds.specialties.pipe(records)})
     ref = f"centers.csv {c['center_id']} {kind} {code}"
     if not (b.national or b.code in (c["province_code"], c["output_province_code"])):
         # a province's briefing never reads other provinces' centres' names (nrmc.inputs): it
@@ -106,7 +107,7 @@ def unnamed_rows(b, code: str | None) -> dict[str, Row]:
     m = b.ds.metrics
     m = m[(m["metric"] == coverage.COUNT_METRIC) & (m["subject_id"] == code) & m["breakdown"].str.startswith("specialty=")]
     out = {}
-    for r in m.sort_values("as_of_dt").to_dict("records"):
+    for r in m.sort_values("as_of_dt").pipe(records):
         out[r["breakdown"].split("=", 1)[1]] = common.metric_from_metrics(b, r)
     return out
 
@@ -117,7 +118,7 @@ def checklist(b, centres: pd.DataFrame, unnamed: dict[str, Row] | None = None) -
     with it as a stated focus), `unnamed` (a source's count beyond the centres stated to have it),
     and `kind`, the strongest of them ('none' when there is none)."""
     unnamed = unnamed or {}
-    recs = centres.to_dict("records")
+    recs = centres.pipe(records)
     out = []
     for plan in plan_rows(b):
         code = plan.ref.split()[-1]
@@ -292,7 +293,7 @@ def _leaders(b, centres: pd.DataFrame, k: int = 3) -> list[dict]:
     g["o"] = g["specialty"].map(order)
     g = g.sort_values(["n", "o"], ascending=[False, True]).head(k)
     return [{"spec": spec_name(b, r["specialty"]), "code": r["specialty"],
-             "n": count(_centre_rows(b, centres[centres["specialty"] == r["specialty"]]))} for r in g.to_dict("records")]
+             "n": count(_centre_rows(b, centres[centres["specialty"] == r["specialty"]]))} for r in g.pipe(records)]
 
 
 def _stated_parts(b, centres: pd.DataFrame) -> list[dict]:
@@ -446,7 +447,7 @@ def mix_frame(b, centres: pd.DataFrame, with_gaps: bool) -> pd.DataFrame:
 
 def mix_chart(b, data: pd.DataFrame, centres: pd.DataFrame, lead: Finding):
     labels, values, texts, hatched = [], [], [], []
-    for r in data.to_dict("records"):
+    for r in data.pipe(records):
         labels.append(r["specialty"])
         if r["n"] == 0:
             values.append(float("nan"))

@@ -17,6 +17,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from nrmc import dates, i18n
+from nrmc.data import records
 from nrmc.findings import Finding
 from nrmc.sections import common, glance
 from nrmc.sections.base import Block, render
@@ -233,7 +234,7 @@ def centres_table(b) -> Markup | None:
     if c.empty:
         return None
     rows = []
-    for r in c.to_dict("records"):
+    for r in c.pipe(records):
         life = b.life[r["center_id"]]
         cur = life.current
         if cur:
@@ -325,7 +326,7 @@ def caveats_box(b) -> Markup:
         items.append(b.say("summary", "caveat_completeness_national", p=p))
     inferred = int((b.centres["specialty_basis"] == "inferred").sum()) if len(b.centres) else 0
     if inferred:
-        focus = [b.centre(c, short=True) for c in b.centres.to_dict("records") if str(c.get("focus_specialties") or "")]
+        focus = [b.centre(c, short=True) for c in b.centres.pipe(records) if str(c.get("focus_specialties") or "")]
         items.append(b.say("summary", "caveat_inferred", p={"n": inferred, "of": len(b.centres), "focus": focus}))
     if b.zh and _states_a_rank(b):  # the rank's caveat said once, here, not after each rank
         items.append(b.say("summary", "caveat_ranks", p={}))
