@@ -316,36 +316,43 @@ def print_font_key(data_dir: Path) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def scope_data_digests(ds, codes: Iterable[str | None]) -> dict[str | None, str]:
-    """`inputs.scope_digest(ds, code)` for each code (None: national), with each table shared by
-    several scopes serialised once."""
+    """`inputs.scope_digest(ds, code)` for each code (None: national) without building the subsets:
+    each table's rows are turned into text once (the centres also as other provinces see them) and
+    each scope's digest joins the texts of its rows (`inputs.scope_rows`). 32 scopes: 1.5 s -> 0.1 s."""
     from dataclasses import fields
 
+    import numpy as np
     import pandas as pd
 
     from nrmc import inputs
 
-    memo: dict[int, tuple[Any, bytes]] = {}
-
-    def table(df) -> bytes:
-        hit = memo.get(id(df))
-        if hit is not None and hit[0] is df:
-            return hit[1]
-        cols = sorted(col for col in df.columns if col != "_line" and not col.endswith("_dt"))
-        text = df[cols].to_csv(index=False, lineterminator="\n").encode()
-        memo[id(df)] = (df, text)
-        return text
+    tables = {f.name: getattr(ds, f.name) for f in fields(ds) if isinstance(getattr(ds, f.name), pd.DataFrame)}
+    texts = {name: inputs.row_texts(df) for name, df in tables.items()}
+    whole = {name: inputs.table_text(name, df, texts[name]) for name, df in tables.items()}
+    c = tables["centers"]
+    seen_as_other = inputs.row_texts(inputs.other_centres(c))
+    by_index = np.argsort(c.index.to_numpy(), kind="stable")  # scope_dataset sorts the centres by index
 
     out: dict[str | None, str] = {}
     for code in dict.fromkeys(codes):
-        sub = inputs.scope_dataset(ds, code)
         h = hashlib.sha256()
-        for f in fields(sub):
-            value = getattr(sub, f.name)
-            if isinstance(value, pd.DataFrame):
-                h.update(f.name.encode() + b"\0" + table(value) + b"\0")
-        h.update(str(sub.as_of_date).encode())
-        h.update(str(sub.reference_date).encode())
-        h.update(sub.reference_text.encode())
+        if not code:
+            for text in whole.values():
+                h.update(text)
+            h.update(f"{ds.as_of_date}{ds.reference_date}{ds.reference_text}".encode())
+            out[code] = h.hexdigest()
+            continue
+        rows = inputs.scope_rows(ds, code)
+        for name, df in tables.items():
+            if name == "centers":
+                picked = [texts[name][i] if rows.own[i] else seen_as_other[i] for i in by_index]
+                h.update(inputs.table_text(name, df, picked))
+            elif name in rows.tables:
+                mask = rows.tables[name]
+                h.update(inputs.table_text(name, df, [t for t, keep in zip(texts[name], mask) if keep]))
+            else:
+                h.update(whole[name])
+        h.update(f"{ds.as_of_date}{rows.reference_date}{rows.reference_text}".encode())
         out[code] = h.hexdigest()
     return out
 
