@@ -31,11 +31,13 @@ test: setup-test-system $(STAMP)
 	@# the tests that need no kernel or browser on every core, then the end-to-end tests on every
 	@# core too: the builds wait on kernels and Chromium much of the time, the workers share the one
 	@# site build (tests/conftest.py) and each module stays on one worker (--dist loadscope), so
-	@# that its module fixtures (its own build) are made once;
+	@# that its module fixtures (its own build) are made once, in the order tests/conftest.py gives
+	@# (the longest first: xdist would otherwise hand out the modules with most tests first and
+	@# leave the one long test, TestManyRandomEdits, to the end on one worker);
 	@# exit 5 = "nothing selected" (ARGS naming one file); the fast half's tests of one briefing
 	@# composed in process are consecutive, so mostly on one worker (tests/conftest.py, COMPOSING)
 	$(VENV)/bin/pytest -m "not e2e" -n auto $(ARGS) || [ $$? -eq 5 ]
-	$(VENV)/bin/pytest -m e2e -n auto --dist loadscope $(ARGS) || [ $$? -eq 5 ]
+	$(VENV)/bin/pytest -m e2e -n auto --dist loadscope --no-loadscope-reorder $(ARGS) || [ $$? -eq 5 ]
 
 # Everything that needs no Jupyter kernel and no browser.
 test-fast: setup-system $(STAMP)

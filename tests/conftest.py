@@ -259,7 +259,9 @@ class _SiteBuild:
 
 
 # The longest e2e modules start first, so that no worker is left with one of them at the end
-# (xdist's --dist loadscope hands out modules in collection order): the many random edits of
+# (xdist's --dist loadscope hands out modules in collection order when given
+# --no-loadscope-reorder, as make test does; by default it hands out the modules with most tests
+# first, which left the single 90-second test of random edits to the end): the many random edits of
 # test_incremental (composing in process), the package installed into a fresh virtual
 # environment, then the browser's checks of the shared site build.
 FIRST = ("test_incremental.py", "test_install.py", "test_browser.py")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINIMAL
+from conftest import MINIMAL, ROOT
 from nrmc import build as b
 from nrmc import index, parameters, state
 from nrmc.layout import Layout
@@ -567,3 +567,16 @@ def test_everything_generated_is_git_ignored():
     r = subprocess.run(["git", "check-ignore", "--no-index", "reports/.gitkeep", "data/metrics.csv",
                         "constraints.txt", "setup.py"], cwd=REPO, capture_output=True, text=True)
     assert r.stdout.split() == []
+
+
+def test_the_end_to_end_half_starts_the_longest_modules_first():
+    """`make test` runs the e2e tests a module per worker (--dist loadscope) in the order
+    tests/conftest.py gives (FIRST: the longest first). xdist reorders the modules by their number
+    of tests unless told not to, which left the one 90-second test of random edits to the end, on
+    one worker while the other idled."""
+    from conftest import FIRST
+
+    make = (ROOT / "Makefile").read_text(encoding="utf-8")
+    e2e = [line for line in make.splitlines() if "pytest" in line and "-m e2e" in line]
+    assert e2e and all("--dist loadscope" in line and "--no-loadscope-reorder" in line for line in e2e), e2e
+    assert FIRST[0] == "test_incremental.py"

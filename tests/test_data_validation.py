@@ -584,3 +584,63 @@ def test_the_table_cache_keeps_what_was_used_last():
     D._checked_table("provinces.csv", content, probs)  # a hit: now the most recent
     D._checked_table("cities.csv", (nrmc.data.default_data_dir() / "cities.csv").read_bytes(), probs)
     assert key in D._TABLE_CACHE and ("x", "0") not in D._TABLE_CACHE
+
+
+def _fresh_process(D) -> None:
+    """What a new process starts with: no table remembered in memory."""
+    D._TABLE_CACHE.clear()
+    D._load_cached.cache_clear()
+
+
+def test_a_valid_table_is_kept_on_disk_and_a_new_process_reads_it_without_checking_it_again(tmp_path, monkeypatch):
+    """A build, each of its kernels and the preview load the same files: after the first, the
+    checked tables come from the per-user cache (no pandera, no parsing), equal to the first
+    load's; an edited file is read and checked again, its problems reported; an unreadable cache
+    file is ignored; a new day checks again (a date may not lie after today)."""
+    import pandas as pd
+
+    import nrmc.data as D
+
+    monkeypatch.setenv("NRMC_CACHE_DIR", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    shutil.copytree(MINIMAL, data)
+    _fresh_process(D)
+    first = nrmc.load(data)
+    kept = sorted((tmp_path / "cache" / "tables").glob("*.pickle"))
+    assert len(kept) == len(D.TABLES)
+
+    parsed: list[str] = []
+    real_read, real_check = D._read_table, D._check_schema
+    monkeypatch.setattr(D, "_read_table", lambda raw, name, *a: parsed.append(name) or real_read(raw, name, *a))
+    monkeypatch.setattr(D, "_check_schema", lambda df, name, *a: parsed.append(f"check {name}") or real_check(df, name, *a))
+    _fresh_process(D)
+    moved = tmp_path / "moved"
+    shutil.copytree(data, moved)
+    again = nrmc.load(moved)
+    assert parsed == []
+    assert again.data_dir == moved.resolve()
+    for name in D.TABLES:
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(first, name))
+
+    # an edited file: read and checked again, the others from the cache; a bad value is reported
+    text = (moved / "metrics.csv").read_text(encoding="utf-8")
+    (moved / "metrics.csv").write_text(text.replace("340000,nrmc_count,,3,", "340000,nrmc_count,,3x,", 1), encoding="utf-8")
+    _fresh_process(D)
+    with pytest.raises(DataValidationError, match="3x"):
+        nrmc.load(moved)
+    assert parsed == ["metrics.csv", "check metrics.csv"]
+    assert len(list((tmp_path / "cache" / "tables").glob("*.pickle"))) == len(D.TABLES)  # nothing invalid kept
+
+    # an unreadable cache file is checked again (and replaced)
+    parsed.clear()
+    kept[0].write_bytes(b"not a pickle")
+    _fresh_process(D)
+    nrmc.load(data)
+    assert len(parsed) == 2 and kept[0].read_bytes()[:1] == b"\x80"
+
+    # another day: every file is checked again
+    parsed.clear()
+    monkeypatch.setattr(D, "today", lambda: pd.Timestamp.today().normalize() + pd.Timedelta(days=1))
+    _fresh_process(D)
+    nrmc.load(data)
+    assert sorted(p for p in parsed if not p.startswith("check")) == sorted(f"{n}.csv" for n in D.TABLES)

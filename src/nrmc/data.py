@@ -7,6 +7,7 @@ and raises one `DataValidationError` that lists *every* problem with file, line,
 from __future__ import annotations
 
 import calendar
+import contextlib
 import csv
 import functools
 import hashlib
@@ -14,6 +15,7 @@ import io
 import math
 import os
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -1145,23 +1147,24 @@ def _copy(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _checked_table(fname: str, content: bytes, problems: list[Problem]) -> tuple[pd.DataFrame | None, tuple]:
-    """One file read and schema-checked, remembered by its name and content: after an edit to
-    metrics.csv (the preview's common case, each edit in a new snapshot folder) the other eleven
-    files are not parsed and checked again. Problems depend only on the name and the content, so
+    """One file read and schema-checked, remembered by its name and content (in memory, and on disk
+    once typed: `_keep_table`): after an edit to metrics.csv (the preview's common case, each edit
+    in a new snapshot folder) the other eleven files are not parsed and checked again. Problems depend only on the name and the content, so
     they are remembered with the table; callers get a copy they may change."""
     key = (fname, hashlib.sha256(content).hexdigest())
-    hit = _TABLE_CACHE.pop(key, None)
-    if hit is not None:  # least recently used goes first: a hit moves to the end
-        _TABLE_CACHE[key] = hit
-    else:
-        found: list[Problem] = []
-        spec = TABLES[fname.removesuffix(".csv")]
-        df = _read_table(content, fname, spec, found)
-        if df is not None:
-            df = _check_schema(df, fname, spec, found)
+    hit = _TABLE_CACHE.pop(key, None)  # least recently used goes first: a hit moves to the end
+    if hit is None:
+        hit = _disk_table(key)
+        if hit is None:
+            found: list[Problem] = []
+            spec = TABLES[fname.removesuffix(".csv")]
+            df = _read_table(content, fname, spec, found)
+            if df is not None:
+                df = _check_schema(df, fname, spec, found)
+            hit = [df, tuple(found), None]
         while len(_TABLE_CACHE) >= _TABLE_CACHE_SIZE:
             _TABLE_CACHE.pop(next(iter(_TABLE_CACHE)))
-        hit = _TABLE_CACHE[key] = [df, tuple(found), None]
+    _TABLE_CACHE[key] = hit
     problems.extend(hit[1])
     return (None if hit[0] is None else _copy(hit[0])), key
 
@@ -1173,7 +1176,82 @@ def _typed_table(name: str, key: tuple, df: pd.DataFrame) -> pd.DataFrame:
         return _finish_types(df, TABLES[name])
     if hit[2] is None:
         hit[2] = _finish_types(df, TABLES[name])
+        _keep_table(key, hit)
     return _copy(hit[2])
+
+
+# A valid table, read, checked and typed, is also kept on disk (per user, beside the chart cache),
+# by its name and content and this package's code: every process that loads the data (a build,
+# each of its kernels, the preview, a notebook) otherwise imports pandera and checks all twelve
+# files again, about a second each. Only tables without problems are kept; the rules across
+# tables run on every load. A cache file that cannot be read is ignored (and replaced).
+DISK_TABLES_MAX = 256
+
+
+def table_cache_dir() -> Path:
+    """$NRMC_CACHE_DIR/tables, else $XDG_CACHE_HOME/nrmc/tables, else ~/.cache/nrmc/tables."""
+    if os.environ.get("NRMC_CACHE_DIR"):
+        return Path(os.environ["NRMC_CACHE_DIR"]) / "tables"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "nrmc" / "tables"
+
+
+@functools.lru_cache(maxsize=1)
+def _reader_key() -> str:
+    """What besides a file's content decides its checked table: this package's code, the versions
+    of Python and the libraries, and today's date (dates may not lie in the future)."""
+    from importlib import metadata
+
+    h = hashlib.sha256(f"{sys.version}\0{pd.__version__}\0{np.__version__}".encode())
+    for dist in ("pandera", "pyarrow"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            h.update(f"\0{dist} {metadata.version(dist)}".encode())
+    pkg = Path(__file__).parent
+    for f in sorted(pkg.rglob("*.py")):
+        h.update(f.relative_to(pkg).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:24]
+
+
+def _disk_path(key: tuple[str, str]) -> Path:
+    day = today().date().isoformat()
+    name = hashlib.sha256(f"{key[0]}\0{key[1]}\0{_reader_key()}\0{day}".encode()).hexdigest()[:32]
+    return table_cache_dir() / f"{key[0].removesuffix('.csv')}-{name}.pickle"
+
+
+def _disk_table(key: tuple[str, str]) -> list | None:
+    import pickle
+
+    path = _disk_path(key)
+    try:
+        with open(path, "rb") as f:
+            entry = pickle.load(f)
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - unreadable, truncated, from another version: check the file again
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    if not (isinstance(entry, list) and len(entry) == 3 and all(isinstance(x, pd.DataFrame) for x in (entry[0], entry[2]))
+            and entry[1] == ()):
+        return None
+    return entry
+
+
+def _keep_table(key: tuple[str, str], entry: list) -> None:
+    import pickle
+
+    if entry[1] or entry[0] is None:
+        return
+    path = _disk_path(key)
+    with contextlib.suppress(Exception):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(entry, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        kept = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+        for old in kept[:-DISK_TABLES_MAX]:
+            old.unlink(missing_ok=True)
 
 
 @functools.lru_cache(maxsize=4)
