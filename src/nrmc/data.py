@@ -1149,8 +1149,9 @@ def _copy(df: pd.DataFrame) -> pd.DataFrame:
 def _checked_table(fname: str, content: bytes, problems: list[Problem]) -> tuple[pd.DataFrame | None, tuple]:
     """One file read and schema-checked, remembered by its name and content (in memory, and on disk
     once typed: `_keep_table`): after an edit to metrics.csv (the preview's common case, each edit
-    in a new snapshot folder) the other eleven files are not parsed and checked again. Problems depend only on the name and the content, so
-    they are remembered with the table; callers get a copy they may change."""
+    in a new snapshot folder) the other eleven files are not parsed and checked again. Problems
+    depend only on the name and the content, so they are remembered with the table; callers get a
+    copy they may change."""
     key = (fname, hashlib.sha256(content).hexdigest())
     hit = _TABLE_CACHE.pop(key, None)  # least recently used goes first: a hit moves to the end
     if hit is None:
