@@ -644,3 +644,47 @@ def test_a_valid_table_is_kept_on_disk_and_a_new_process_reads_it_without_checki
     _fresh_process(D)
     nrmc.load(data)
     assert sorted(p for p in parsed if not p.startswith("check")) == sorted(f"{n}.csv" for n in D.TABLES)
+
+
+def test_after_warm_checks_an_edited_file_is_checked_without_importing_anything():
+    """A process whose tables came from the disk cache never imported the schema checker; the
+    preview and its kernels call warm_checks at the start, so that checking the first edited file
+    imports nothing (half a second, in the middle of the save-to-refresh)."""
+    code = (
+        "import sys\n"
+        "import nrmc.data as D\n"
+        "assert 'pandera' not in sys.modules\n"
+        "D.warm_checks()\n"
+        "before = set(sys.modules)\n"
+        "found = []\n"
+        "raw = (D.default_data_dir() / 'metrics.csv').read_bytes()\n"
+        "df = D._read_table(raw, 'metrics.csv', D.TABLES['metrics'], found)\n"
+        "D._check_schema(df, 'metrics.csv', D.TABLES['metrics'], found)\n"
+        "assert not found, found\n"
+        "new = sorted(set(sys.modules) - before)\n"
+        "assert not [m for m in new if m.startswith('pandera')], new\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+
+
+def test_a_kernel_warms_the_checks_only_when_asked(monkeypatch, tmp_path):
+    """The preview's kernels set up the schema checker (warm_checks=True); a build's do not need it
+    (their tables come from the disk cache) and skip its half second."""
+    import types
+
+    import nrmc.data as D
+    from nrmc import kernels
+
+    calls: list[int] = []
+    monkeypatch.setattr(D, "warm_checks", lambda: calls.append(1))
+    ip = types.SimpleNamespace(user_ns={})
+    try:
+        kernels._warm_up(ip, str(MINIMAL), str(tmp_path), False)
+        assert calls == []
+        kernels._warm_up(ip, str(MINIMAL), str(tmp_path), True)
+        assert calls == [1]
+    finally:
+        sys.modules.pop(kernels._STATE_MODULE, None)
+    assert "True)" in kernels.WARMUP_CODE.format(data_dir="d", cwd="c", checks=True)
+    assert kernels.KernelPool(1, cwd=tmp_path, data_dir=tmp_path).warm_checks is False

@@ -30,15 +30,18 @@ _STATE_MODULE = "_nrmc_build_state"
 
 # Run in the kernel (this module imports only the standard library at its top, so the kernel can
 # import it): `_warm_up` once per kernel, `_reset` between two notebooks.
-WARMUP_CODE = '__import__("nrmc.kernels", fromlist=["_warm_up"])._warm_up(get_ipython(), {data_dir!r}, {cwd!r})'
+WARMUP_CODE = ('__import__("nrmc.kernels", fromlist=["_warm_up"])._warm_up(get_ipython(), {data_dir!r}, {cwd!r}, '
+               '{checks!r})')
 RESET_CODE = '__import__("nrmc.kernels", fromlist=["_reset"])._reset(get_ipython())'
 WARM_IMPORTS = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython.display", "nrmc", "nrmc.regions",
                 "nrmc.data", "nrmc.coverage", "nrmc.specialty", "nrmc.performance", "nrmc.charts", "nrmc.context", "nrmc.sections")
 
 
-def _warm_up(ip, data_dir: str, cwd: str) -> None:
+def _warm_up(ip, data_dir: str, cwd: str, checks: bool = False) -> None:
     """In a new kernel: import what the notebooks use, load (and cache) the dataset, read the CJK
-    font's metrics, and remember what `_reset` restores (namespace, cwd, warnings, rcParams)."""
+    font's metrics, and remember what `_reset` restores (namespace, cwd, warnings, rcParams).
+    `checks`: also set up the schema checker, which loading the data from the disk cache does not
+    need (the preview's kernels then check an edited file at once)."""
     import importlib
     import sys
     import types
@@ -49,6 +52,9 @@ def _warm_up(ip, data_dir: str, cwd: str) -> None:
             importlib.import_module(name)
     with contextlib.suppress(Exception):
         sys.modules["nrmc"].load(data_dir)
+    if checks:
+        with contextlib.suppress(Exception):
+            sys.modules["nrmc.data"].warm_checks()
     with contextlib.suppress(Exception):
         sys.modules["nrmc.charts"].wrap("国家区域医疗中心 National Regional Medical Centres", 100.0)
     with contextlib.suppress(Exception):
@@ -114,8 +120,9 @@ class KernelPool:
     """`size` warm kernels, started one at a time; `acquire()` → kernel, `release()` / `replace()`."""
 
     def __init__(self, size: int, cwd: Path, data_dir: Path, kernel_name: str = "python3",
-                 startup_timeout: float = 120):
+                 startup_timeout: float = 120, warm_checks: bool = False):
         self.size = max(1, size)
+        self.warm_checks = warm_checks
         self.cwd = str(cwd)
         self.data_dir = str(data_dir)
         self.kernel_name = kernel_name
@@ -180,7 +187,7 @@ class KernelPool:
             k = _Kernel(km, kc, n)
             self._all.add(k)
         # Warm up outside the lock, so the next kernel starts meanwhile.
-        code = WARMUP_CODE.format(data_dir=self.data_dir, cwd=self.cwd, state=_STATE_MODULE)
+        code = WARMUP_CODE.format(data_dir=self.data_dir, cwd=self.cwd, checks=self.warm_checks)
         with contextlib.suppress(Exception):
             await kc.execute_interactive(code, silent=True, store_history=False, timeout=300,
                                          output_hook=lambda msg: None)

@@ -37,6 +37,7 @@ import os
 import re
 import secrets
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,6 +75,15 @@ NOTICE_STYLE = ("position:sticky;top:0;z-index:2147483647;margin:0;padding:.6rem
                 "max-height:45vh;overflow:auto")
 _BODY = re.compile(r"<body\b[^>]*>", re.I)
 _BODY_END = re.compile(r"</body\s*>", re.I)
+
+
+def _warm_checks() -> None:
+    """In a thread at the start: set up the schema checker (nrmc.data.warm_checks), so that the
+    first edit's check does not wait for it."""
+    with contextlib.suppress(Exception):
+        from nrmc.data import warm_checks
+
+        warm_checks()
 
 
 def notice_html(title: str, items: Sequence[str], note: str = "") -> str:
@@ -682,7 +692,9 @@ class Preview:
         first = next(iter(self.targets.values()), None)
         self.url = f"http://{host}:{port}" + (first.url if first and len(self.selected) == 1 else "/")
         n, pages, _ = plan_parallelism(self.jobs, len(self.targets), pdf=self.pdf)
-        self.pool = KernelPool(max(1, n), cwd=self.nbdir, data_dir=self.data)
+        # the kernels and this process check an edited file at once (not after importing the checker)
+        self.pool = KernelPool(max(1, n), cwd=self.nbdir, data_dir=self.data, warm_checks=True)
+        threading.Thread(target=_warm_checks, name="nrmc-warm-checks", daemon=True).start()
         self.exporter = BriefingHTMLExporter()
         tasks: list[asyncio.Task] = []
         try:
