@@ -2,7 +2,7 @@
 #   make reports   build every briefing (HTML + PDF, Chinese and English) into reports/
 #   make test      run the tests (including a real end-to-end build)
 # Both set up what they need on first use and do nothing extra the second time.
-#   make test-fast the tests that need no real kernel or browser, on every core (about 3 minutes on 2 cores)
+#   make test-fast the tests that need no real kernel or browser, on every core (about 2 minutes on 2 cores)
 
 VENV    := .venv
 STAMP   := $(VENV)/.nrmc-installed

@@ -1195,7 +1195,8 @@ def _typed_table(name: str, key: tuple, df: pd.DataFrame) -> pd.DataFrame:
 # by its name and content and this package's code: every process that loads the data (a build,
 # each of its kernels, the preview, a notebook) otherwise imports pandera and checks all twelve
 # files again, about a second each. Only tables without problems are kept; the rules across
-# tables run on every load. A cache file that cannot be read is ignored (and replaced).
+# tables run on every load. A cache file that cannot be read is ignored (and replaced). The files
+# are pickles in the user's own cache folder, as trusted as the code in their virtual environment.
 DISK_TABLES_MAX = 256
 
 
@@ -1209,8 +1210,8 @@ def table_cache_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _reader_key() -> str:
-    """What besides a file's content decides its checked table: this package's code, the versions
-    of Python and the libraries, and today's date (dates may not lie in the future)."""
+    """What besides a file's content decides its checked table: this package's code and the versions
+    of Python and the libraries (`_disk_path` adds today's date: dates may not lie in the future)."""
     from importlib import metadata
 
     h = hashlib.sha256(f"{sys.version}\0{pd.__version__}\0{np.__version__}".encode())
