@@ -132,6 +132,33 @@ def test_latest_and_comparable_take_the_newest_figure(ds):
     assert tech["subject_id"].is_unique
 
 
+def test_figures_are_taken_from_every_figure_labelled_once_in_the_same_rows_and_order(ds):
+    """figures / figures_of filter a table labelled once per dataset; each equals labelling its own
+    subjects' figures (rows, order, columns, values), for the nation, a host, an exporter, a province
+    without centres and a mixed set of subjects, and again after the figures change."""
+    from dataclasses import replace
+
+    subj = performance.subject_names(ds)
+    keeps = [subj[subj["kind"] == "national"],
+             *(subj[(subj["province_code"] == code) & subj["kind"].isin(["centre", "province", "provincial_centre"])]
+               for code in ("340000", "310000", "540000", "110000")),
+             subj[subj["subject_id"].isin({"340000", "national", *subj["subject_id"].iloc[::7]})]]
+    def same(d, keep):
+        got, expected = performance._labelled_rows(d, keep), performance._labelled(d, keep)
+        if expected.empty:  # (labelling no rows gives some columns another dtype; nothing is shown)
+            assert got.empty and list(got.columns) == list(expected.columns)
+        else:
+            pd.testing.assert_frame_equal(got, expected)
+
+    assert sum(len(performance._labelled(ds, keep)) > 0 for keep in keeps) >= 3
+    for keep in keeps:
+        same(ds, keep)
+    later = replace(ds, metrics=ds.metrics.iloc[::2].copy())
+    keep = keeps[1]
+    same(later, keep)
+    assert len(performance._labelled_rows(later, keep)) < len(performance._labelled_rows(ds, keep))
+
+
 def test_figures_of_different_dates_are_never_summed(ds):
     f = performance.figures(ds, "安徽")
     tech = f[(f["metric"] == "new_technologies") & (f["kind"] == "centre")]
