@@ -1202,10 +1202,11 @@ DISK_TABLES_MAX = 256
 
 def table_cache_dir() -> Path:
     """$NRMC_CACHE_DIR/tables, else $XDG_CACHE_HOME/nrmc/tables, else ~/.cache/nrmc/tables."""
+    from nrmc.resources import user_cache_root
+
     if os.environ.get("NRMC_CACHE_DIR"):
         return Path(os.environ["NRMC_CACHE_DIR"]) / "tables"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "nrmc" / "tables"
+    return user_cache_root() / "tables"
 
 
 @functools.lru_cache(maxsize=1)

@@ -390,9 +390,10 @@ def briefing_digest(static: str, data: str, notebook: Path, params: dict) -> str
 # copy) parsed all 57 modules and asked Chromium and fontconfig again, a second before any kernel
 # could start. An entry still counts only for the same file size and modification time.
 def _shared_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    from nrmc.resources import user_cache_root
+
     key = hashlib.sha256(f"{PACKAGE_DIR}\0{SCHEMA}".encode()).hexdigest()[:16]
-    return Path(base) / "nrmc" / f"digests-{key}.json"
+    return user_cache_root() / f"digests-{key}.json"
 
 
 def _read_shared() -> dict:

@@ -377,8 +377,9 @@ def convert_font(src: str, index: int, out: str, unicodes, *, bold: bool) -> dic
 # ---------------------------------------------------------------------------------------------
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "nrmc" / "fonts"
+    from nrmc.resources import user_cache_root
+
+    return user_cache_root() / "fonts"
 
 
 @functools.lru_cache(maxsize=16)

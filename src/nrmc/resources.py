@@ -138,3 +138,9 @@ def init(dest: Path, *, force: bool = False) -> list[Path]:
                 if tmp.exists():
                     tmp.unlink()
     return [d for _, d in plan]
+
+
+def user_cache_root() -> Path:
+    """The per-user folder of nrmc's caches (charts, fonts, checked tables, digests):
+    $XDG_CACHE_HOME/nrmc, else ~/.cache/nrmc."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")) / "nrmc"

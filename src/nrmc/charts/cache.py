@@ -34,10 +34,11 @@ STATS = {"hits_memory": 0, "hits_disk": 0, "renders": 0}
 
 def cache_dir() -> Path:
     """$NRMC_CACHE_DIR, else $XDG_CACHE_HOME/nrmc/charts, else ~/.cache/nrmc/charts."""
+    from nrmc.resources import user_cache_root
+
     if os.environ.get("NRMC_CACHE_DIR"):
         return Path(os.environ["NRMC_CACHE_DIR"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "nrmc" / "charts"
+    return user_cache_root() / "charts"
 
 
 def cache_clear(memory: bool = True, disk: bool = False) -> None:
