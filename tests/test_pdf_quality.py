@@ -254,3 +254,18 @@ def test_project_text_reads_the_data_dir_it_is_given(tmp_path):
     (tmp_path / "centers.csv").write_text("center_id,name_zh\nX-1,刘䶮医院\n", encoding="utf-8")
     assert "䶮" in fonts.project_text(tmp_path)
     assert ord("䶮") in fonts.print_charset(fonts.project_text(tmp_path))
+    # and the shipped data's characters, so that a folder made from it shares its print font
+    assert set(fonts.project_text()) <= set(fonts.project_text(tmp_path))
+
+
+def test_a_data_folder_made_from_the_shipped_one_needs_no_print_font_of_its_own(tmp_path):
+    """An edited copy with fewer rows (here: the tests' minimal data) used to need a print font of its
+    own, converted again (about 35 CPU-seconds)."""
+    from conftest import MINIMAL
+
+    shipped = fonts.print_charset(fonts.project_text())
+    assert fonts.print_charset(fonts.project_text(MINIMAL)) == shipped
+    copy = tmp_path / "data"
+    copy.mkdir()
+    (copy / "centers.csv").write_text("center_id,name_zh\nX-1,安徽医院\n", encoding="utf-8")
+    assert fonts.print_charset(fonts.project_text(copy)) == shipped
