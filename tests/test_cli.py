@@ -157,3 +157,34 @@ def test_an_interrupted_build_exits_128_plus_the_signal_even_when_the_interrupt_
                        timeout=60, env=env, cwd=tmp_path)
     assert r.returncode == status, (r.returncode, r.stdout, r.stderr)
     assert f"interrupted by {name}" in r.stderr and "Traceback" not in r.stderr
+
+
+IMPORT_PROBE = '''
+import signal, sys, time
+from nrmc import cli
+
+seen = []
+signal.signal(signal.SIGTERM, lambda signum, frame: cli._interrupt_when_safe(signum, frame, seen.append))
+# The signal arrives while code of importlib's own file runs (as between its taking the global
+# import lock and its `try:`): the handler must not raise there, and the signal must not be lost.
+inside_import = compile("import os; os.kill(os.getpid(), signal.SIGTERM); print('went on', flush=True)",
+                        "<frozen importlib._bootstrap>", "exec")
+try:
+    exec(inside_import, {"signal": signal})
+    time.sleep(10)
+    print("the signal was lost")
+except KeyboardInterrupt as err:
+    print("interrupted in ordinary code", err.args, len(seen) >= 2)
+'''
+
+
+def test_a_signal_inside_the_import_machinery_waits_for_it_to_end_and_is_not_lost(tmp_path):
+    """A build once hung for good after SIGTERM 0.4 s into it: the KeyboardInterrupt was raised inside
+    importlib while it held its import lock (and swallowed there), so every other thread's next
+    import waited forever. The handler defers the signal out of importlib's code (nrmc.cli)."""
+    (tmp_path / "nrmc_import_probe.py").write_text(IMPORT_PROBE)
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}:{REPO / 'src'}"}
+    r = subprocess.run([sys.executable, "-m", "nrmc_import_probe"], capture_output=True, text=True, timeout=60,
+                       env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["went on", "interrupted in ordinary code (15,) True"], r.stdout + r.stderr

@@ -52,7 +52,12 @@ def wait_for_line(proc: subprocess.Popen, prefix: str, timeout: float = 240) -> 
 
 
 def finish(proc: subprocess.Popen, earlier: list[str] = ()) -> tuple[str, str]:
-    stdout, stderr = proc.communicate(timeout=180)
+    try:
+        stdout, stderr = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:  # a hung build (once: an import lock held for good) is ended
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+        raise AssertionError(f"the build did not end within 180 s of the signal:\n{stdout}\n{stderr}") from None
     return stdout, "".join(earlier) + stderr
 
 
