@@ -291,6 +291,9 @@ def preview(scopes, out_dir, langs, data_dir, notebooks_dir, port, pdf, jobs):
     def say(text: str) -> None:
         click.echo(f"[{time.strftime('%H:%M:%S')}] {text}")
 
+    # Ctrl-C raises KeyboardInterrupt as Python's own handler does, but never inside importlib
+    # (see _interrupt_when_safe); while it serves, the preview's event loop handles the signals.
+    signal.signal(signal.SIGINT, _interrupt_when_safe)
     try:
         data = Path(data_dir).expanduser().resolve() if data_dir else b.default_data_dir()
         _data_folder("preview", data)
