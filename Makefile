@@ -5,6 +5,10 @@
 #   make test-fast the tests that need no real kernel or browser, on every core (about 2 minutes on 2 cores)
 
 VENV    := .venv
+# pytest rewrites the asserts of every test module when it imports them (about 4 CPU-seconds for
+# this suite) and keeps the result in tests/__pycache__, unless PYTHONDONTWRITEBYTECODE is set, as
+# it is on some CI machines: then each worker of each half did it again. The tests run with it unset.
+PYTEST  := PYTHONDONTWRITEBYTECODE= $(VENV)/bin/pytest
 STAMP   := $(VENV)/.nrmc-installed
 SCOPES  ?=
 ARGS    ?=
@@ -42,12 +46,12 @@ test: setup-test-system $(STAMP) bytecode
 	@# leave the one long test, TestManyRandomEdits, to the end on one worker);
 	@# exit 5 = "nothing selected" (ARGS naming one file); the fast half's tests of one briefing
 	@# composed in process are consecutive, so mostly on one worker (tests/conftest.py, COMPOSING)
-	$(VENV)/bin/pytest -m "not e2e" -n auto $(ARGS) || [ $$? -eq 5 ]
-	$(VENV)/bin/pytest -m e2e -n auto --dist loadscope --no-loadscope-reorder $(ARGS) || [ $$? -eq 5 ]
+	$(PYTEST) -m "not e2e" -n auto $(ARGS) || [ $$? -eq 5 ]
+	$(PYTEST) -m e2e -n auto --dist loadscope --no-loadscope-reorder $(ARGS) || [ $$? -eq 5 ]
 
 # Everything that needs no Jupyter kernel and no browser.
 test-fast: setup-system $(STAMP) bytecode
-	$(VENV)/bin/pytest -m "not e2e" -n auto $(ARGS)
+	$(PYTEST) -m "not e2e" -n auto $(ARGS)
 
 # Re-pin constraints.txt to what is installed now (after changing the ranges in pyproject.toml).
 constraints: $(STAMP)

@@ -258,13 +258,19 @@ class _SiteBuild:
         self.thread.join()
 
 
-# The longest e2e modules start first, so that no worker is left with one of them at the end
-# (xdist's --dist loadscope hands out modules in collection order when given
-# --no-loadscope-reorder, as make test does; by default it hands out the modules with most tests
-# first, which left the single 90-second test of random edits to the end): the many random edits of
-# test_incremental (composing in process), the package installed into a fresh virtual
-# environment, then the browser's checks of the shared site build.
-FIRST = ("test_incremental.py", "test_install.py", "test_browser.py")
+# The e2e modules, longest first (seconds of one worker, clean clone, 2 cores: random edits 100,
+# test_build_e2e 77, test_install 45, test_signals_e2e 53, test_browser 29, test_preview 21,
+# test_notebooks_e2e 19, test_english_print 18, test_layout 15; the others under 10 each), so that
+# no worker is left with a long one at the end while the other idles. xdist's --dist loadscope hands
+# a free worker the next module in this order when given --no-loadscope-reorder, as make test
+# does (by default it sorts modules by their number of tests: the 90-second random-edits test ran
+# last on one worker; and before this order the 53 s of test_signals_e2e, last alphabetically, ran
+# on one worker for the last 50 s of the e2e half, the other idle). A worker whose module has at
+# most two tests left gets the next module at once: the worker of the one-test random-edits class
+# also gets the third (test_build_e2e, after it), the other worker the second (test_install).
+# The modules that read the site build come after those that do not (it builds meanwhile).
+FIRST = ("test_incremental.py", "test_install.py", "test_build_e2e.py", "test_signals_e2e.py", "test_browser.py",
+         "test_preview.py", "test_notebooks_e2e.py", "test_english_print.py", "test_layout.py")
 
 
 # The modules whose tests read briefings composed in process (tests/briefings.py: one composition
@@ -291,6 +297,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_collection_finish(session):
+    if session.config.option.collectonly:  # nothing runs: no build (pytest --collect-only waited 15 s for one)
+        return
     if any("site" in getattr(item, "fixturenames", ()) for item in session.items):
         session.config._nrmc_site = _SiteBuild(_shared_root(session.config))
         session.config._nrmc_site.start()

@@ -9,6 +9,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -577,6 +578,20 @@ def test_the_end_to_end_half_starts_the_longest_modules_first():
     from conftest import FIRST
 
     make = (ROOT / "Makefile").read_text(encoding="utf-8")
-    e2e = [line for line in make.splitlines() if "pytest" in line and "-m e2e" in line]
+    e2e = [line for line in make.splitlines() if "pytest" in line.lower() and "-m e2e" in line]
     assert e2e and all("--dist loadscope" in line and "--no-loadscope-reorder" in line for line in e2e), e2e
     assert FIRST[0] == "test_incremental.py"
+    # every module FIRST names holds e2e tests, and the long ones that read no shared site come
+    # before those that do (the site builds meanwhile)
+    for name in FIRST:
+        assert "e2e" in (ROOT / "tests" / name).read_text(encoding="utf-8"), name
+    assert FIRST.index("test_signals_e2e.py") < FIRST.index("test_browser.py")
+
+
+def test_make_test_runs_pytest_so_that_it_keeps_its_rewritten_test_modules():
+    """With PYTHONDONTWRITEBYTECODE set (some CI machines), pytest rewrote every test module's
+    asserts again in each worker of each half (collection 6 s instead of 2 s a worker)."""
+    r = subprocess.run(["make", "-n", "-o", ".venv/.nrmc-installed", "-o", "setup-test-system", "-o", "bytecode",
+                        "test"], cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    runs = [line for line in r.stdout.splitlines() if "bin/pytest" in line]
+    assert len(runs) == 2 and all(line.startswith("PYTHONDONTWRITEBYTECODE= ") for line in runs), r.stdout + r.stderr
