@@ -38,9 +38,15 @@ def clean_env(**extra) -> dict:
 def installed(tmp_path_factory):
     root = tmp_path_factory.mktemp("install")
     venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=clean_env())
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
     full = os.environ.get("NRMC_TEST_FULL_INSTALL") == "1"
+    if full:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=clean_env())
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
+    else:
+        # pip itself is not installed into it (ensurepip: 5 CPU-seconds): this environment's pip
+        # installs into it (`pip --python`), the same pip and the same wheel build
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, env=clean_env())
+        pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--python", str(venv / "bin" / "python")]
     if not full:
         # the dependencies as installed in this environment, after the fresh one's own site-packages
         # (a plain path: this environment's own path files, its editable nrmc, are not read)
