@@ -50,7 +50,7 @@ def composition(scope: str, lang: str) -> tuple[Briefing, str, tuple[tuple[str, 
         if out is not None:
             shown.append(out)
         named += [(name, blk) for blk in blocks]
-    return b, "".join(parts(notebook_of(shown))), tuple(named)
+    return b, "".join(parts(notebook_of(shown, html_only=True))), tuple(named)
 
 
 def composed(scope: str, lang: str) -> tuple[Briefing, str]:

@@ -122,3 +122,20 @@ def test_dates_print_at_their_own_precision():
     assert i18n.date("2024", "zh") == "2024年" and i18n.date("2024-08", "zh") == "2024年8月"
     assert i18n.date("2024-08", "en") == "August 2024" and i18n.date("2024-08-31", "en") == "31 August 2024"
     assert i18n.qualified_date("2025-11-30", "not_before", "zh") == "不早于2025年11月30日"
+
+
+def test_a_section_shows_its_plain_text_unless_a_display_excludes_it(ds):
+    """A kernel's display gets text/plain (what a terminal or a plain notebook viewer shows); the
+    composed report reads only the HTML, and asks for no plain text (a tenth of composing)."""
+    from nrmc.assemble import compose_html, notebook_of, parts
+    from nrmc.context import Briefing
+    from nrmc.sections import compose
+
+    shown = compose(Briefing("hubei", ds=ds))
+    full = notebook_of(shown)
+    lean = notebook_of(shown, html_only=True)
+    assert all("text/plain" in o["data"] for o in full.cells[0].outputs)
+    assert not any("text/plain" in o["data"] for o in lean.cells[0].outputs)
+    assert any("湖北" in o["data"]["text/plain"] for o in full.cells[0].outputs)
+    assert parts(full) == parts(lean)
+    assert compose_html(Briefing("hubei", ds=ds)) == "".join(parts(full))

@@ -120,13 +120,16 @@ def assembled(nb):
     return out
 
 
-def notebook_of(objects) -> "nbformat.NotebookNode":
-    """A notebook whose one cell displayed `objects` (what `compose` returns), as a kernel would."""
+def notebook_of(objects, html_only: bool = False) -> "nbformat.NotebookNode":
+    """A notebook whose one cell displayed `objects` (what `compose` returns), as a kernel would
+    (`html_only`: without the text/plain form, which the report never prints)."""
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("")
     outs = []
+    exclude = {"text/plain"} if html_only else None
     for obj in objects:
-        bundle = obj._repr_mimebundle_() if hasattr(obj, "_repr_mimebundle_") else {"text/html": obj._repr_html_()}
+        bundle = (obj._repr_mimebundle_(exclude=exclude) if hasattr(obj, "_repr_mimebundle_")
+                  else {"text/html": obj._repr_html_()})
         outs.append(nbformat.v4.new_output("display_data", data=bundle))
     cell.outputs = outs
     nb.cells = [cell]
@@ -138,4 +141,4 @@ def compose_html(b) -> str:
     notebook order: what the exported report prints between its header and footer."""
     from nrmc.sections import compose
 
-    return "".join(parts(notebook_of(compose(b))))
+    return "".join(parts(notebook_of(compose(b), html_only=True)))

@@ -130,8 +130,10 @@ class Block:
             self.page, "zh-CN" if self.lang == "zh" else "en", css, self.html))
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        bundle = {"text/html": self._wrapped(style=True), "text/plain": str(self),
-                  BLOCK_MIME: {"page": self.page, "group": self.group, "lang": self.lang}}
+        bundle = {"text/html": self._wrapped(style=True)}
+        if not (exclude and "text/plain" in exclude):  # the plain text costs a tenth of composing
+            bundle["text/plain"] = str(self)
+        bundle[BLOCK_MIME] = {"page": self.page, "group": self.group, "lang": self.lang}
         if self.meta:
             bundle[META_MIME] = self.meta
         return bundle
