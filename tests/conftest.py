@@ -258,8 +258,8 @@ class _SiteBuild:
         self.thread.join()
 
 
-# The e2e modules, longest first (seconds of one worker, clean clone, 2 cores: random edits 100,
-# test_build_e2e 77, test_install 45, test_signals_e2e 53, test_browser 29, test_preview 21,
+# The e2e modules, longest first (seconds of one worker on 2 cores, 2026-12-03: random edits 100,
+# test_build_e2e 77, test_signals_e2e 53, test_install 45, test_browser 29, test_preview 21,
 # test_notebooks_e2e 19, test_english_print 18, test_layout 15; the others under 10 each), so that
 # no worker is left with a long one at the end while the other idles. xdist's --dist loadscope hands
 # a free worker the next module in this order when given --no-loadscope-reorder, as make test
