@@ -71,8 +71,6 @@ def centers_by_province(ds: Dataset, pop_year: int | None = None) -> pd.DataFram
     year = pop_year or population_year(ds)
     prov = ds.provinces[["code", "name_zh", "name_zh_short", "name_en", "slug", "iso", "region", "region_en",
                          "tile_row", "tile_col", f"pop_{year}"]].rename(columns={f"pop_{year}": "population"})
-    # columns looked up by code (Series.map) rather than merged: the same columns, values and
-    # dtypes, a third of the time (this runs once a briefing)
     counts = ds.counted_centers.groupby("province_code").size()
     out = prov.reset_index(drop=True)
     out["centers"] = out["code"].map(counts).fillna(0).astype(int)
@@ -80,14 +78,19 @@ def centers_by_province(ds: Dataset, pop_year: int | None = None) -> pd.DataFram
     out["rank"] = out["per_10m"].rank(ascending=False, method="min").astype(int)
     out["rank_count"] = out["centers"].rank(ascending=False, method="min").astype(int)
     st = stated_totals(ds)
-    st = st[st["subject_id"] != "national"].set_index("subject_id")
-    for col, name in (("stated", "stated"), ("as_of", "stated_as_of"), ("as_of_basis", "as_of_basis"),
-                      ("source_id", "stated_source")):
-        # the dtypes a left merge gave: the stated numbers' own (float64; object when the table is
-        # empty), texts as object (NaN where none)
-        out[name] = out["code"].map(st[col]).astype(st[col].dtype if col == "stated" else object)
+    _by_code(out, st[st["subject_id"] != "national"].set_index("subject_id"), "stated",
+             {"stated": "stated", "as_of": "stated_as_of", "as_of_basis": "as_of_basis", "source_id": "stated_source"})
     out.attrs["pop_year"] = year
     return out
+
+
+def _by_code(out: pd.DataFrame, table: pd.DataFrame, number: str, columns: dict[str, str]) -> None:
+    """Add `table`'s columns (keys of `columns`, as their values) to `out`, looked up by `out["code"]`
+    in `table`'s index: what a left merge on the code gave, the same values and dtypes (`number`
+    keeps its own dtype: float64, or object when the table is empty; texts are object, NaN where
+    none), in a third of the time (this runs once a briefing)."""
+    for col, name in columns.items():
+        out[name] = out["code"].map(table[col]).astype(table[col].dtype if col == number else object)
 
 
 def province_status(ds: Dataset, pop_year: int | None = None) -> pd.DataFrame:
@@ -108,10 +111,8 @@ def province_status(ds: Dataset, pop_year: int | None = None) -> pd.DataFrame:
     t = centers_by_province(ds, pop_year)
     year = t.attrs["pop_year"]
     t = t.rename(columns={"centers": "named"}).drop(columns=["per_10m", "rank", "rank_count"])
-    fb = _latest_per_subject(ds, FIRST_BATCH_METRIC, "first_batch").set_index("subject_id")
-    for col, name in (("first_batch", "first_batch"), ("as_of", "first_batch_as_of"), ("source_id", "first_batch_source")):
-        # looked up by code, with the dtypes a left merge gave (see centers_by_province)
-        t[name] = t["code"].map(fb[col]).astype(fb[col].dtype if col == "first_batch" else object)
+    _by_code(t, _latest_per_subject(ds, FIRST_BATCH_METRIC, "first_batch").set_index("subject_id"), "first_batch",
+             {"first_batch": "first_batch", "as_of": "first_batch_as_of", "source_id": "first_batch_source"})
     c = ds.counted_centers
     exported = c[c["output_province_code"] != c["province_code"]].groupby("output_province_code").size()
     t["exported"] = t["code"].map(exported).fillna(0).astype(int)

@@ -704,7 +704,6 @@ def _check_schema(df: pd.DataFrame, name: str, spec: dict[str, Col], problems: l
     return _coerce(work, spec, {(c, i) for c, i in seen if i is not None and not pd.isna(i)})
 
 
-
 def warm_checks() -> None:
     """Import and set up the schema checker (pandera: ~0.5 s) before it is needed. A process whose
     tables all came from the disk cache has not imported it; a warm kernel or the preview calls
@@ -713,6 +712,7 @@ def warm_checks() -> None:
         spec = TABLES[name]
         empty = pd.DataFrame({**{c: pd.Series([], dtype=object) for c in spec}, "_line": pd.Series([], dtype=int)})
         _check_schema(empty, f"{name}.csv", spec, [])
+
 
 def _by_unique(s: pd.Series, func) -> pd.Series:
     """`s.map(func)` computing func once per distinct value (a 100,000-row file has few distinct dates)."""

@@ -65,7 +65,6 @@ def named_rows(b, centres: pd.DataFrame) -> list[Row]:
 
 def stated_count_row(b, code: str) -> Row | None:
     """A source's stated number of centres for a province (the latest), as evidence."""
-    f = b.figures if not b.national and code == b.code else None
     m = b.ds.metrics
     m = m[(m["metric"] == coverage.COUNT_METRIC) & (m["subject_id"] == code) & (m["breakdown"] == "")]
     if m.empty:

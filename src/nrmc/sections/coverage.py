@@ -141,11 +141,11 @@ def _cities(b) -> Finding | None:
     stated = c[c["stated"].notna()]
     if len(stated):
         m = b.ds.metrics
-        rows = []
+        parts = []
         for r in stated.pipe(records):
             x = m[(m["subject_id"] == b.code) & (m["metric"] == "nrmc_count") & (m["breakdown"] == f"city={r['city_zh']}")]
-            rows.append(common.metric_from_metrics(b, x.sort_values("as_of_dt").iloc[-1]))
-        parts = [{"city": b.city(r["city_zh"]), "n": figure(row)} for r, row in zip(stated.pipe(records), rows)]
+            row = common.metric_from_metrics(b, x.sort_values("as_of_dt").iloc[-1])
+            parts.append({"city": b.city(r["city_zh"]), "n": figure(row)})
         return Finding("cities", THEME, "cities", {"name": b.name, "parts": parts, "stated": True}, 30)
     named = c[c["named"] > 0]
     if len(named) < 2:
